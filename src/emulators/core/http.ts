@@ -1,0 +1,114 @@
+// HTTP plumbing every emulated cloud shares: body reading, the "peer went away" signal, the
+// emulator admin routes (faults, attempt log) and starting a server on 127.0.0.1.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { EmulatorEngine } from './engine.js';
+import { buildFault } from './faults.js';
+import type { EmulatedProvider, FaultSpec } from './types.js';
+
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Aborts when the connection closes before the response finished: Treaty gave up on us. */
+export function peerGoneSignal(res: ServerResponse): AbortSignal {
+  const ac = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) ac.abort();
+  });
+  return ac.signal;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** Destroys the socket without a response: what a reset before headers looks like. */
+export function resetConnection(res: ServerResponse): void {
+  const socket = res.socket as Socket | null;
+  // resetAndDestroy sends a TCP RST, which is what a crashed or overloaded upstream looks like.
+  if (socket && typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
+  else if (socket) socket.destroy();
+  else res.destroy();
+}
+
+/**
+ * Routes under /_emulator/ (no auth: it is a test tool bound to loopback):
+ *   GET    /_emulator/attempts[?deployment=]        the attempt log
+ *   DELETE /_emulator/attempts                        clear it
+ *   PUT    /_emulator/deployments/{name}/faults      body [{fault, tokens?, ms?, count?}]
+ *   PATCH  /_emulator/deployments/{name}             body {ttftMs?, tokensPerSec?, ...}
+ */
+export async function handleEmulatorAdmin(
+  engine: EmulatorEngine,
+  provider: EmulatedProvider,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<boolean> {
+  const url = new URL(req.url ?? '/', 'http://x');
+  if (!url.pathname.startsWith('/_emulator/')) return false;
+  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  try {
+    if (parts[1] === 'attempts' && req.method === 'GET') {
+      sendJson(res, 200, { data: engine.attempts({ provider, ...(url.searchParams.get('deployment') ? { deployment: url.searchParams.get('deployment')! } : {}) }) });
+    } else if (parts[1] === 'attempts' && req.method === 'DELETE') {
+      engine.clearAttempts();
+      sendJson(res, 200, { ok: true });
+    } else if (parts[1] === 'deployments' && parts[2] && parts[3] === 'faults' && req.method === 'PUT') {
+      const raw = JSON.parse((await readBody(req)).toString('utf8') || '[]') as Record<string, unknown>[];
+      const faults: FaultSpec[] = raw.map((f) => buildFault(String(f.fault), f));
+      if (!engine.setFaults(provider, parts[2], faults)) return sendJson(res, 404, { error: 'unknown deployment' }), true;
+      sendJson(res, 200, { ok: true, faults });
+    } else if (parts[1] === 'deployments' && parts[2] && !parts[3] && req.method === 'PATCH') {
+      const patch = JSON.parse((await readBody(req)).toString('utf8') || '{}') as Record<string, unknown>;
+      if (!engine.patchDeployment(provider, parts[2], patch)) return sendJson(res, 404, { error: 'unknown deployment' }), true;
+      sendJson(res, 200, { ok: true });
+    } else {
+      sendJson(res, 404, { error: 'unknown emulator admin route' });
+    }
+  } catch (err) {
+    sendJson(res, 400, { error: (err as Error).message });
+  }
+  return true;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function listen(
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> | void,
+  port = 0,
+  host = '127.0.0.1',
+): Promise<RunningServer> {
+  const server = createServer((req, res) => {
+    Promise.resolve(handler(req, res)).catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: { message: `emulator bug: ${(err as Error).message}` } });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${addr.port}`,
+    port: addr.port,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
