@@ -49,3 +49,12 @@ export interface OptionSpec {
   doc: string;
 }
 export type OptionsSpec = Readonly<Record<string, OptionSpec>>;
+
+/** A public model name and the deployments that can serve it. */
+export interface ModelPool {
+  name: string;
+  deployments: readonly Deployment[];
+  /** Other public models to try, in order, once this pool is exhausted. */
+  fallbacks: readonly string[];
+  ownedBy: string;
+}

@@ -1,0 +1,112 @@
+// The treaty.yaml schema. Every field's doc line is the reference documentation
+// (`treaty config docs` prints docs/config-reference.md from it), so write them for users.
+
+import type { FieldSpec } from './schema-dsl.js';
+
+const ID = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
+const ID_HINT = 'must be 1–63 letters, digits, ".", "_" or "-", starting with a letter or digit';
+
+const capabilities: FieldSpec = {
+  kind: 'object',
+  doc: 'What the deployment can do; requests needing a capability it lacks never go to it.',
+  fields: {
+    contextWindow: { kind: 'number', doc: 'Context window in tokens (prompt + completion).', integer: true, min: 1, default: 128_000, example: 200000 },
+    tools: { kind: 'boolean', doc: 'Accepts tool / function definitions.', default: true },
+    vision: { kind: 'boolean', doc: 'Accepts image inputs.', default: false },
+    jsonMode: { kind: 'boolean', doc: 'Honours response_format json_object / json_schema.', default: true },
+    prefill: { kind: 'boolean', doc: 'Continues from a trailing assistant message (needed for mid-stream continuation).', default: false },
+    chat: { kind: 'boolean', doc: 'Serves chat completions.', default: true },
+    embeddings: { kind: 'boolean', doc: 'Serves embeddings.', default: false },
+  },
+};
+
+const prices: FieldSpec = {
+  kind: 'object',
+  doc: 'List prices in US dollars per million tokens. Leave out when unknown: cost is then unreported, never zero.',
+  fields: {
+    usdPerMTokIn: { kind: 'number', doc: 'Prompt tokens.', min: 0, required: true, example: 2.5 },
+    usdPerMTokOut: { kind: 'number', doc: 'Completion tokens.', min: 0, required: true, example: 10 },
+    usdPerMTokCachedIn: { kind: 'number', doc: 'Cached prompt tokens (when the provider reports them).', min: 0, example: 1.25 },
+  },
+};
+
+export const deploymentSpec: FieldSpec = {
+  kind: 'object',
+  doc: 'One concrete upstream endpoint.',
+  fields: {
+    id: { kind: 'string', doc: 'Treaty\'s name for this deployment, unique; appears in headers, logs and the ledger.', required: true, pattern: ID, patternHint: ID_HINT, example: 'azure-eastus-ptu' },
+    provider: { kind: 'string', doc: 'Which wire protocol: openai-compatible, azure-openai or bedrock.', required: true, example: 'openai-compatible' },
+    baseUrl: { kind: 'string', doc: 'Origin (and base path) of the endpoint, e.g. https://my-resource.openai.azure.com or http://10.0.0.5:8000/v1.', required: true, pattern: /^https?:\/\/[^\s/]+/, patternHint: 'must be an http:// or https:// URL', example: 'http://127.0.0.1:8000/v1' },
+    model: { kind: 'string', doc: 'The upstream model id or deployment name sent to the provider.', required: true, example: 'gpt-4o' },
+    region: { kind: 'string', doc: 'Cloud region (used by residency rules and request signing).', default: 'unspecified', example: 'eastus' },
+    account: { kind: 'string', doc: 'Cloud account / subscription this deployment bills to (used by contracts).', default: 'default', example: 'azure-main' },
+    accelerator: { kind: 'string', doc: 'Accelerator family, for the estate view and contracts.', default: 'unspecified', example: 'nvidia-h100' },
+    weight: { kind: 'number', doc: 'Relative share of traffic in its pool when all else is equal.', min: 0.001, default: 1, example: 2 },
+    capabilities,
+    prices,
+    options: { kind: 'map', doc: 'Provider-specific settings (credentials, API version, …); see the provider\'s section below. Secrets are written env:VARIABLE_NAME.' },
+  },
+};
+
+export const modelSpec: FieldSpec = {
+  kind: 'object',
+  doc: 'A public model name clients ask for, served by a pool of deployments.',
+  fields: {
+    name: { kind: 'string', doc: 'The name clients put in "model".', required: true, pattern: /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/, patternHint: 'must be 1–128 letters, digits or . _ : / -', example: 'frontier' },
+    deployments: { kind: 'list', doc: 'Ids of the deployments in the pool.', items: { kind: 'string', doc: 'A deployment id.' }, required: true, minItems: 1 },
+    fallbacks: { kind: 'list', doc: 'Other public models to try, in order, once this pool is exhausted.', items: { kind: 'string', doc: 'A model name.' } },
+    ownedBy: { kind: 'string', doc: 'Shown as owned_by in GET /v1/models.', default: 'treaty' },
+  },
+};
+
+export const configSpec: Record<string, FieldSpec> = {
+  server: {
+    kind: 'object',
+    doc: 'The downstream (client-facing) listener.',
+    fields: {
+      host: { kind: 'string', doc: 'Interface to bind.', default: '127.0.0.1', example: '0.0.0.0' },
+      port: { kind: 'number', doc: 'Port to bind (0 picks a free one).', integer: true, min: 0, max: 65535, default: 8080 },
+      maxBodyBytes: { kind: 'number', doc: 'Largest request body accepted; larger gets 413.', integer: true, min: 1024, default: 4 * 1024 * 1024 },
+      maxMessages: { kind: 'number', doc: 'Most messages accepted in one chat request.', integer: true, min: 1, default: 2048 },
+      requestTimeoutMs: { kind: 'number', doc: 'Overall deadline for one request, all attempts included. Clients may shorten it with the x-treaty-timeout-ms header.', integer: true, min: 100, default: 600_000 },
+      maxAttempts: { kind: 'number', doc: 'Most upstream attempts for one request.', integer: true, min: 1, max: 10, default: 3 },
+    },
+  },
+  admin: {
+    kind: 'object',
+    doc: 'The admin listener (dashboard, admin API, metrics). Off unless a key is set; bound to loopback by default.',
+    fields: {
+      host: { kind: 'string', doc: 'Interface to bind.', default: '127.0.0.1' },
+      port: { kind: 'number', doc: 'Port to bind.', integer: true, min: 0, max: 65535, default: 8081 },
+      key: { kind: 'string', doc: 'Admin key, written env:VARIABLE_NAME. There is no default key.', secret: true, example: 'env:TREATY_ADMIN_KEY' },
+    },
+  },
+  auth: {
+    kind: 'object',
+    doc: 'Who may call the downstream API.',
+    fields: {
+      disabled: { kind: 'boolean', doc: 'Accept requests without a key. Only for local development.', default: false },
+      keys: {
+        kind: 'list',
+        doc: 'Static virtual keys (tenants and keys issued through the admin API are stored in the ledger).',
+        items: {
+          kind: 'object',
+          doc: 'One key.',
+          fields: {
+            name: { kind: 'string', doc: 'Label for logs (never the key itself).', required: true, example: 'demo' },
+            key: { kind: 'string', doc: 'The key, written env:VARIABLE_NAME, or its hash written sha256:<hex>.', required: true, secret: true, example: 'env:TREATY_DEMO_KEY' },
+          },
+        },
+      },
+    },
+  },
+  logging: {
+    kind: 'object',
+    doc: 'Structured JSON logs on stdout.',
+    fields: {
+      level: { kind: 'enum', doc: 'Least severe level written.', values: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info' },
+    },
+  },
+  deployments: { kind: 'list', doc: 'Every upstream endpoint.', items: deploymentSpec, required: true, minItems: 1 },
+  models: { kind: 'list', doc: 'Public model names and their pools.', items: modelSpec, required: true, minItems: 1 },
+};

@@ -1,0 +1,54 @@
+// Reading and answering on the downstream socket: a size-capped JSON body reader and the
+// one function that writes an error in OpenAI's shape.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayError } from '../domain/errors.js';
+
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const type = req.headers['content-type'];
+  if (type && !/^application\/(.+\+)?json\b/i.test(type) && !/^text\/plain\b/i.test(type)) {
+    throw new GatewayError('TREATY_UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json (got ${JSON.stringify(type.slice(0, 80))}).`);
+  }
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    req.resume();
+    throw tooLarge(maxBytes);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > maxBytes) {
+      req.resume();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(c as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') throw new GatewayError('TREATY_INVALID_JSON', 'The request body is empty; send a JSON object.');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new GatewayError('TREATY_INVALID_JSON', `We could not parse the JSON body of your request (${(err as Error).message}). Check for a trailing comma or an unquoted key.`);
+  }
+}
+
+function tooLarge(maxBytes: number): GatewayError {
+  return new GatewayError('TREATY_BODY_TOO_LARGE', `The request body is larger than ${maxBytes} bytes; send a smaller request (the limit is server.maxBodyBytes).`);
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | number> = {}): void {
+  const text = JSON.stringify(body);
+  if (res.headersSent) return;
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, err: GatewayError, headers: Record<string, string | number> = {}): void {
+  const extra: Record<string, string | number> = { ...headers };
+  if (err.options.retryAfterMs !== undefined) {
+    extra['retry-after'] = Math.max(1, Math.ceil(err.options.retryAfterMs / 1000));
+    extra['retry-after-ms'] = Math.ceil(err.options.retryAfterMs);
+  }
+  sendJson(res, err.status, err.toBody(), extra);
+}

@@ -1,0 +1,88 @@
+// The downstream listener: node:http, a small route table, request ids, the client-gone
+// signal, and the one place where any error becomes an OpenAI-shaped response.
+
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { GatewayError } from '../domain/errors.js';
+import { sendError, sendJson } from './body.js';
+import { chatCompletions, embeddings, getModel, listModels, type Exchange, type RouteDeps } from './routes.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface GatewayServerDeps extends RouteDeps {
+  /** Whether the gateway can serve traffic (config loaded, stores open). */
+  ready: () => boolean;
+}
+
+export function createGatewayServer(deps: GatewayServerDeps): Server {
+  const server = createServer((req, res) => {
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    const ac = new AbortController();
+    // 'close' on the response fires when the socket goes away; if we had not finished, the
+    // client gave up, and everything working for it must stop.
+    res.on('close', () => {
+      if (!res.writableFinished) ac.abort();
+    });
+    const ex: Exchange = { req, res, requestId, signal: ac.signal };
+    route(deps, ex).catch((err: unknown) => {
+      if (ac.signal.aborted && !(err instanceof GatewayError)) return; // the client left mid-request; nobody to answer
+      const gerr = err instanceof GatewayError ? err : internal(deps, err, requestId);
+      if (gerr.status >= 500) deps.log.warn('request failed', { requestId, code: gerr.code, status: gerr.status, attempts: gerr.options.attempts?.map((a) => a.kind) });
+      else deps.log.info('request rejected', { requestId, code: gerr.code, status: gerr.status });
+      if (!res.headersSent) sendError(res, gerr, { 'x-request-id': requestId });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 0; // streams may legitimately run long; the proxy owns deadlines
+  return server;
+}
+
+function internal(deps: GatewayServerDeps, err: unknown, requestId: string): GatewayError {
+  deps.log.error('internal error', { requestId, err });
+  return new GatewayError('TREATY_INTERNAL', `Treaty hit an internal error; quote request id ${requestId} when reporting it.`);
+}
+
+async function route(deps: GatewayServerDeps, ex: Exchange): Promise<void> {
+  const url = ex.req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  const method = ex.req.method ?? 'GET';
+  const only = (m: string): void => {
+    if (method !== m) throw new GatewayError('TREATY_METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; use ${m}.`);
+  };
+  switch (path) {
+    case '/v1/chat/completions':
+    case '/chat/completions':
+      only('POST');
+      return chatCompletions(deps, ex);
+    case '/v1/embeddings':
+    case '/embeddings':
+      only('POST');
+      return embeddings(deps, ex);
+    case '/v1/models':
+    case '/models':
+      only('GET');
+      return listModels(deps, ex);
+    case '/healthz':
+      return sendJson(ex.res, 200, { status: 'ok' });
+    case '/readyz':
+      return deps.ready() ? sendJson(ex.res, 200, { status: 'ready' }) : sendJson(ex.res, 503, { status: 'not ready' });
+    default: {
+      const m = /^\/(?:v1\/)?models\/(.+)$/.exec(path);
+      if (m) {
+        only('GET');
+        let id: string;
+        try {
+          id = decodeURIComponent(m[1]!);
+        } catch {
+          throw new GatewayError('TREATY_INVALID_REQUEST', 'The model id in the path is not valid percent-encoding.');
+        }
+        return getModel(deps, ex, id);
+      }
+      throw new GatewayError('TREATY_NOT_FOUND', `Unknown route ${method} ${path}. Treaty serves /v1/chat/completions, /v1/embeddings and /v1/models.`);
+    }
+  }
+}

@@ -1,0 +1,174 @@
+// One upstream attempt: send, and decode — up to and including the first meaningful stream
+// event, so that an error at the start of a 200 stream still counts as a failed attempt (and
+// can fail over) rather than a broken answer.
+
+import type { ChatRequest, ChatResponse, StreamEvent } from '../domain/chat.js';
+import type { Deployment } from '../domain/deployment.js';
+import { UpstreamFailureError, upstreamFailure, type UpstreamFailure } from '../domain/upstream-failure.js';
+import type { BoundAdapter, UpstreamHttpRequest, UpstreamResponseHead } from '../upstreams/adapter.js';
+import type { UpstreamResponse } from '../upstreams/transport.js';
+import type { AttemptTrace, ProxyPorts, RequestContext } from './ports.js';
+
+export type Failed = { ok: false; failure: UpstreamFailure; cancelled: boolean };
+export type AttemptResult =
+  | { ok: true; kind: 'complete'; response: ChatResponse }
+  | { ok: true; kind: 'stream'; head: UpstreamResponseHead; events: AsyncIterable<StreamEvent> }
+  | Failed;
+
+/** The first event that proves the upstream is really answering (not just a role or filter frame). */
+export function commitsStream(e: StreamEvent): boolean {
+  return (e.kind === 'delta' && ((e.content !== undefined && e.content !== '') || e.toolCalls !== undefined || e.refusal !== undefined)) || e.kind === 'finish';
+}
+
+/**
+ * The life of one attempt: its abort controller (client gone, deadline), its place in the
+ * deployment stats, and its trace, ended exactly once whatever happens.
+ */
+class AttemptScope {
+  readonly ac = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private readonly onClientGone = (): void => this.ac.abort(new Error('client disconnected'));
+
+  constructor(
+    private readonly ports: ProxyPorts,
+    private readonly dep: Deployment,
+    private readonly ctx: RequestContext,
+    readonly trace: AttemptTrace,
+  ) {
+    ctx.signal.addEventListener('abort', this.onClientGone, { once: true });
+    this.timer = setTimeout(() => this.ac.abort(new Error('deadline')), Math.max(0, ctx.deadlineAt - ports.now()));
+    ports.stats.begin(dep.id);
+    ports.observer?.started(trace);
+  }
+
+  finish(outcome: NonNullable<AttemptTrace['outcome']>, failure?: UpstreamFailure): void {
+    const t = this.trace;
+    if (t.outcome) return;
+    t.endedAt = this.ports.now();
+    t.outcome = outcome;
+    if (failure) t.failure = failure;
+    this.ports.stats.end(this.dep.id, outcome === 'ok' ? t.endedAt - t.startedAt : undefined);
+    this.ports.observer?.finished(t);
+  }
+
+  fail(err: unknown): Failed {
+    const failure = toFailure(err, this.ac.signal, this.ctx.signal);
+    this.finish(this.ctx.signal.aborted ? 'cancelled' : 'failed', failure);
+    // Free the upstream connection: nothing more will be read from this attempt.
+    this.ac.abort(new Error('attempt failed'));
+    return { ok: false, failure, cancelled: this.ctx.signal.aborted };
+  }
+
+  release(): void {
+    clearTimeout(this.timer);
+    this.ctx.signal.removeEventListener('abort', this.onClientGone);
+  }
+
+  async send(baseUrl: string, httpReq: UpstreamHttpRequest, decodeError: (h: UpstreamResponseHead, b: Uint8Array) => UpstreamFailure): Promise<UpstreamResponse> {
+    const res = await this.ports.transport.send(baseUrl, httpReq, this.ac.signal);
+    this.trace.status = res.head.status;
+    this.trace.firstByteAt = this.ports.now();
+    if (res.head.status < 200 || res.head.status >= 300) {
+      throw new UpstreamFailureError(decodeError(res.head, await res.readAll(1024 * 1024)));
+    }
+    return res;
+  }
+}
+
+/** A request/response attempt (non-streaming chat, embeddings). */
+export async function runUnaryAttempt<T>(
+  ports: ProxyPorts,
+  dep: Deployment,
+  httpReq: UpstreamHttpRequest,
+  ctx: RequestContext,
+  trace: AttemptTrace,
+  decode: (h: UpstreamResponseHead, b: Uint8Array) => T,
+  decodeError: (h: UpstreamResponseHead, b: Uint8Array) => UpstreamFailure,
+  usageOf: (value: T) => AttemptTrace['usage'] = () => undefined,
+): Promise<{ ok: true; value: T } | Failed> {
+  const scope = new AttemptScope(ports, dep, ctx, trace);
+  try {
+    const res = await scope.send(dep.baseUrl, httpReq, decodeError);
+    const value = decode(res.head, await res.readAll());
+    const usage = usageOf(value);
+    if (usage) trace.usage = usage;
+    scope.finish('ok');
+    return { ok: true, value };
+  } catch (err) {
+    return scope.fail(err);
+  } finally {
+    scope.release();
+  }
+}
+
+export async function runAttempt(
+  ports: ProxyPorts,
+  dep: Deployment,
+  adapter: BoundAdapter,
+  req: ChatRequest,
+  httpReq: UpstreamHttpRequest,
+  ctx: RequestContext,
+  trace: AttemptTrace,
+): Promise<AttemptResult> {
+  if (!req.stream) {
+    const r = await runUnaryAttempt(ports, dep, httpReq, ctx, trace, (h, b) => adapter.decodeChat(h, b), (h, b) => adapter.decodeError(h, b), (v) => v.usage);
+    return r.ok ? { ok: true, kind: 'complete', response: r.value } : r;
+  }
+  const scope = new AttemptScope(ports, dep, ctx, trace);
+  try {
+    const res = await scope.send(dep.baseUrl, httpReq, (h, b) => adapter.decodeError(h, b));
+    const it = adapter.decodeChatStream(res.head, res.body)[Symbol.asyncIterator]();
+    const buffered: StreamEvent[] = [];
+    for (;;) {
+      const n = await it.next();
+      if (n.done) break;
+      buffered.push(n.value);
+      if (n.value.kind === 'usage') trace.usage = n.value.usage;
+      if (commitsStream(n.value)) break;
+    }
+    return { ok: true, kind: 'stream', head: res.head, events: continueStream(buffered, it, scope) };
+  } catch (err) {
+    scope.release();
+    return scope.fail(err);
+  }
+}
+
+async function* continueStream(buffered: StreamEvent[], it: AsyncIterator<StreamEvent>, scope: AttemptScope): AsyncGenerator<StreamEvent> {
+  let sent = false;
+  try {
+    for (const e of buffered) {
+      sent = true;
+      yield e;
+    }
+    for (;;) {
+      const n = await it.next();
+      if (n.done) break;
+      if (n.value.kind === 'usage') scope.trace.usage = n.value.usage;
+      sent = true;
+      yield n.value;
+    }
+    scope.finish('ok');
+  } catch (err) {
+    const base = err instanceof UpstreamFailureError ? err.failure : toFailure(err, scope.ac.signal, new AbortController().signal);
+    const failure: UpstreamFailure = { ...base, midStream: sent };
+    scope.finish('interrupted', failure);
+    throw new UpstreamFailureError(failure);
+  } finally {
+    // Reached on normal end, on error, and when the consumer stops early (client gone):
+    // abort whatever is left of the upstream call so it stops generating (and billing).
+    scope.finish('cancelled');
+    scope.ac.abort(new Error('stream closed'));
+    scope.release();
+  }
+}
+
+export function toFailure(err: unknown, attemptSignal: AbortSignal, clientSignal: AbortSignal): UpstreamFailure {
+  if (err instanceof UpstreamFailureError) return err.failure;
+  if (clientSignal.aborted) return upstreamFailure('timeout', 'cancelled: the client disconnected');
+  if (attemptSignal.aborted) return upstreamFailure('timeout', 'the request deadline passed before the upstream answered');
+  const code = (err as { code?: string }).code;
+  if (code && /^(ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|UND_ERR_CLOSED)$/.test(code)) {
+    return upstreamFailure('connect', `could not reach the upstream (${code})`);
+  }
+  return upstreamFailure('malformed', err instanceof Error ? err.message : String(err));
+}

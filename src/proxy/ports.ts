@@ -1,0 +1,55 @@
+// What the attempt loop needs from the outside world, as interfaces. main.ts plugs in the
+// real implementations; tests and the simulator plug in their own.
+
+import type { Deployment, ModelPool } from '../domain/deployment.js';
+import type { Usage } from '../domain/chat.js';
+import type { UpstreamFailure } from '../domain/upstream-failure.js';
+import type { BoundAdapter } from '../upstreams/adapter.js';
+import type { UpstreamTransport } from '../upstreams/transport.js';
+import type { Logger } from '../observability/logger.js';
+import type { DeploymentStats } from './deployment-stats.js';
+
+export type AttemptOutcome = 'ok' | 'failed' | 'cancelled' | 'interrupted';
+
+/** One upstream attempt as the loop saw it; the ledger stores one row per attempt. */
+export interface AttemptTrace {
+  requestId: string;
+  attemptNo: number;
+  deploymentId: string;
+  model: string;
+  stream: boolean;
+  startedAt: number;
+  firstByteAt?: number;
+  endedAt?: number;
+  outcome?: AttemptOutcome;
+  failure?: UpstreamFailure;
+  usage?: Usage;
+  status?: number;
+}
+
+export interface AttemptObserver {
+  /** Called before the upstream call is made (write-ahead). */
+  started(a: AttemptTrace): void;
+  /** Called exactly once when the attempt ends, however it ends. */
+  finished(a: AttemptTrace): void;
+}
+
+export interface ProxyPorts {
+  model(name: string): ModelPool | undefined;
+  adapter(dep: Deployment): BoundAdapter;
+  transport: UpstreamTransport;
+  stats: DeploymentStats;
+  random: () => number;
+  now: () => number;
+  log: Logger;
+  maxAttempts: number;
+  observer?: AttemptObserver;
+}
+
+export interface RequestContext {
+  requestId: string;
+  /** Aborts when the client goes away. */
+  signal: AbortSignal;
+  /** Epoch ms after which no attempt may run. */
+  deadlineAt: number;
+}
