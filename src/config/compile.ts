@@ -14,8 +14,28 @@ export interface GatewayConfig {
   admin: { host: string; port: number; key: string | undefined };
   auth: { disabled: boolean; keys: readonly { name: string; sha256: string }[] };
   logging: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
+  resilience: Readonly<ResilienceConfig>;
   deployments: ReadonlyMap<string, Deployment>;
   models: ReadonlyMap<string, ModelPool>;
+}
+
+export interface ResilienceConfig {
+  firstTokenTimeoutMs: number;
+  idleTimeoutMs: number;
+  attemptTimeoutMs: number;
+  minAttemptMs: number;
+  maxRetryWaitMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  retryBudgetPercent: number;
+  minRetryConcurrency: number;
+  consecutiveFailures: number;
+  ejectionBaseMs: number;
+  ejectionMaxMs: number;
+  ejectionJitterMs: number;
+  maxEjectionPercent: number;
+  panicThresholdPercent: number;
+  rateLimitCooldownMs: number;
 }
 
 export interface ProviderInfo {
@@ -103,6 +123,7 @@ export function compileConfig(input: CompileInput): GatewayConfig {
     admin: Object.freeze({ host: adminRaw.host as string, port: adminRaw.port as number, key: adminKey }),
     auth: Object.freeze({ disabled: authRaw.disabled as boolean, keys: Object.freeze(keys) }),
     logging: Object.freeze({ level: (raw.logging as Raw).level as GatewayConfig['logging']['level'] }),
+    resilience: Object.freeze({ ...(raw.resilience as unknown as ResilienceConfig) }),
     deployments,
     models,
   });

@@ -108,7 +108,9 @@ function fillDefaults(spec: Extract<FieldSpec, { kind: 'object' }>, path: (strin
     if (out[key] !== undefined) continue;
     if ('default' in field && field.default !== undefined) out[key] = field.default;
     else if (field.required) problems.push(`${loc}: ${describePath([...path, key])} is required — ${field.doc}`);
-    else if (field.kind === 'object') out[key] = fillDefaults(field, [...path, key], problems, loc, {});
+    // An absent optional section takes its defaults, unless it has required fields of its
+    // own: then absent means "not configured" (e.g. prices unknown).
+    else if (field.kind === 'object' && !Object.values(field.fields).some((f) => f.required)) out[key] = fillDefaults(field, [...path, key], problems, loc, {});
   }
   return out;
 }

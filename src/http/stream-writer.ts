@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import type { StreamEvent, Usage } from '../domain/chat.js';
 import { errorSpec } from '../domain/errors.js';
 import { UpstreamFailureError } from '../domain/upstream-failure.js';
-import { ChunkRenderer } from '../wire/chat-response.js';
+import type { ChunkRenderer } from '../wire/chat-response.js';
 import { sseData } from '../wire/sse.js';
 
 export interface StreamOutcome {

@@ -24,21 +24,50 @@ export function commitsStream(e: StreamEvent): boolean {
  * The life of one attempt: its abort controller (client gone, deadline), its place in the
  * deployment stats, and its trace, ended exactly once whatever happens.
  */
+/** Called once when an attempt ends, so health tracking sees every outcome (mid-stream ones too). */
+export type Settle = (outcome: NonNullable<AttemptTrace['outcome']>, failure?: UpstreamFailure) => void;
+
 class AttemptScope {
   readonly ac = new AbortController();
   private readonly timer: NodeJS.Timeout;
   private readonly onClientGone = (): void => this.ac.abort(new Error('client disconnected'));
+  /** Set when one of our own timers (not the deadline) cut the attempt short. */
+  timedOut: UpstreamFailure | undefined;
 
   constructor(
     private readonly ports: ProxyPorts,
     private readonly dep: Deployment,
     private readonly ctx: RequestContext,
     readonly trace: AttemptTrace,
+    private readonly settle: Settle,
+    limitMs: number,
   ) {
     ctx.signal.addEventListener('abort', this.onClientGone, { once: true });
-    this.timer = setTimeout(() => this.ac.abort(new Error('deadline')), Math.max(0, ctx.deadlineAt - ports.now()));
+    const left = ctx.deadlineAt - ports.now();
+    const ms = Math.max(0, Math.min(left, limitMs));
+    this.timer = setTimeout(() => {
+      if (ms < left) this.timedOut = upstreamFailure('timeout', `no complete answer within ${ms} ms`, { providerCode: 'attempt_timeout' });
+      this.ac.abort(new Error('deadline'));
+    }, ms);
     ports.stats.begin(dep.id);
     ports.observer?.started(trace);
+  }
+
+  /** Races `p` against a timer; on expiry the attempt is aborted and fails with `failure`. */
+  async within<T>(p: Promise<T>, ms: number, failure: () => UpstreamFailure): Promise<T> {
+    let t: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      t = setTimeout(() => {
+        this.timedOut = failure();
+        this.ac.abort(new Error('timer'));
+        reject(new UpstreamFailureError(this.timedOut));
+      }, ms);
+    });
+    try {
+      return await Promise.race([p, timeout]);
+    } finally {
+      clearTimeout(t);
+    }
   }
 
   finish(outcome: NonNullable<AttemptTrace['outcome']>, failure?: UpstreamFailure): void {
@@ -48,11 +77,12 @@ class AttemptScope {
     t.outcome = outcome;
     if (failure) t.failure = failure;
     this.ports.stats.end(this.dep.id, outcome === 'ok' ? t.endedAt - t.startedAt : undefined);
+    this.settle(outcome, failure);
     this.ports.observer?.finished(t);
   }
 
   fail(err: unknown): Failed {
-    const failure = toFailure(err, this.ac.signal, this.ctx.signal);
+    const failure = this.timedOut && !(err instanceof UpstreamFailureError) ? this.timedOut : toFailure(err, this.ac.signal, this.ctx.signal);
     this.finish(this.ctx.signal.aborted ? 'cancelled' : 'failed', failure);
     // Free the upstream connection: nothing more will be read from this attempt.
     this.ac.abort(new Error('attempt failed'));
@@ -84,9 +114,10 @@ export async function runUnaryAttempt<T>(
   trace: AttemptTrace,
   decode: (h: UpstreamResponseHead, b: Uint8Array) => T,
   decodeError: (h: UpstreamResponseHead, b: Uint8Array) => UpstreamFailure,
+  settle: Settle,
   usageOf: (value: T) => AttemptTrace['usage'] = () => undefined,
 ): Promise<{ ok: true; value: T } | Failed> {
-  const scope = new AttemptScope(ports, dep, ctx, trace);
+  const scope = new AttemptScope(ports, dep, ctx, trace, settle, ports.timing.attemptTimeoutMs);
   try {
     const res = await scope.send(dep.baseUrl, httpReq, decodeError);
     const value = decode(res.head, await res.readAll());
@@ -109,39 +140,45 @@ export async function runAttempt(
   httpReq: UpstreamHttpRequest,
   ctx: RequestContext,
   trace: AttemptTrace,
+  settle: Settle,
 ): Promise<AttemptResult> {
   if (!req.stream) {
-    const r = await runUnaryAttempt(ports, dep, httpReq, ctx, trace, (h, b) => adapter.decodeChat(h, b), (h, b) => adapter.decodeError(h, b), (v) => v.usage);
+    const r = await runUnaryAttempt(ports, dep, httpReq, ctx, trace, (h, b) => adapter.decodeChat(h, b), (h, b) => adapter.decodeError(h, b), settle, (v) => v.usage);
     return r.ok ? { ok: true, kind: 'complete', response: r.value } : r;
   }
-  const scope = new AttemptScope(ports, dep, ctx, trace);
+  const scope = new AttemptScope(ports, dep, ctx, trace, settle, Infinity);
+  const ttft = ports.timing.firstTokenTimeoutMs;
+  const silent = (): UpstreamFailure => upstreamFailure('timeout', `no first token within ${ttft} ms`, { providerCode: 'first_token_timeout' });
   try {
-    const res = await scope.send(dep.baseUrl, httpReq, (h, b) => adapter.decodeError(h, b));
+    // Headers and the first real token share one time-to-first-token budget.
+    const firstTokenBy = ports.now() + ttft;
+    const res = await scope.within(scope.send(dep.baseUrl, httpReq, (h, b) => adapter.decodeError(h, b)), ttft, silent);
     const it = adapter.decodeChatStream(res.head, res.body)[Symbol.asyncIterator]();
     const buffered: StreamEvent[] = [];
     for (;;) {
-      const n = await it.next();
+      const n = await scope.within(it.next(), Math.max(0, firstTokenBy - ports.now()), silent);
       if (n.done) break;
       buffered.push(n.value);
       if (n.value.kind === 'usage') trace.usage = n.value.usage;
       if (commitsStream(n.value)) break;
     }
-    return { ok: true, kind: 'stream', head: res.head, events: continueStream(buffered, it, scope) };
+    return { ok: true, kind: 'stream', head: res.head, events: continueStream(buffered, it, scope, ports.timing.idleTimeoutMs) };
   } catch (err) {
     scope.release();
     return scope.fail(err);
   }
 }
 
-async function* continueStream(buffered: StreamEvent[], it: AsyncIterator<StreamEvent>, scope: AttemptScope): AsyncGenerator<StreamEvent> {
+async function* continueStream(buffered: StreamEvent[], it: AsyncIterator<StreamEvent>, scope: AttemptScope, idleMs: number): AsyncGenerator<StreamEvent> {
   let sent = false;
   try {
     for (const e of buffered) {
       sent = true;
       yield e;
     }
+    const stalled = (): UpstreamFailure => upstreamFailure('timeout', `the stream stalled: no chunk for ${idleMs} ms`, { providerCode: 'idle_timeout' });
     for (;;) {
-      const n = await it.next();
+      const n = await scope.within(it.next(), idleMs, stalled);
       if (n.done) break;
       if (n.value.kind === 'usage') scope.trace.usage = n.value.usage;
       sent = true;
@@ -149,7 +186,7 @@ async function* continueStream(buffered: StreamEvent[], it: AsyncIterator<Stream
     }
     scope.finish('ok');
   } catch (err) {
-    const base = err instanceof UpstreamFailureError ? err.failure : toFailure(err, scope.ac.signal, new AbortController().signal);
+    const base = err instanceof UpstreamFailureError ? err.failure : (scope.timedOut ?? toFailure(err, scope.ac.signal, new AbortController().signal));
     const failure: UpstreamFailure = { ...base, midStream: sent };
     scope.finish('interrupted', failure);
     throw new UpstreamFailureError(failure);

@@ -1,17 +1,18 @@
 // The attempt loop. Picks a deployment, runs one attempt, and on a failure before the first
 // downstream byte decides (from the one classification table) whether to try another
-// deployment, the next fallback model, or to answer the client now.
+// deployment, the same one after a wait, the next fallback model, or to answer the client.
 
 import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, StreamEvent } from '../domain/chat.js';
 import type { Deployment, ModelPool } from '../domain/deployment.js';
 import { GatewayError } from '../domain/errors.js';
 import type { UpstreamFailure } from '../domain/upstream-failure.js';
 import { requirementsOf, unmetRequirement } from '../policy/capabilities.js';
-import { pickP2C } from '../routing/balancer.js';
 import { policyFor } from '../routing/classification.js';
-import { runAttempt, runUnaryAttempt } from './attempt.js';
-import { finalError } from './final-error.js';
+import type { BoundAdapter, UpstreamHttpRequest } from '../upstreams/adapter.js';
+import { runAttempt, runUnaryAttempt, type Failed, type Settle } from './attempt.js';
+import { allOutError, finalError } from './final-error.js';
 import type { AttemptTrace, ProxyPorts, RequestContext } from './ports.js';
+import { chooseDeployment, type Exhausted } from './selection.js';
 
 export interface Served {
   deployment: Deployment;
@@ -27,92 +28,139 @@ export type ChatResult =
 
 export class ClientGoneError extends Error {}
 
+type Outcome<T> = { ok: true; value: T } | Failed;
+
+interface AttemptSpec<T> {
+  /** Why a deployment cannot serve this request, or undefined. */
+  unfit(dep: Deployment): string | undefined;
+  encode(adapter: BoundAdapter, pool: ModelPool): Promise<UpstreamHttpRequest>;
+  run(dep: Deployment, adapter: BoundAdapter, httpReq: UpstreamHttpRequest, trace: AttemptTrace, settle: Settle): Promise<Outcome<T>>;
+  onFailure?(dep: Deployment, failure: UpstreamFailure): void;
+}
+
 export class ChatProxy {
   constructor(private readonly ports: ProxyPorts) {}
 
   async chat(req: ChatRequest, ctx: RequestContext): Promise<ChatResult> {
-    const chain = this.modelChain(req.model);
     const needs = requirementsOf(req);
-    const failures: UpstreamFailure[] = [];
-    const traces: AttemptTrace[] = [];
-    const tried = new Set<string>();
-    const filtered: string[] = [];
-    let encodeError: GatewayError | undefined;
     let minContextAbove = 0;
-
-    for (const pool of chain) {
-      while (traces.length < this.ports.maxAttempts) {
-        if (ctx.signal.aborted) throw new ClientGoneError('client disconnected');
-        const candidates = pool.deployments.filter((d) => {
-          if (tried.has(d.id)) return false;
-          const why = unmetRequirement(d, needs) ?? (d.capabilities.contextWindow <= minContextAbove ? 'context window too small for this prompt' : undefined);
-          if (why) filtered.push(`${d.id}: ${why}`);
-          return !why;
-        });
-        const dep = this.pick(candidates);
-        if (!dep) break;
-        tried.add(dep.id);
-        const adapter = this.ports.adapter(dep);
-        let httpReq;
-        try {
-          httpReq = await adapter.encodeChat({ ...req, model: pool.name }, { wantUsage: true });
-        } catch (err) {
-          // This deployment cannot express the request (e.g. a parameter its API lacks); another may.
-          if (err instanceof GatewayError) {
-            encodeError ??= err;
-            continue;
-          }
-          throw err;
-        }
-        httpReq.headers['x-request-id'] = ctx.requestId;
-        const trace: AttemptTrace = { requestId: ctx.requestId, attemptNo: traces.length + 1, deploymentId: dep.id, model: pool.name, stream: req.stream, startedAt: this.ports.now() };
-        traces.push(trace);
-        const r = await runAttempt(this.ports, dep, adapter, req, httpReq, ctx, trace);
-        if (r.ok) {
-          const served: Served = { deployment: dep, model: pool.name, attempts: traces.length, traces };
-          return r.kind === 'complete' ? { kind: 'complete', response: r.response, ...served } : { kind: 'stream', events: r.events, ...served };
-        }
-        if (r.cancelled) throw new ClientGoneError('client disconnected');
-        failures.push(r.failure);
-        this.ports.log.warn('upstream attempt failed', { requestId: ctx.requestId, deployment: dep.id, attempt: trace.attemptNo, kind: r.failure.kind, status: r.failure.status, providerCode: r.failure.providerCode });
-        const policy = policyFor(r.failure.kind);
-        if (policy.action === 'stop') throw finalError(req.model, failures);
-        if (policy.needsLargerContext) minContextAbove = Math.max(minContextAbove, dep.capabilities.contextWindow);
-      }
-    }
-    if (failures.length === 0 && encodeError) throw encodeError;
-    if (failures.length === 0 && filtered.length) {
-      throw new GatewayError('TREATY_UNSUPPORTED_PARAMETER', `No deployment of model "${req.model}" can serve this request: ${[...new Set(filtered)].join('; ')}.`);
-    }
-    throw finalError(req.model, failures);
+    type R = { kind: 'complete'; response: ChatResponse } | { kind: 'stream'; events: AsyncIterable<StreamEvent> };
+    const out = await this.failover<R>(req.model, req.stream, ctx, {
+      unfit: (d) => unmetRequirement(d, needs) ?? (d.capabilities.contextWindow <= minContextAbove ? 'context window too small for this prompt' : undefined),
+      encode: (adapter, pool) => adapter.encodeChat({ ...req, model: pool.name }, { wantUsage: true }),
+      run: async (dep, adapter, httpReq, trace, settle) => {
+        const r = await runAttempt(this.ports, dep, adapter, req, httpReq, ctx, trace, settle);
+        if (!r.ok) return r;
+        return { ok: true, value: r.kind === 'complete' ? { kind: 'complete', response: r.response } : { kind: 'stream', events: r.events } };
+      },
+      onFailure: (dep, f) => {
+        if (policyFor(f.kind).needsLargerContext) minContextAbove = Math.max(minContextAbove, dep.capabilities.contextWindow);
+      },
+    });
+    return { ...out.value, ...out.served };
   }
 
-  /** Embeddings: the same failover over deployments that serve embeddings; no streaming. */
   async embeddings(req: EmbeddingsRequest, ctx: RequestContext): Promise<{ response: EmbeddingsResponse } & Served> {
+    const out = await this.failover<EmbeddingsResponse>(req.model, false, ctx, {
+      unfit: (d) => (d.capabilities.embeddings ? undefined : 'does not serve embeddings'),
+      encode: (adapter) => {
+        if (!adapter.encodeEmbeddings) throw new GatewayError('TREATY_UNSUPPORTED_PARAMETER', 'this provider does not serve embeddings');
+        return adapter.encodeEmbeddings(req);
+      },
+      run: (dep, adapter, httpReq, trace, settle) =>
+        runUnaryAttempt(this.ports, dep, httpReq, ctx, trace, (h, b) => adapter.decodeEmbeddings!(h, b), (h, b) => adapter.decodeError(h, b), settle),
+    });
+    return { response: out.value, ...out.served };
+  }
+
+  private async failover<T>(model: string, stream: boolean, ctx: RequestContext, spec: AttemptSpec<T>): Promise<{ value: T; served: Served }> {
+    const { ports } = this;
+    const chain = this.modelChain(model);
     const failures: UpstreamFailure[] = [];
     const traces: AttemptTrace[] = [];
-    const tried = new Set<string>();
-    for (const pool of this.modelChain(req.model)) {
-      while (traces.length < this.ports.maxAttempts) {
-        if (ctx.signal.aborted) throw new ClientGoneError('client disconnected');
-        const dep = this.pick(pool.deployments.filter((d) => !tried.has(d.id) && d.capabilities.embeddings));
-        if (!dep) break;
-        tried.add(dep.id);
-        const adapter = this.ports.adapter(dep);
-        if (!adapter.encodeEmbeddings || !adapter.decodeEmbeddings) continue;
-        const httpReq = await adapter.encodeEmbeddings(req);
-        httpReq.headers['x-request-id'] = ctx.requestId;
-        const trace: AttemptTrace = { requestId: ctx.requestId, attemptNo: traces.length + 1, deploymentId: dep.id, model: pool.name, stream: false, startedAt: this.ports.now() };
-        traces.push(trace);
-        const r = await runUnaryAttempt(this.ports, dep, httpReq, ctx, trace, (head, body) => adapter.decodeEmbeddings!(head, body), (head, body) => adapter.decodeError(head, body));
-        if (r.ok) return { response: r.value, deployment: dep, model: pool.name, attempts: traces.length, traces };
-        if (r.cancelled) throw new ClientGoneError('client disconnected');
-        failures.push(r.failure);
-        if (policyFor(r.failure.kind).action === 'stop') throw finalError(req.model, failures);
+    /** Deployments this request must not use again (silent, wrong credentials, too small…). */
+    const excluded = new Set<string>();
+    const tries = new Map<string, number>();
+    const unfit = new Set<string>();
+    let encodeError: GatewayError | undefined;
+    let exhausted: Exhausted | undefined;
+    let budgetDenied = false;
+    ports.budget.requestStarted();
+    try {
+      chain: for (const pool of chain) {
+        const members = pool.deployments.map((d) => d.id);
+        for (;;) {
+          if (traces.length >= ports.maxAttempts) break chain;
+          if (ctx.signal.aborted) throw new ClientGoneError('client disconnected');
+          const eligible = pool.deployments.filter((d) => {
+            if (excluded.has(d.id)) return false;
+            const why = spec.unfit(d);
+            if (why) unfit.add(`${d.id}: ${why}`);
+            return !why;
+          });
+          const choice = await chooseDeployment(ports, eligible, tries, ctx);
+          if (choice.kind === 'none') {
+            exhausted = choice.exhausted ?? exhausted;
+            break;
+          }
+          const dep = choice.dep;
+          const isRetry = traces.length > 0;
+          if (isRetry && !ports.budget.tryAcquire()) {
+            budgetDenied = true;
+            break chain;
+          }
+          try {
+            const adapter = ports.adapter(dep);
+            let httpReq: UpstreamHttpRequest;
+            try {
+              httpReq = await spec.encode(adapter, pool);
+            } catch (err) {
+              // This deployment cannot express the request (e.g. a parameter its API lacks); another may.
+              if (!(err instanceof GatewayError)) throw err;
+              encodeError ??= err;
+              excluded.add(dep.id);
+              continue;
+            }
+            httpReq.headers['x-request-id'] = ctx.requestId;
+            const trace: AttemptTrace = { requestId: ctx.requestId, attemptNo: traces.length + 1, deploymentId: dep.id, model: pool.name, stream, startedAt: ports.now() };
+            traces.push(trace);
+            tries.set(dep.id, (tries.get(dep.id) ?? 0) + 1);
+            ports.health.onAttemptStart(dep.id, ports.now());
+            const r = await spec.run(dep, adapter, httpReq, trace, this.settler(dep.id, members));
+            if (r.ok) return { value: r.value, served: { deployment: dep, model: pool.name, attempts: traces.length, traces } };
+            if (r.cancelled) throw new ClientGoneError('client disconnected');
+            failures.push(r.failure);
+            ports.log.warn('upstream attempt failed', { requestId: ctx.requestId, deployment: dep.id, attempt: trace.attemptNo, kind: r.failure.kind, status: r.failure.status, providerCode: r.failure.providerCode });
+            const policy = policyFor(r.failure.kind);
+            if (policy.action === 'stop') throw finalError(model, failures);
+            // A deployment that went silent, or cannot serve us at all, is not tried again for this request.
+            if (policy.action === 'failover' || r.failure.kind === 'timeout') excluded.add(dep.id);
+            spec.onFailure?.(dep, r.failure);
+          } finally {
+            if (isRetry) ports.budget.release();
+          }
+        }
       }
+    } finally {
+      ports.budget.requestEnded();
     }
-    if (failures.length === 0) throw new GatewayError('TREATY_UNSUPPORTED_PARAMETER', `Model "${req.model}" has no deployment that serves embeddings.`, { param: 'model' });
-    throw finalError(req.model, failures);
+    if (failures.length === 0) {
+      if (exhausted) throw allOutError(model, exhausted, ports.now());
+      if (encodeError) throw encodeError;
+      if (unfit.size) throw new GatewayError('TREATY_UNSUPPORTED_PARAMETER', `No deployment of model "${model}" can serve this request: ${[...unfit].join('; ')}.`);
+    }
+    throw finalError(model, failures, { budgetDenied, exhausted, now: ports.now() });
+  }
+
+  /** Feeds every attempt's end into the health tracker, including ends after the first byte. */
+  private settler(id: string, members: readonly string[]): Settle {
+    const { health, now } = this.ports;
+    return (outcome, failure) => {
+      if (outcome === 'ok') return health.onSuccess(id);
+      if (!failure || outcome === 'cancelled') return;
+      if (failure.kind === 'rate_limited') health.onRateLimited(id, failure.retryAfterMs, now());
+      else if (policyFor(failure.kind).countsAgainstHealth) health.onFailure(id, failure.kind, now(), members);
+    };
   }
 
   /** The requested model's pool, then its fallbacks (and theirs), each once. */
@@ -130,10 +178,5 @@ export class ChatProxy {
     visit(name);
     if (out.length === 0) throw new GatewayError('TREATY_MODEL_NOT_FOUND', `The model \`${name}\` does not exist or you do not have access to it.`, { param: 'model' });
     return out;
-  }
-
-  private pick(candidates: Deployment[]): Deployment | undefined {
-    const withStats = candidates.map((d) => ({ id: d.id, weight: d.weight, ...this.ports.stats.view(d.id), dep: d }));
-    return pickP2C(withStats, this.ports.random)?.dep;
   }
 }

@@ -7,7 +7,20 @@ import type { UpstreamFailure } from '../domain/upstream-failure.js';
 import type { BoundAdapter } from '../upstreams/adapter.js';
 import type { UpstreamTransport } from '../upstreams/transport.js';
 import type { Logger } from '../observability/logger.js';
+import type { HealthTracker } from '../routing/health.js';
+import type { RetryBudget } from '../routing/retry-budget.js';
 import type { DeploymentStats } from './deployment-stats.js';
+
+/** The timing rules of the attempt loop (config's `resilience` section, minus health). */
+export interface Timing {
+  firstTokenTimeoutMs: number;
+  idleTimeoutMs: number;
+  attemptTimeoutMs: number;
+  minAttemptMs: number;
+  maxRetryWaitMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
 
 export type AttemptOutcome = 'ok' | 'failed' | 'cancelled' | 'interrupted';
 
@@ -43,6 +56,11 @@ export interface ProxyPorts {
   now: () => number;
   log: Logger;
   maxAttempts: number;
+  timing: Timing;
+  health: HealthTracker;
+  budget: RetryBudget;
+  /** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
   observer?: AttemptObserver;
 }
 

@@ -77,6 +77,11 @@ export class HealthTracker {
     return s;
   }
 
+  /** Forget everything (an operator's "reset health", and tests between scenarios). */
+  reset(): void {
+    this.states.clear();
+  }
+
   snapshot(id: string): Readonly<DeploymentHealth> {
     return { ...this.get(id) };
   }

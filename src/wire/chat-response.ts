@@ -43,8 +43,11 @@ export class ChunkRenderer {
     private readonly created: number,
   ) {}
 
-  /** Adopt the upstream's id/model once known (before the first chunk is written). */
+  private locked = false;
+
+  /** Adopt the upstream's id/model, unless a chunk already went out: every chunk must agree. */
   identify(id: string | undefined, model: string | undefined): void {
+    if (this.locked) return;
     if (id) this.id = id;
     if (model) this.model = model;
   }
@@ -55,6 +58,7 @@ export class ChunkRenderer {
 
   /** JSON for one event, or undefined for events that do not become a chunk (usage is separate). */
   render(e: StreamEvent): string | undefined {
+    if (e.kind !== 'usage' && e.kind !== 'identity') this.locked = true;
     switch (e.kind) {
       case 'delta': {
         const delta: Record<string, unknown> = {};

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// The `treaty` command: serve, emulate, demo, and config tools.
+
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError } from '../config/schema-dsl.js';
+import { runDemo } from './demo.js';
+import { runEmulate } from './emulate.js';
+import { printConfigDocs } from './config-docs.js';
+import { loadConfig, startGateway } from '../main.js';
+
+const port = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number 0–65535');
+  return n;
+};
+
+function fail(err: unknown): never {
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error(`treaty: ${(err as Error).message}`);
+  process.exit(2);
+}
+
+const program = new Command('treaty').description('An OpenAI-compatible gateway that keeps traffic flowing across clouds and honours the contracts.');
+
+program
+  .command('serve')
+  .description('run the gateway')
+  .requiredOption('-c, --config <file>', 'path to treaty.yaml')
+  .option('-p, --port <port>', 'override server.port', port)
+  .action(async (opts: { config: string; port?: number }) => {
+    try {
+      const gw = await startGateway({ configPath: opts.config, ...(opts.port !== undefined ? { port: opts.port } : {}) });
+      const stop = (): void => void gw.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command('emulate')
+  .description('run emulated Azure OpenAI, Bedrock and OpenAI-compatible clouds on 127.0.0.1 (the demo estate)')
+  .option('--base-port <port>', 'first port; the clouds take three in a row', port, 4101)
+  .action(async (opts: { basePort: number }) => runEmulate(opts.basePort).catch(fail));
+
+program
+  .command('demo')
+  .description('emulated clouds + the gateway with the example config + demo traffic')
+  .option('-c, --config <file>', 'gateway config', 'examples/treaty.yaml')
+  .option('--no-traffic', 'do not generate demo traffic')
+  .action(async (opts: { config: string; traffic: boolean }) => runDemo(opts).catch(fail));
+
+const config = program.command('config').description('config tools');
+config
+  .command('check')
+  .description('validate a config file and exit (non-zero with file:line:col errors when invalid)')
+  .requiredOption('-c, --config <file>', 'path to treaty.yaml')
+  .action((opts: { config: string }) => {
+    try {
+      const c = loadConfig({ configPath: opts.config });
+      console.log(`ok: ${c.deployments.size} deployments, ${c.models.size} models`);
+    } catch (err) {
+      fail(err);
+    }
+  });
+config.command('docs').description('print the config reference (markdown)').action(() => printConfigDocs());
+
+program.parseAsync(process.argv).catch(fail);

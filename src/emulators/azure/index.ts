@@ -1,0 +1,3 @@
+// The Azure OpenAI emulator.
+
+export { startAzureEmulator, type AzureEmulatorOptions } from './server.js';

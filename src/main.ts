@@ -1,0 +1,107 @@
+// The composition root: the one place that picks concrete implementations (adapters,
+// transport, clock, randomness, stores) and wires them into the gateway.
+
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HealthTracker } from './routing/health.js';
+import { RetryBudget } from './routing/retry-budget.js';
+import type { Server } from 'node:http';
+import { compileConfig, loadConfigFile, type GatewayConfig } from './config/compile.js';
+import type { Deployment } from './domain/deployment.js';
+import { createGatewayServer } from './http/server.js';
+import { hashKey, StaticKeyAuth } from './http/auth.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { ChatProxy } from './proxy/chat-proxy.js';
+import { DeploymentStats } from './proxy/deployment-stats.js';
+import type { BoundAdapter } from './upstreams/adapter.js';
+import { PROVIDERS } from './upstreams/registry.js';
+import { createUndiciTransport } from './upstreams/transport.js';
+
+export interface StartOptions {
+  /** Either a path to treaty.yaml, or the YAML text itself (with a label for error messages). */
+  configPath?: string;
+  configText?: string;
+  configLabel?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Overrides server.port (0 = any free port), e.g. for tests. */
+  port?: number;
+  logWrite?: (line: string) => void;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  server: Server;
+  config: GatewayConfig;
+  log: Logger;
+  health: HealthTracker;
+  close(): Promise<void>;
+}
+
+export function loadConfig(opts: StartOptions): GatewayConfig {
+  const common = { providers: PROVIDERS, env: opts.env ?? process.env, hash: hashKey };
+  if (opts.configText !== undefined) return compileConfig({ ...common, text: opts.configText, file: opts.configLabel ?? 'treaty.yaml' });
+  if (!opts.configPath) throw new Error('startGateway needs configPath or configText');
+  return loadConfigFile(opts.configPath, common);
+}
+
+export async function startGateway(opts: StartOptions): Promise<RunningGateway> {
+  const config = loadConfig(opts);
+  const log = createLogger(config.logging.level, opts.logWrite);
+  const transport = createUndiciTransport();
+  const bound = new Map<string, BoundAdapter>();
+  const adapterFor = (dep: Deployment): BoundAdapter => {
+    let a = bound.get(dep.id);
+    if (!a) {
+      a = PROVIDERS.get(dep.provider)!.bind(dep);
+      bound.set(dep.id, a);
+    }
+    return a;
+  };
+  const r = config.resilience;
+  const health = new HealthTracker({ ...r, rateLimitBaseMs: r.rateLimitCooldownMs, rateLimitMaxMs: 60_000 }, Math.random);
+  const proxy = new ChatProxy({
+    timing: r,
+    health,
+    budget: new RetryBudget({ budgetPercent: r.retryBudgetPercent, minRetryConcurrency: r.minRetryConcurrency }),
+    sleep: (ms, signal) => sleep(ms, undefined, { signal }).catch(() => undefined),
+    model: (name) => config.models.get(name),
+    adapter: adapterFor,
+    transport,
+    stats: new DeploymentStats(),
+    random: Math.random,
+    now: Date.now,
+    log,
+    maxAttempts: config.server.maxAttempts,
+  });
+  const server = createGatewayServer({
+    config,
+    proxy,
+    auth: new StaticKeyAuth(config.auth.keys, config.auth.disabled),
+    log,
+    now: Date.now,
+    createdAt: Math.floor(Date.now() / 1000),
+    ready: () => true,
+  });
+  const host = config.server.host;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? config.server.port, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info('gateway listening', { url, deployments: config.deployments.size, models: [...config.models.keys()] });
+  return {
+    url,
+    port,
+    server,
+    config,
+    log,
+    health,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await transport.close();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// Which deployment the next attempt goes to: deployments this request has not tried yet
+// come first; a deployment already tried is retried only after a back-off; a rate-limited
+// one only once its cooldown ends, and only when that fits in the time left.
+
+import type { Deployment } from '../domain/deployment.js';
+import { fullJitterMs } from '../routing/backoff.js';
+import { pickP2C } from '../routing/balancer.js';
+import type { ProxyPorts, RequestContext } from './ports.js';
+
+/** Every eligible member was out (ejected or cooling): when the first returns, and whether all were only rate-limited. */
+export interface Exhausted {
+  at: number;
+  allCooling: boolean;
+}
+
+export type Choice = { kind: 'dep'; dep: Deployment } | { kind: 'none'; exhausted?: Exhausted };
+
+export async function chooseDeployment(ports: ProxyPorts, eligible: Deployment[], tries: ReadonlyMap<string, number>, ctx: RequestContext): Promise<Choice> {
+  const { health, timing } = ports;
+  for (;;) {
+    const now = ports.now();
+    if (ctx.deadlineAt - now < timing.minAttemptMs) return { kind: 'none' };
+    const untried = eligible.filter((d) => !tries.has(d.id));
+    const fresh = health.select(untried.map((d) => d.id), now);
+    if (fresh.ids.length) return { kind: 'dep', dep: pick(ports, eligible, fresh.ids) };
+
+    const again = health.select(eligible.map((d) => d.id), now);
+    if (again.ids.length) {
+      const dep = pick(ports, eligible, again.ids);
+      const n = tries.get(dep.id) ?? 0;
+      if (n > 0) {
+        const wait = fullJitterMs(n - 1, { baseMs: timing.backoffBaseMs, capMs: timing.backoffMaxMs }, ports.random);
+        if (ports.now() + wait + timing.minAttemptMs > ctx.deadlineAt) return { kind: 'none' };
+        await ports.sleep(wait, ctx.signal);
+      }
+      return { kind: 'dep', dep };
+    }
+    if (!again.earliest) return { kind: 'none' };
+    // Everyone is out. Wait for the first to come back if that is soon and fits the deadline;
+    // otherwise answer now, with Retry-After, rather than hold the client.
+    const wait = again.earliest.at - now;
+    if (wait > timing.maxRetryWaitMs || now + wait + timing.minAttemptMs > ctx.deadlineAt || ctx.signal.aborted) {
+      return { kind: 'none', exhausted: again.earliest };
+    }
+    await ports.sleep(wait, ctx.signal);
+    if (ctx.signal.aborted) return { kind: 'none' };
+  }
+}
+
+function pick(ports: ProxyPorts, eligible: Deployment[], ids: string[]): Deployment {
+  const allowed = new Set(ids);
+  const cands = eligible.filter((d) => allowed.has(d.id)).map((d) => ({ id: d.id, weight: d.weight, ...ports.stats.view(d.id), dep: d }));
+  return pickP2C(cands, ports.random)!.dep;
+}

@@ -1,0 +1,3 @@
+// The folder's public surface: the Azure OpenAI adapter.
+
+export { azureOpenAIAdapter, createAzureOpenAIAdapter, type AzureAdapterDeps } from './adapter.js';

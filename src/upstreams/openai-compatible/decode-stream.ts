@@ -1,0 +1,65 @@
+// A 2xx text/event-stream of chat.completion.chunk frames → typed StreamEvents. Returns only
+// when the answer is complete ([DONE], or every choice finished); every other ending throws
+// an UpstreamFailureError so the proxy never mistakes a broken stream for an answer.
+
+import type { StreamEvent, Usage } from '../../domain/chat.js';
+import { UpstreamFailureError, upstreamFailure, type UpstreamFailure } from '../../domain/upstream-failure.js';
+import { parseSse, SseLineTooLongError, type SseEvent } from '../../wire/sse.js';
+import type { HeaderBag } from '../retry-headers.js';
+import type { ErrorClassifier } from './classify-error.js';
+import { chunkEvents, type ChunkState } from './chunk-events.js';
+import { parseErrorBody } from './error-body.js';
+import { isRecord } from './json.js';
+import type { WireCompletion } from './wire-types.js';
+
+export async function* decodeOpenAIStream(
+  headers: HeaderBag,
+  body: AsyncIterable<Uint8Array>,
+  classify: ErrorClassifier,
+): AsyncGenerator<StreamEvent> {
+  const st: ChunkState = { identitySent: false, sawAnswer: false, seen: new Set(), finished: new Set(), metaKeys: new Set(), pendingUsage: undefined };
+  const fail = (f: UpstreamFailure): UpstreamFailureError => new UpstreamFailureError({ ...f, midStream: st.sawAnswer });
+
+  for await (const ev of framesOf(body, () => st.sawAnswer)) {
+    const data = ev.data.trim();
+    if (data === '[DONE]') {
+      yield* flushUsage(st);
+      return;
+    }
+    let chunk: unknown;
+    try {
+      chunk = JSON.parse(data);
+    } catch {
+      throw fail(upstreamFailure('malformed', `unparseable stream frame: ${data.slice(0, 80)}`, { status: 200 }));
+    }
+    if (!isRecord(chunk)) throw fail(upstreamFailure('malformed', 'stream frame is not a JSON object', { status: 200 }));
+    const error = parseErrorBody(chunk, true) ?? (ev.event === 'error' ? parseErrorBody(chunk) : undefined);
+    if (error) throw fail(classify(undefined, error, headers));
+    yield* chunkEvents(chunk as WireCompletion, st);
+  }
+
+  // No [DONE]: some servers close right after the last chunk. That is a complete answer only
+  // if every choice we saw reached a finish_reason.
+  const complete = st.seen.size > 0 && [...st.seen].every((i) => st.finished.has(i));
+  if (!complete) {
+    throw fail(upstreamFailure('stream_interrupted', 'upstream stream ended before the answer completed', { status: 200 }));
+  }
+  yield* flushUsage(st);
+}
+
+/** Usage seen on choice-carrying chunks is held until the end, so only the final count goes out. */
+function* flushUsage(st: { pendingUsage: Usage | undefined }): Generator<StreamEvent> {
+  if (st.pendingUsage) yield { kind: 'usage', usage: st.pendingUsage };
+  st.pendingUsage = undefined;
+}
+
+/** SSE frames, with transport failures (reset, socket closed) turned into classified failures. */
+async function* framesOf(body: AsyncIterable<Uint8Array>, sawAnswer: () => boolean): AsyncGenerator<SseEvent> {
+  try {
+    yield* parseSse(body);
+  } catch (err) {
+    if (err instanceof UpstreamFailureError) throw err;
+    const kind = err instanceof SseLineTooLongError ? 'malformed' : 'stream_interrupted';
+    throw new UpstreamFailureError(upstreamFailure(kind, `upstream stream broke: ${(err as Error).message}`, { status: 200, midStream: sawAnswer() }));
+  }
+}

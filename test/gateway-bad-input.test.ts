@@ -1,0 +1,130 @@
+// Bad input gets a clear OpenAI-shaped 4xx that says what to fix — never a 5xx or a hang.
+
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEYS, startHarness, type Harness } from './support/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ serverYaml: '  maxBodyBytes: 4096\n  maxMessages: 8' });
+});
+afterAll(async () => h?.close());
+
+async function post(path: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; json: { error: { message: string; type: string; param: string | null; code: string | null } } }> {
+  const res = await request(`${h.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.client}`, ...headers } });
+  return { status: res.statusCode, json: (await res.body.json()) as never };
+}
+
+const chat = (body: unknown): ReturnType<typeof post> => post('/v1/chat/completions', JSON.stringify(body));
+const msgs = [{ role: 'user', content: 'hi' }];
+
+describe('malformed and mistyped requests', () => {
+  const cases: [string, unknown, number, string | null, RegExp][] = [
+    ['missing model', { messages: msgs }, 400, 'model', /model parameter/],
+    ['model not a string', { model: 7, messages: msgs }, 400, 'model', /model/],
+    ['messages missing', { model: 'frontier' }, 400, 'messages', /array/],
+    ['empty messages', { model: 'frontier', messages: [] }, 400, 'messages', /at least one/],
+    ['bad role', { model: 'frontier', messages: [{ role: 'robot', content: 'x' }] }, 400, 'messages[0].role', /one of system/],
+    ['content wrong type', { model: 'frontier', messages: [{ role: 'user', content: 5 }] }, 400, 'messages[0].content', /string or a list/],
+    ['tool message without id', { model: 'frontier', messages: [{ role: 'tool', content: 'x' }] }, 400, 'messages[0].tool_call_id', /tool_call_id/],
+    ['temperature out of range', { model: 'frontier', messages: msgs, temperature: 3 }, 400, 'temperature', /between 0 and 2/],
+    ['max_tokens not integer', { model: 'frontier', messages: msgs, max_tokens: 1.5 }, 400, 'max_tokens', /whole number/],
+    ['stream not boolean', { model: 'frontier', messages: msgs, stream: 'yes' }, 400, 'stream', /true or false/],
+    ['stream_options without stream', { model: 'frontier', messages: msgs, stream_options: { include_usage: true } }, 400, 'stream_options', /only allowed when 'stream'/],
+    ['too many stop sequences', { model: 'frontier', messages: msgs, stop: ['a', 'b', 'c', 'd', 'e'] }, 400, 'stop', /up to 4/],
+    ['unknown parameter', { model: 'frontier', messages: msgs, api_base: 'http://169.254.169.254' }, 400, 'api_base', /Unrecognized request argument/],
+    ['tool_choice names a missing tool', { model: 'frontier', messages: msgs, tool_choice: { type: 'function', function: { name: 'f' } } }, 400, 'tool_choice', /not in 'tools'/],
+    ['bad response_format', { model: 'frontier', messages: msgs, response_format: { type: 'xml' } }, 400, 'response_format.type', /json_object/],
+    ['too many messages', { model: 'frontier', messages: Array(9).fill(msgs[0]) }, 400, 'messages', /most this gateway accepts is 8/],
+    ['body not an object', [1, 2], 400, null, /JSON object/],
+  ];
+  it.each(cases)('%s → %i naming %s', async (_name, body, status, param, message) => {
+    const r = await chat(body);
+    expect(r.status).toBe(status);
+    expect(r.json.error.type).toBe('invalid_request_error');
+    expect(r.json.error.param).toBe(param);
+    expect(r.json.error.message).toMatch(message);
+  });
+
+  it('malformed JSON → 400 invalid_json with a hint', async () => {
+    const r = await post('/v1/chat/completions', '{"model": "frontier", "messages": [}');
+    expect(r.status).toBe(400);
+    expect(r.json.error.code).toBe('invalid_json');
+    expect(r.json.error.message).toMatch(/could not parse the JSON/);
+  });
+
+  it('empty body → 400', async () => {
+    const r = await post('/v1/chat/completions', '');
+    expect(r.status).toBe(400);
+    expect(r.json.error.message).toMatch(/empty/);
+  });
+
+  it('oversized body → 413 naming the limit', async () => {
+    const r = await chat({ model: 'frontier', messages: [{ role: 'user', content: 'x'.repeat(10_000) }] });
+    expect(r.status).toBe(413);
+    expect(r.json.error.message).toMatch(/4096 bytes/);
+  });
+
+  it('wrong content type → 415', async () => {
+    const r = await post('/v1/chat/completions', 'model=frontier', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(r.status).toBe(415);
+  });
+
+  it('unknown model → 404 model_not_found and no upstream call', async () => {
+    h.estate.engine.clearAttempts();
+    const r = await chat({ model: 'gpt-9', messages: msgs });
+    expect(r.status).toBe(404);
+    expect(r.json.error.code).toBe('model_not_found');
+    expect(h.estate.engine.attempts()).toHaveLength(0);
+  });
+
+  it('unknown route → 404, wrong method → 405, both OpenAI-shaped', async () => {
+    const a = await post('/v1/completions', '{}');
+    expect(a.status).toBe(404);
+    expect(a.json.error.message).toMatch(/Unknown route/);
+    const b = await request(`${h.url}/v1/chat/completions`, { method: 'GET', headers: { authorization: `Bearer ${KEYS.client}` } });
+    expect(b.statusCode).toBe(405);
+    expect(((await b.body.json()) as { error: { message: string } }).error.message).toMatch(/use POST/);
+  });
+
+  it('missing or wrong key → 401 without echoing the key', async () => {
+    const a = await request(`${h.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'frontier', messages: msgs }) });
+    expect(a.statusCode).toBe(401);
+    await a.body.dump();
+    const b = await post('/v1/chat/completions', JSON.stringify({ model: 'frontier', messages: msgs }), { authorization: 'Bearer sk-not-a-real-key-424242' });
+    expect(b.status).toBe(401);
+    expect(JSON.stringify(b.json)).not.toContain('424242');
+  });
+
+  it('a bad x-treaty-timeout-ms header → 400', async () => {
+    const r = await post('/v1/chat/completions', JSON.stringify({ model: 'frontier', messages: msgs }), { 'x-treaty-timeout-ms': 'soon' });
+    expect(r.status).toBe(400);
+  });
+
+  it('a JSON fuzz corpus never produces a 5xx', async () => {
+    const corpus: unknown[] = [null, 0, 'x', true, {}, { model: null }, { model: 'frontier', messages: null }, { model: 'frontier', messages: [null] }, { model: 'frontier', messages: [{}] },
+      { model: 'frontier', messages: [{ role: 'user', content: [{ type: 'image_url' }] }] }, { model: 'frontier', messages: [{ role: 'user', content: [{ type: 'audio' }] }] },
+      { model: 'frontier', messages: msgs, tools: [{}] }, { model: 'frontier', messages: msgs, tools: 'x' }, { model: 'frontier', messages: msgs, logit_bias: { a: 1 } }, { model: 'frontier', messages: msgs, n: 0 },
+      { model: 'frontier', messages: [{ role: 'assistant', tool_calls: [{ id: 1 }] }] }, { model: 'frontier', messages: msgs, stream: true, stream_options: 5 }];
+    for (const body of corpus) {
+      const r = await chat(body);
+      expect(r.status, JSON.stringify(body)).toBeGreaterThanOrEqual(400);
+      expect(r.status, JSON.stringify(body)).toBeLessThan(500);
+      expect(r.json.error.message.length).toBeGreaterThan(10);
+    }
+    // Still serving.
+    const ok = await chat({ model: 'only-vllm', messages: msgs });
+    expect(ok.status).toBe(200);
+  });
+});
+
+describe('health', () => {
+  it('healthz and readyz answer without a key', async () => {
+    const a = await request(`${h.url}/healthz`);
+    expect(a.statusCode).toBe(200);
+    await a.body.dump();
+    const b = await request(`${h.url}/readyz`);
+    expect(b.statusCode).toBe(200);
+    await b.body.dump();
+  });
+});
