@@ -31,6 +31,9 @@ export async function writeStream(
     // Backpressure: a slow client slows the upstream read instead of growing our memory.
     if (!res.write(text) && !res.destroyed) await Promise.race([once(res, 'drain'), once(res, 'close')]);
   };
+  // Frames that carry no choice (e.g. a content-filter preamble) may arrive before the
+  // upstream's id and model; hold them until the first real chunk so every chunk agrees.
+  let early: StreamEvent[] | undefined = [];
   try {
     for await (const e of events) {
       if (res.destroyed) break;
@@ -42,9 +45,18 @@ export async function writeStream(
         usage = e.usage;
         continue;
       }
+      if (early && e.kind === 'meta') {
+        early.push(e);
+        continue;
+      }
+      if (early) {
+        for (const m of early) await write(sseData(opts.renderer.render(m)!));
+        early = undefined;
+      }
       const json = opts.renderer.render(e);
       if (json !== undefined) await write(sseData(json));
     }
+    for (const m of early ?? []) await write(sseData(opts.renderer.render(m)!));
     if (res.destroyed) return { complete: false, usage, error: 'client disconnected' };
     // Usage goes last, after every finish, as OpenAI sends it; only to clients who asked.
     if (opts.includeUsage && usage) await write(sseData(opts.renderer.renderUsage(usage)));

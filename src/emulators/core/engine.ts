@@ -125,6 +125,9 @@ export class EmulatorEngine extends EventEmitter {
     const st = this.deployments.get(key(provider, input.deployment));
     if (!st) throw new Error(`unknown deployment ${provider}/${input.deployment}`);
     const cfg = st.cfg;
+    // Parse the per-request faults first: a bad header must throw before anything is logged
+    // or consumed, so the log never holds an attempt that never ends.
+    const headerFaults = parseFaultHeader(input.faultHeader);
     const at = this.now();
     const promptTokens = countTokens(input.promptText);
     const record: AttemptRecord = {
@@ -138,7 +141,7 @@ export class EmulatorEngine extends EventEmitter {
       ...(requestId ? { requestId } : {}),
     };
     this.log.push(record);
-    const faults = [...this.consumeStandingFaults(st), ...parseFaultHeader(input.faultHeader)];
+    const faults = [...this.consumeStandingFaults(st), ...headerFaults];
     const firstFault = faults.find((f) => f.fault !== 'slow_first_token') ?? faults[0];
     if (firstFault) record.fault = firstFault.fault;
 
