@@ -1,0 +1,70 @@
+// The `treaty` command as a user runs it (through tsx, so no build step is needed).
+
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { configReference } from './config-docs.js';
+
+const run = promisify(execFile);
+const treaty = (args: string[], env: Record<string, string> = {}) =>
+  run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, ...env } }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+
+describe('treaty config', () => {
+  it('check accepts the example config when its secrets are set', async () => {
+    const env = { TREATY_ADMIN_KEY: 'a', TREATY_DEMO_KEY: 'b', AZURE_OPENAI_API_KEY: 'c', AWS_ACCESS_KEY_ID: 'd', AWS_SECRET_ACCESS_KEY: 'e', VLLM_API_KEY: 'f' };
+    const r = await treaty(['config', 'check', '--config', 'examples/treaty.yaml'], env);
+    expect(r.stdout).toMatch(/ok: 7 deployments, 3 models/);
+    expect(r.code).toBe(0);
+  });
+
+  it('check fails with file:line:col for a bad config, and exit code 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'treaty-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'server:\n  prot: 80\n');
+    const r = await treaty(['config', 'check', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}:2:3: unknown key "prot" in server; did you mean "port"?`);
+    expect(r.stderr).toMatch(/deployments is required/);
+  });
+
+  it('docs/config-reference.md is the generated reference (run npm run docs:config after changing the schema)', () => {
+    expect(readFileSync('docs/config-reference.md', 'utf8')).toBe(configReference());
+  });
+});
+
+describe('treaty demo (what npm start runs)', () => {
+  it('starts the estate and the gateway, prints a working key, and answers through every cloud', async () => {
+    const { spawn } = await import('node:child_process');
+    const { request } = await import('undici');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--no-traffic'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('Ctrl-C stops everything')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`demo exited early (${code}): ${out}`)));
+      });
+      const key = /Demo key:\s+(\S+)/.exec(out)![1]!;
+      expect(out).toContain('curl http://127.0.0.1:8080/v1/chat/completions');
+      const served = new Set<string>();
+      for (let i = 0; i < 40 && served.size < 5; i++) {
+        const model = i % 4 === 3 ? 'open' : 'frontier';
+        const r = await request('http://127.0.0.1:8080/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: `hello ${i}` }] }) });
+        expect(r.statusCode).toBe(200);
+        served.add(String(r.headers['x-treaty-deployment']));
+        await r.body.dump();
+      }
+      expect([...served].sort()).toEqual(['azure-eastus-ptu', 'azure-eastus-std', 'bedrock-inf', 'bedrock-trn', 'vllm-local']);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 30_000);
+});
