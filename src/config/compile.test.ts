@@ -84,7 +84,7 @@ describe('config: strict parse with file:line:col', () => {
   });
 
   it('refuses a config with no way to authenticate unless auth is explicitly disabled', () => {
-    const noKeys = base.replace(/auth:\n  keys:\n    - \{ name: app, key: env:KEY \}\n/, '');
+    const noKeys = base.replace(/auth:\n {2}keys:\n {4}- \{ name: app, key: env:KEY \}\n/, '');
     expect(problems(noKeys)[0]).toMatch(/auth\.keys is empty/);
     expect(() => compile(`auth:\n  disabled: true\n${noKeys}`)).not.toThrow();
   });
