@@ -8,5 +8,7 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: more workers only add contention for the emulators' timers.
     maxWorkers: 2,
+    // In CI also write a JSON report, from which .ci/run prints a plain "N passed, N failed" line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]] : ['default'],
   },
 });
