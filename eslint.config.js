@@ -52,8 +52,11 @@ export default tseslint.config(
     },
   },
   { files: ['src/domain/**/*.ts'], ignores: ['**/*.test.ts'], rules: {
-    ...importsOnly('domain/', ['../*', '!../domain/*'], 'domain holds types and errors only and imports nothing else from src/.'),
     ...pureRules('domain/'),
+    'no-restricted-imports': ['error', {
+      paths: IO_MODULES.map((name) => ({ name, message: 'domain/ holds types and errors only: no I/O.' })),
+      patterns: [{ group: ['../*'], message: 'domain/: domain holds types and errors only and imports nothing else from src/.' }],
+    }],
   } },
   { files: ['src/routing/**/*.ts', 'src/policy/**/*.ts', 'src/contracts/**/*.ts'], ignores: ['**/*.test.ts'], rules: pureRules('This module') },
   { files: ['src/upstreams/**/*.ts'], ignores: ['**/*.test.ts'], rules: importsOnly('upstreams/', ['**/proxy/**', '**/http/**', '**/admin/**', '**/cli/**', '**/emulators/**', '**/ledger/**', '**/policy/**', '**/routing/**', '**/config/**'], 'adapters translate wire formats and depend only on domain/; the proxy drives them.') },
