@@ -68,3 +68,15 @@ describe('treaty demo (what npm start runs)', () => {
     }
   }, 30_000);
 });
+
+describe('treaty emulate --estate', () => {
+  it('loads an estate file with standing faults, and rejects unknown keys', async () => {
+    const { loadEstateFile } = await import('../emulators/estate-file.js');
+    const clouds = loadEstateFile('examples/estate.yaml');
+    expect(clouds.map((c) => c.provider)).toEqual(['azure', 'openai']);
+    expect(clouds[1]!.deployments[0]!.faults).toEqual([{ fault: 'server_error', count: 3 }]);
+    const dir = mkdtempSync(join(tmpdir(), 'treaty-'));
+    writeFileSync(join(dir, 'e.yaml'), 'clouds:\n  - { name: x, provider: openai, deployments: [{ name: m, ttft: 5 }] }\n');
+    expect(() => loadEstateFile(join(dir, 'e.yaml'))).toThrow(/unknown key "ttft"/);
+  });
+});

@@ -42,7 +42,8 @@ program
   .command('emulate')
   .description('run emulated Azure OpenAI, Bedrock and OpenAI-compatible clouds on 127.0.0.1 (the demo estate)')
   .option('--base-port <port>', 'first port; the clouds take three in a row', port, 4101)
-  .action(async (opts: { basePort: number }) => runEmulate(opts.basePort).catch(fail));
+  .option('--estate <file>', 'describe the clouds, deployments and standing faults in YAML instead (see examples/estate.yaml)')
+  .action(async (opts: { basePort: number; estate?: string }) => runEmulate(opts.basePort, opts.estate).catch(fail));
 
 program
   .command('demo')
