@@ -3,6 +3,7 @@
 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AdaptiveThrottle, DEFAULT_THROTTLE } from './routing/adaptive-throttle.js';
 import { HealthTracker } from './routing/health.js';
 import { RetryBudget } from './routing/retry-budget.js';
 import type { Server } from 'node:http';
@@ -35,6 +36,7 @@ export interface RunningGateway {
   config: GatewayConfig;
   log: Logger;
   health: HealthTracker;
+  throttle: AdaptiveThrottle;
   close(): Promise<void>;
 }
 
@@ -60,9 +62,11 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   };
   const r = config.resilience;
   const health = new HealthTracker({ ...r, rateLimitBaseMs: r.rateLimitCooldownMs, rateLimitMaxMs: 60_000 }, Math.random);
+  const throttle = new AdaptiveThrottle({ ...DEFAULT_THROTTLE, k: r.throttleK });
   const proxy = new ChatProxy({
     timing: r,
     health,
+    throttle,
     budget: new RetryBudget({ budgetPercent: r.retryBudgetPercent, minRetryConcurrency: r.minRetryConcurrency }),
     sleep: (ms, signal) => sleep(ms, undefined, { signal }).catch(() => undefined),
     model: (name) => config.models.get(name),
@@ -98,6 +102,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     config,
     log,
     health,
+    throttle,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

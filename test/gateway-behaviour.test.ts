@@ -18,6 +18,7 @@ afterEach(() => {
   }
   h.estate.engine.clearAttempts();
   h.gateway.health.reset();
+  h.gateway.throttle.reset();
 });
 
 const fault = (id: string, f: Parameters<Harness['estate']['engine']['setFaults']>[2]): void => {

@@ -36,6 +36,7 @@ export interface ResilienceConfig {
   maxEjectionPercent: number;
   panicThresholdPercent: number;
   rateLimitCooldownMs: number;
+  throttleK: number;
 }
 
 export interface ProviderInfo {

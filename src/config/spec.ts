@@ -119,6 +119,7 @@ export const configSpec: Record<string, FieldSpec> = {
       ejectionJitterMs: { kind: 'number', doc: '…plus up to this much random time.', integer: true, min: 0, default: 1_000 },
       maxEjectionPercent: { kind: 'number', doc: 'Never eject more than this share of a pool (one member may always go).', min: 0, max: 100, default: 50 },
       panicThresholdPercent: { kind: 'number', doc: 'When fewer than this share of a pool is healthy, route to every member not rate-limited (0 turns panic routing off: when all are out, answer 503 at once with Retry-After).', min: 0, max: 100, default: 0 },
+      throttleK: { kind: 'number', doc: 'Client-side adaptive throttling (SRE): reject locally with probability (requests − K·accepts)/(requests + 1) over the last minute, so a deployment refusing most work is mostly not sent it. Lower throttles harder; 0 turns it off.', min: 0, default: 2 },
       rateLimitCooldownMs: { kind: 'number', doc: 'Cooldown after a 429 that carried no retry hint; doubles per consecutive 429.', integer: true, min: 1, default: 1_000 },
     },
   },

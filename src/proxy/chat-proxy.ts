@@ -154,10 +154,13 @@ export class ChatProxy {
 
   /** Feeds every attempt's end into the health tracker, including ends after the first byte. */
   private settler(id: string, members: readonly string[]): Settle {
-    const { health, now } = this.ports;
+    const { health, now, throttle } = this.ports;
     return (outcome, failure) => {
+      if (outcome === 'cancelled') return;
+      // For adaptive throttling, only load refusals count against the deployment.
+      throttle.record(id, now(), !(failure && (failure.kind === 'rate_limited' || failure.kind === 'overloaded')));
       if (outcome === 'ok') return health.onSuccess(id);
-      if (!failure || outcome === 'cancelled') return;
+      if (!failure) return;
       if (failure.kind === 'rate_limited') health.onRateLimited(id, failure.retryAfterMs, now());
       else if (policyFor(failure.kind).countsAgainstHealth) health.onFailure(id, failure.kind, now(), members);
     };

@@ -7,6 +7,7 @@ import type { UpstreamFailure } from '../domain/upstream-failure.js';
 import type { BoundAdapter } from '../upstreams/adapter.js';
 import type { UpstreamTransport } from '../upstreams/transport.js';
 import type { Logger } from '../observability/logger.js';
+import type { AdaptiveThrottle } from '../routing/adaptive-throttle.js';
 import type { HealthTracker } from '../routing/health.js';
 import type { RetryBudget } from '../routing/retry-budget.js';
 import type { DeploymentStats } from './deployment-stats.js';
@@ -59,6 +60,7 @@ export interface ProxyPorts {
   timing: Timing;
   health: HealthTracker;
   budget: RetryBudget;
+  throttle: AdaptiveThrottle;
   /** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   observer?: AttemptObserver;

@@ -22,11 +22,12 @@ export async function chooseDeployment(ports: ProxyPorts, eligible: Deployment[]
     if (ctx.deadlineAt - now < timing.minAttemptMs) return { kind: 'none' };
     const untried = eligible.filter((d) => !tries.has(d.id));
     const fresh = health.select(untried.map((d) => d.id), now);
-    if (fresh.ids.length) return { kind: 'dep', dep: pick(ports, eligible, fresh.ids) };
+    const freshDep = pick(ports, eligible, fresh.ids, now);
+    if (freshDep) return { kind: 'dep', dep: freshDep };
 
     const again = health.select(eligible.map((d) => d.id), now);
-    if (again.ids.length) {
-      const dep = pick(ports, eligible, again.ids);
+    const dep = pick(ports, eligible, again.ids, now);
+    if (dep) {
       const n = tries.get(dep.id) ?? 0;
       if (n > 0) {
         const wait = fullJitterMs(n - 1, { baseMs: timing.backoffBaseMs, capMs: timing.backoffMaxMs }, ports.random);
@@ -35,6 +36,8 @@ export async function chooseDeployment(ports: ProxyPorts, eligible: Deployment[]
       }
       return { kind: 'dep', dep };
     }
+    // Members available but all refused by adaptive throttling: they are shedding load.
+    if (again.ids.length) return { kind: 'none', exhausted: { at: now + 1_000, allCooling: true } };
     if (!again.earliest) return { kind: 'none' };
     // Everyone is out. Wait for the first to come back if that is soon and fits the deadline;
     // otherwise answer now, with Retry-After, rather than hold the client.
@@ -47,8 +50,14 @@ export async function chooseDeployment(ports: ProxyPorts, eligible: Deployment[]
   }
 }
 
-function pick(ports: ProxyPorts, eligible: Deployment[], ids: string[]): Deployment {
+/** Balancer pick among `ids`, skipping any the adaptive throttle refuses locally this time. */
+function pick(ports: ProxyPorts, eligible: Deployment[], ids: string[], now: number): Deployment | undefined {
   const allowed = new Set(ids);
-  const cands = eligible.filter((d) => allowed.has(d.id)).map((d) => ({ id: d.id, weight: d.weight, ...ports.stats.view(d.id), dep: d }));
-  return pickP2C(cands, ports.random)!.dep;
+  let cands = eligible.filter((d) => allowed.has(d.id)).map((d) => ({ id: d.id, weight: d.weight, ...ports.stats.view(d.id), dep: d }));
+  while (cands.length) {
+    const c = pickP2C(cands, ports.random)!;
+    if (!ports.throttle.shouldReject(c.id, now, ports.random)) return c.dep;
+    cands = cands.filter((x) => x !== c);
+  }
+  return undefined;
 }

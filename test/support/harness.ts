@@ -38,6 +38,8 @@ export interface HarnessOptions {
   /** Replaces the `models:` section. */
   modelsYaml?: string;
   serverYaml?: string;
+  /** Lines for the `resilience:` section (indented two spaces). */
+  resilienceYaml?: string;
   /** Context window of each emulated deployment (default 128000). */
   contextWindow?: Partial<Record<string, number>>;
 }
@@ -66,6 +68,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
 server:
   port: 0
 ${opts.serverYaml ?? '  maxAttempts: 3'}
+${opts.resilienceYaml ? `resilience:\n${opts.resilienceYaml}` : ''}
 auth:
   keys:
     - name: test
