@@ -36,7 +36,11 @@ export function finalError(model: string, failures: UpstreamFailure[], ctx: { bu
   if (failures.every((f) => f.kind === 'rate_limited' || f.kind === 'overloaded')) {
     const waits = failures.map((f) => f.retryAfterMs).filter((w): w is number => w !== undefined);
     const retryAfterMs = hint ?? (waits.length ? Math.min(...waits) : 1000);
-    return new GatewayError('TREATY_RATE_LIMITED', `Every deployment of "${model}" is at capacity (${tried}). Retry after ${Math.ceil(retryAfterMs / 1000)}s.`, { ...opts, retryAfterMs });
+    const secs = Math.ceil(retryAfterMs / 1000);
+    // Quota said no (429) vs. the service is overloaded (503): keep the distinction clients act on.
+    return failures.some((f) => f.kind === 'rate_limited')
+      ? new GatewayError('TREATY_RATE_LIMITED', `Every deployment of "${model}" is at capacity (${tried}). Retry after ${secs}s.`, { ...opts, retryAfterMs })
+      : new GatewayError('TREATY_NO_DEPLOYMENT_AVAILABLE', `Every deployment of "${model}" is overloaded (${tried}). Retry after ${secs}s.`, { ...opts, retryAfterMs });
   }
   if (ctx.budgetDenied) return new GatewayError('TREATY_UPSTREAM_ERROR', `Every deployment of "${model}" tried failed (${tried}) and the retry budget is spent: too many requests are already being retried.`, opts);
   if (last.kind === 'timeout') return new GatewayError('TREATY_UPSTREAM_TIMEOUT', `No deployment of "${model}" answered in time (${tried}).`, opts);

@@ -36,8 +36,9 @@ export async function chooseDeployment(ports: ProxyPorts, eligible: Deployment[]
       }
       return { kind: 'dep', dep };
     }
-    // Members available but all refused by adaptive throttling: they are shedding load.
-    if (again.ids.length) return { kind: 'none', exhausted: { at: now + 1_000, allCooling: true } };
+    // Members available but all refused by adaptive throttling: they are failing most of what
+    // they get, so shed locally (503, retry in a second) rather than pile on.
+    if (again.ids.length) return { kind: 'none', exhausted: { at: now + 1_000, allCooling: false } };
     if (!again.earliest) return { kind: 'none' };
     // Everyone is out. Wait for the first to come back if that is soon and fits the deadline;
     // otherwise answer now, with Retry-After, rather than hold the client.
