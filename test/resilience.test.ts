@@ -21,7 +21,10 @@ const MODELS = `  - { name: a-only, deployments: [az-std] }
   - { name: ab, deployments: [az-std, br-a] }
   - { name: small, deployments: [vllm], fallbacks: [big] }
   - { name: big, deployments: [br-b], fallbacks: [tiny] }
-  - { name: tiny, deployments: [az-ptu] }`;
+  - { name: tiny, deployments: [az-ptu] }
+  - { name: cont, deployments: [vllm], fallbacks: [cont-b], continueStreams: true }
+  - { name: cont-b, deployments: [br-a] }
+  - { name: cont-none, deployments: [vllm], fallbacks: [a-only], continueStreams: true }`;
 
 let h: Harness;
 beforeAll(async () => {
@@ -229,6 +232,49 @@ describe('G8/G13: compatible fallbacks, and errors at the start of a 200', () =>
       expect(r.headers['x-treaty-deployment']).toBe('az-std');
       expect(r.text).toContain('[DONE]');
     }
+  });
+});
+
+describe('mid-stream continuation (opt-in per model)', () => {
+  function parse(text: string) {
+    const events = text.split('\n\n').filter((l) => l.startsWith('data: ') && !l.includes('[DONE]')).map((l) => JSON.parse(l.slice(6)));
+    const content = events.map((e) => e.choices?.[0]?.delta?.content ?? '').join('');
+    const finish = events.map((e) => e.choices?.[0]?.finish_reason).filter(Boolean);
+    return { events, content, finish };
+  }
+
+  it('resumes a cut stream on a prefill-capable deployment and splices one complete answer', async () => {
+    fault(h, 'vllm', [{ fault: 'cut_after', tokens: 3 }]);
+    const r = await call(h, { model: 'cont', stream: true });
+    expect(r.status).toBe(200);
+    expect(r.text).not.toMatch(/"error"/);
+    expect(r.text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    const { events, content, finish } = parse(r.text);
+    expect(finish).toEqual(['stop']);
+    expect(new Set(events.map((e) => e.id)).size).toBe(1);
+    const [cont] = h.attempts('br-a');
+    // The continuation was sent exactly the text the client had already received…
+    const prefix = content.slice(0, cont!.prefill!.length);
+    expect(cont!.prefill).toBe(prefix.trimEnd());
+    expect(prefix.split(' ').length).toBe(3);
+    // …and what it generated follows it in the same stream.
+    expect(content.length).toBeGreaterThan(prefix.length);
+    expect(h.attempts('vllm')[0]!.outcome).toBe('cut');
+  });
+
+  it('never sends a prefill to a deployment without prefill support; ends with the real cause', async () => {
+    fault(h, 'vllm', [{ fault: 'cut_after', tokens: 3 }]);
+    const r = await call(h, { model: 'cont-none', stream: true });
+    expect(r.text).toMatch(/"error":\{"message":"The upstream stream failed after the response started \(stream_interrupted\)/);
+    expect(r.text).not.toContain('[DONE]');
+    expect(h.attempts('az-std')).toHaveLength(0);
+  });
+
+  it('models without the opt-in are not continued', async () => {
+    fault(h, 'vllm', [{ fault: 'cut_after', tokens: 3 }]);
+    const r = await call(h, { model: 'small', stream: true });
+    expect(r.text).toMatch(/"error":\{/);
+    expect(h.attempts('br-b')).toHaveLength(0);
   });
 });
 

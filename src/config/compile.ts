@@ -92,7 +92,7 @@ export function compileConfig(input: CompileInput): GatewayConfig {
         problems.push(`${located.where(['models', i, 'deployments', j])}: unknown deployment "${id}"${hint ? `; did you mean "${hint}"?` : ''}`);
       }
     });
-    models.set(name, { name, deployments: Object.freeze(members), fallbacks: Object.freeze([...((m.fallbacks as string[] | undefined) ?? [])]), ownedBy: m.ownedBy as string });
+    models.set(name, { name, deployments: Object.freeze(members), fallbacks: Object.freeze([...((m.fallbacks as string[] | undefined) ?? [])]), ownedBy: m.ownedBy as string, continueStreams: m.continueStreams as boolean });
   });
   rawModels.forEach((m, i) => {
     ((m.fallbacks as string[] | undefined) ?? []).forEach((f, j) => {

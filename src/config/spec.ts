@@ -56,6 +56,7 @@ export const modelSpec: FieldSpec = {
     deployments: { kind: 'list', doc: 'Ids of the deployments in the pool.', items: { kind: 'string', doc: 'A deployment id.' }, required: true, minItems: 1 },
     fallbacks: { kind: 'list', doc: 'Other public models to try, in order, once this pool is exhausted.', items: { kind: 'string', doc: 'A model name.' } },
     ownedBy: { kind: 'string', doc: 'Shown as owned_by in GET /v1/models.', default: 'treaty' },
+    continueStreams: { kind: 'boolean', doc: 'When a stream breaks after tokens were sent, resume it on a deployment that declares capabilities.prefill, sending the text so far as an assistant prefill and splicing the rest into the same stream. Off by default: the continuation comes from another model instance and may differ in style.', default: false },
   },
 };
 

@@ -57,4 +57,6 @@ export interface ModelPool {
   /** Other public models to try, in order, once this pool is exhausted. */
   fallbacks: readonly string[];
   ownedBy: string;
+  /** Resume a stream that breaks after tokens were sent, on a deployment that supports prefill. */
+  continueStreams: boolean;
 }

@@ -10,6 +10,7 @@ import { requirementsOf, unmetRequirement } from '../policy/capabilities.js';
 import { policyFor } from '../routing/classification.js';
 import type { BoundAdapter, UpstreamHttpRequest } from '../upstreams/adapter.js';
 import { runAttempt, runUnaryAttempt, type Failed, type Settle } from './attempt.js';
+import { spliceContinuation } from './continuation.js';
 import { allOutError, finalError } from './final-error.js';
 import type { AttemptTrace, ProxyPorts, RequestContext } from './ports.js';
 import { chooseDeployment, type Exhausted } from './selection.js';
@@ -41,12 +42,14 @@ interface AttemptSpec<T> {
 export class ChatProxy {
   constructor(private readonly ports: ProxyPorts) {}
 
-  async chat(req: ChatRequest, ctx: RequestContext): Promise<ChatResult> {
+  async chat(req: ChatRequest, ctx: RequestContext, resuming?: { traces: AttemptTrace[]; unfit: (d: Deployment) => string | undefined }): Promise<ChatResult> {
+    const traces = resuming?.traces ?? [];
+    const extraUnfit = resuming?.unfit;
     const needs = requirementsOf(req);
     let minContextAbove = 0;
     type R = { kind: 'complete'; response: ChatResponse } | { kind: 'stream'; events: AsyncIterable<StreamEvent> };
-    const out = await this.failover<R>(req.model, req.stream, ctx, {
-      unfit: (d) => unmetRequirement(d, needs) ?? (d.capabilities.contextWindow <= minContextAbove ? 'context window too small for this prompt' : undefined),
+    const out = await this.failover<R>(req.model, req.stream, ctx, traces, {
+      unfit: (d) => extraUnfit?.(d) ?? unmetRequirement(d, needs) ?? (d.capabilities.contextWindow <= minContextAbove ? 'context window too small for this prompt' : undefined),
       encode: (adapter, pool) => adapter.encodeChat({ ...req, model: pool.name }, { wantUsage: true }),
       run: async (dep, adapter, httpReq, trace, settle) => {
         const r = await runAttempt(this.ports, dep, adapter, req, httpReq, ctx, trace, settle);
@@ -57,11 +60,27 @@ export class ChatProxy {
         if (policyFor(f.kind).needsLargerContext) minContextAbove = Math.max(minContextAbove, dep.capabilities.contextWindow);
       },
     });
+    const first = this.ports.model(req.model);
+    // A continuation is not itself continued: its prefill would lose the first part.
+    if (out.value.kind === 'stream' && first?.continueStreams && !resuming) {
+      const broken = out.served.deployment.id;
+      const events = spliceContinuation(out.value.events, (prefill) => this.resume(req, prefill, broken, ctx, out.served.traces));
+      return { kind: 'stream', events, ...out.served };
+    }
     return { ...out.value, ...out.served };
   }
 
+  /** A continuation of a broken stream: the same request plus the text so far, on a prefill-capable deployment. */
+  private async resume(req: ChatRequest, prefill: string, broken: string, ctx: RequestContext, traces: AttemptTrace[]): Promise<AsyncIterable<StreamEvent> | undefined> {
+    // Providers reject a prefill that ends in whitespace; the continuation supplies it.
+    const prefilled: ChatRequest = { ...req, messages: [...req.messages, { role: 'assistant', content: prefill.trimEnd() }] };
+    this.ports.log.info('resuming a broken stream', { requestId: ctx.requestId, broken, chars: prefill.length });
+    const r = await this.chat(prefilled, ctx, { traces, unfit: (d) => (d.id === broken ? 'its stream just broke' : d.capabilities.prefill ? undefined : 'does not support prefill') });
+    return r.kind === 'stream' ? r.events : undefined;
+  }
+
   async embeddings(req: EmbeddingsRequest, ctx: RequestContext): Promise<{ response: EmbeddingsResponse } & Served> {
-    const out = await this.failover<EmbeddingsResponse>(req.model, false, ctx, {
+    const out = await this.failover<EmbeddingsResponse>(req.model, false, ctx, [], {
       unfit: (d) => (d.capabilities.embeddings ? undefined : 'does not serve embeddings'),
       encode: (adapter) => {
         if (!adapter.encodeEmbeddings) throw new GatewayError('TREATY_UNSUPPORTED_PARAMETER', 'this provider does not serve embeddings');
@@ -73,11 +92,12 @@ export class ChatProxy {
     return { response: out.value, ...out.served };
   }
 
-  private async failover<T>(model: string, stream: boolean, ctx: RequestContext, spec: AttemptSpec<T>): Promise<{ value: T; served: Served }> {
+  /** `traces` may already hold earlier attempts of the same request (a continuation): numbering goes on from them. */
+  private async failover<T>(model: string, stream: boolean, ctx: RequestContext, traces: AttemptTrace[], spec: AttemptSpec<T>): Promise<{ value: T; served: Served }> {
     const { ports } = this;
     const chain = this.modelChain(model);
     const failures: UpstreamFailure[] = [];
-    const traces: AttemptTrace[] = [];
+    const before = traces.length;
     /** Deployments this request must not use again (silent, wrong credentials, too small…). */
     const excluded = new Set<string>();
     const tries = new Map<string, number>();
@@ -90,7 +110,7 @@ export class ChatProxy {
       chain: for (const pool of chain) {
         const members = pool.deployments.map((d) => d.id);
         for (;;) {
-          if (traces.length >= ports.maxAttempts) break chain;
+          if (traces.length - before >= ports.maxAttempts) break chain;
           if (ctx.signal.aborted) throw new ClientGoneError('client disconnected');
           const eligible = pool.deployments.filter((d) => {
             if (excluded.has(d.id)) return false;
@@ -104,7 +124,7 @@ export class ChatProxy {
             break;
           }
           const dep = choice.dep;
-          const isRetry = traces.length > 0;
+          const isRetry = traces.length > before;
           if (isRetry && !ports.budget.tryAcquire()) {
             budgetDenied = true;
             break chain;
@@ -127,7 +147,7 @@ export class ChatProxy {
             tries.set(dep.id, (tries.get(dep.id) ?? 0) + 1);
             ports.health.onAttemptStart(dep.id, ports.now());
             const r = await spec.run(dep, adapter, httpReq, trace, this.settler(dep.id, members));
-            if (r.ok) return { value: r.value, served: { deployment: dep, model: pool.name, attempts: traces.length, traces } };
+            if (r.ok) return { value: r.value, served: { deployment: dep, model: pool.name, attempts: traces.length - before, traces } };
             if (r.cancelled) throw new ClientGoneError('client disconnected');
             failures.push(r.failure);
             ports.log.warn('upstream attempt failed', { requestId: ctx.requestId, deployment: dep.id, attempt: trace.attemptNo, kind: r.failure.kind, status: r.failure.status, providerCode: r.failure.providerCode });

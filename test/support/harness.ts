@@ -79,8 +79,8 @@ deployments:
   - { id: az-ptu, provider: azure-openai, baseUrl: "${az}", model: gpt-ptu, region: eastus, capabilities: { contextWindow: ${cw('az-ptu')}, vision: true }, options: { apiKey: env:AZ_KEY } }
   - { id: az-std, provider: azure-openai, baseUrl: "${az}", model: gpt-std, region: eastus, capabilities: { contextWindow: ${cw('az-std')} }, options: { apiKey: env:AZ_KEY, pathStyle: v1 } }
   - { id: az-embed, provider: azure-openai, baseUrl: "${az}", model: embed-az, capabilities: { chat: false, embeddings: true }, options: { apiKey: env:AZ_KEY } }
-  - { id: br-a, provider: bedrock, baseUrl: "${br}", model: "treaty.model-a-v1:0", region: us-east-1, capabilities: { contextWindow: ${cw('br-a')}, jsonMode: false }, options: { accessKeyId: env:AWS_ID, secretAccessKey: env:AWS_SECRET, unsupportedParams: drop } }
-  - { id: br-b, provider: bedrock, baseUrl: "${br}", model: "treaty.model-b-v1:0", region: us-east-1, capabilities: { contextWindow: ${cw('br-b')}, jsonMode: false }, options: { accessKeyId: env:AWS_ID, secretAccessKey: env:AWS_SECRET } }
+  - { id: br-a, provider: bedrock, baseUrl: "${br}", model: "treaty.model-a-v1:0", region: us-east-1, capabilities: { contextWindow: ${cw('br-a')}, jsonMode: false, prefill: true }, options: { accessKeyId: env:AWS_ID, secretAccessKey: env:AWS_SECRET, unsupportedParams: drop } }
+  - { id: br-b, provider: bedrock, baseUrl: "${br}", model: "treaty.model-b-v1:0", region: us-east-1, capabilities: { contextWindow: ${cw('br-b')}, jsonMode: false, prefill: true }, options: { accessKeyId: env:AWS_ID, secretAccessKey: env:AWS_SECRET } }
   - { id: vllm, provider: openai-compatible, baseUrl: "${vl}/v1", model: open-model, capabilities: { contextWindow: ${cw('vllm')} }, options: { apiKey: env:VLLM_KEY } }
   - { id: vllm-embed, provider: openai-compatible, baseUrl: "${vl}/v1", model: embed-open, capabilities: { chat: false, embeddings: true }, options: { apiKey: env:VLLM_KEY } }
 models:

@@ -111,6 +111,7 @@ export function validateConverse(body: unknown): Validated {
       tools,
       toolChoice: toolChoiceOf(toolConfig),
       lastIsToolResult: last.role === 'user' && Array.isArray(last.content) && last.content.some((b) => isObj(b) && b.toolResult !== undefined),
+      ...(last.role === 'assistant' ? { prefill: textsOf(last.content).join('') } : {}),
     },
   };
 }

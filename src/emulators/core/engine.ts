@@ -139,6 +139,7 @@ export class EmulatorEngine extends EventEmitter {
       promptTokens,
       completionTokensSent: 0,
       ...(requestId ? { requestId } : {}),
+      ...(input.prefill !== undefined ? { prefill: input.prefill } : {}),
     };
     this.log.push(record);
     const faults = [...this.consumeStandingFaults(st), ...headerFaults];
@@ -234,9 +235,12 @@ export class EmulatorEngine extends EventEmitter {
           const natural = 8 + (input.promptText.length % 9);
           const n = Math.min(natural, maxTokens);
           const filtered = get('content_filter_completion');
+          const words = generateTokens(input.promptText, filtered ? Math.min(n, 2) : n);
+          // Continuing a prefill: every token, the first included, carries its leading space.
+          if (input.prefill !== undefined && words[0]) words[0] = ` ${words[0].toLowerCase()}`;
           return {
             type: 'answer',
-            tokens: generateTokens(input.promptText, filtered ? Math.min(n, 2) : n),
+            tokens: words,
             completionTokens: filtered ? Math.min(n, 2) : n,
             finishReason: filtered ? 'content_filter' : n < natural ? 'length' : 'stop',
             ...base,

@@ -101,6 +101,8 @@ export interface PlanInput {
   lastIsToolResult: boolean;
   /** The per-request fault header value, if any. */
   faultHeader: string | undefined;
+  /** Text of a trailing assistant message: the model is asked to continue it (a prefill). */
+  prefill?: string;
 }
 
 export type AttemptOutcome =
@@ -127,4 +129,6 @@ export interface AttemptRecord {
   /** Completion tokens actually sent before the attempt ended. */
   completionTokensSent: number;
   requestId?: string;
+  /** The prefill the request carried, logged so tests can see what a continuation was sent. */
+  prefill?: string;
 }

@@ -45,6 +45,7 @@ export function parseChatRequest(body: unknown, req: IncomingMessage): ChatParse
         toolChoice: toolChoiceOf(body.tool_choice),
         lastIsToolResult: (messages.at(-1) as Record<string, unknown>).role === 'tool',
         faultHeader: Array.isArray(fault) ? fault.join(',') : fault,
+        ...((messages.at(-1) as Record<string, unknown>).role === 'assistant' ? { prefill: textOf(messages.at(-1) as Record<string, unknown>) } : {}),
       },
     },
   };

@@ -31,13 +31,16 @@ export function createOpenAICompatibleAdapter(deps: AdapterDeps = {}): ProviderA
         return { method: 'POST', path: `${base}${path}`, headers, body: JSON.stringify(body) };
       };
       return {
-        encodeChat: async (req, enc) =>
-          post(
-            '/chat/completions',
-            // Generic servers all know max_tokens; max_completion_tokens is newer.
-            toOpenAIChatBody(req, { model: deployment.upstreamModel, wantUsage: enc.wantUsage, streamUsage: opts.streamUsage, defaultMaxTokensField: 'max_tokens' }),
-            req.stream,
-          ),
+        encodeChat: async (req, enc) => {
+          // Generic servers all know max_tokens; max_completion_tokens is newer.
+          const body = toOpenAIChatBody(req, { model: deployment.upstreamModel, wantUsage: enc.wantUsage, streamUsage: opts.streamUsage, defaultMaxTokensField: 'max_tokens' });
+          // vLLM treats a trailing assistant message as a new turn unless told to continue it.
+          if (opts.vllmPrefill && req.messages[req.messages.length - 1]?.role === 'assistant') {
+            body.continue_final_message = true;
+            body.add_generation_prompt = false;
+          }
+          return post('/chat/completions', body, req.stream);
+        },
         decodeChat: (head, body) => decodeOpenAIChat(head.headers, body, classify),
         decodeChatStream: (head, body) => decodeOpenAIStream(head.headers, body, classify),
         decodeError: (head, body) => decodeOpenAIError(head, body, classify),

@@ -14,11 +14,17 @@ export const openAICompatibleOptionsSpec: OptionsSpec = {
     default: true,
     doc: 'Whether the upstream accepts stream_options.include_usage (OpenAI and vLLM do). When false, streamed usage is not requested and the ledger estimates it.',
   },
+  vllmPrefill: {
+    type: 'boolean',
+    default: false,
+    doc: 'The server is vLLM and continues a trailing assistant message when asked (continue_final_message). Set it, and capabilities.prefill, to let Treaty resume broken streams here.',
+  },
 };
 
 export interface OpenAICompatibleOptions {
   apiKey: string | undefined;
   streamUsage: boolean;
+  vllmPrefill: boolean;
 }
 
 export function readOpenAICompatibleOptions(d: Deployment): OpenAICompatibleOptions {
@@ -27,6 +33,7 @@ export function readOpenAICompatibleOptions(d: Deployment): OpenAICompatibleOpti
     apiKey: typeof o.apiKey === 'string' && o.apiKey !== '' ? o.apiKey : undefined,
     // Config applies the spec's defaults; this guards a hand-built Deployment in tests and tools.
     streamUsage: typeof o.streamUsage === 'boolean' ? o.streamUsage : true,
+    vllmPrefill: o.vllmPrefill === true,
   };
 }
 
