@@ -58,7 +58,7 @@ export default tseslint.config(
       patterns: [{ group: ['../*'], message: 'domain/: domain holds types and errors only and imports nothing else from src/.' }],
     }],
   } },
-  { files: ['src/routing/**/*.ts', 'src/policy/**/*.ts', 'src/contracts/**/*.ts'], ignores: ['**/*.test.ts'], rules: pureRules('This module') },
+  { files: ['src/routing/**/*.ts', 'src/policy/**/*.ts', 'src/contracts/**/*.ts', 'src/accounting/**/*.ts'], ignores: ['**/*.test.ts'], rules: pureRules('This module') },
   { files: ['src/upstreams/**/*.ts'], ignores: ['**/*.test.ts'], rules: importsOnly('upstreams/', ['**/proxy/**', '**/http/**', '**/admin/**', '**/cli/**', '**/emulators/**', '**/ledger/**', '**/policy/**', '**/routing/**', '**/config/**'], 'adapters translate wire formats and depend only on domain/; the proxy drives them.') },
   { files: ['src/proxy/**/*.ts'], ignores: ['**/*.test.ts'], rules: {
     ...importsOnly('proxy/', ['**/http/**', '**/admin/**', '**/cli/**', '**/emulators/**', '**/config/**', '**/upstreams/*/**', 'better-sqlite3'], 'the attempt loop uses ports (adapter interface, stores) only; concrete providers and storage are chosen in main.ts.'),
