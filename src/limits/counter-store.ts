@@ -1,0 +1,52 @@
+// The shared-counter port that rate limits run on. In one process it is a Map; in cluster
+// mode the same interface is backed by Redis (atomic scripts), so limits hold across replicas.
+
+export interface CounterStore {
+  /**
+   * Atomically adds `amount` to the counter of (`key`, window starting `windowStart`) if the
+   * result stays within `cap`; returns whether it did. Counters expire after their window.
+   */
+  tryAdd(key: string, windowStart: number, windowMs: number, amount: number, cap: number): Promise<boolean>;
+  /** Unconditional correction (may be negative), e.g. actual tokens replacing an estimate. */
+  add(key: string, windowStart: number, windowMs: number, delta: number): Promise<void>;
+  get(key: string, windowStart: number): Promise<number>;
+}
+
+export class MemoryCounterStore implements CounterStore {
+  private readonly counters = new Map<string, { value: number; expiresAt: number }>();
+  private sweeps = 0;
+
+  constructor(private readonly now: () => number) {}
+
+  async tryAdd(key: string, windowStart: number, windowMs: number, amount: number, cap: number): Promise<boolean> {
+    const c = this.counter(key, windowStart, windowMs);
+    if (c.value + amount > cap) return false;
+    c.value += amount;
+    return true;
+  }
+
+  async add(key: string, windowStart: number, windowMs: number, delta: number): Promise<void> {
+    this.counter(key, windowStart, windowMs).value += delta;
+  }
+
+  async get(key: string, windowStart: number): Promise<number> {
+    return this.counters.get(`${key}@${windowStart}`)?.value ?? 0;
+  }
+
+  private counter(key: string, windowStart: number, windowMs: number): { value: number; expiresAt: number } {
+    const k = `${key}@${windowStart}`;
+    let c = this.counters.get(k);
+    if (!c) {
+      c = { value: 0, expiresAt: windowStart + 2 * windowMs };
+      this.counters.set(k, c);
+      if (++this.sweeps % 1024 === 0) this.sweep();
+    }
+    return c;
+  }
+
+  /** Drops expired windows now and then, so memory stays bounded by active keys. */
+  private sweep(): void {
+    const now = this.now();
+    for (const [k, c] of this.counters) if (c.expiresAt < now) this.counters.delete(k);
+  }
+}
