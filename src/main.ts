@@ -16,6 +16,11 @@ import { ChatProxy } from './proxy/chat-proxy.js';
 import { DeploymentStats } from './proxy/deployment-stats.js';
 import type { BoundAdapter } from './upstreams/adapter.js';
 import { PROVIDERS } from './upstreams/registry.js';
+import { AdminAuth } from './admin/auth.js';
+import { estateRoutes } from './admin/estate-routes.js';
+import { createAdminServer } from './admin/server.js';
+import { LiveMetrics } from './observability/live-metrics.js';
+import type { AttemptObserver } from './proxy/ports.js';
 import { createUndiciTransport } from './upstreams/transport.js';
 
 export interface StartOptions {
@@ -26,6 +31,8 @@ export interface StartOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Overrides server.port (0 = any free port), e.g. for tests. */
   port?: number;
+  /** Overrides admin.port. */
+  adminPort?: number;
   logWrite?: (line: string) => void;
 }
 
@@ -37,6 +44,8 @@ export interface RunningGateway {
   log: Logger;
   health: HealthTracker;
   throttle: AdaptiveThrottle;
+  /** Where the admin API listens, when admin.key is set. */
+  adminUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -60,6 +69,12 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     }
     return a;
   };
+  const live = new LiveMetrics(Date.now);
+  const stats = new DeploymentStats();
+  const observer: AttemptObserver = {
+    started: () => undefined,
+    finished: (t) => live.record(t, config.deployments.get(t.deploymentId)?.account ?? 'unknown'),
+  };
   const r = config.resilience;
   const health = new HealthTracker({ ...r, rateLimitBaseMs: r.rateLimitCooldownMs, rateLimitMaxMs: 60_000 }, Math.random);
   const throttle = new AdaptiveThrottle({ ...DEFAULT_THROTTLE, k: r.throttleK });
@@ -72,11 +87,12 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     model: (name) => config.models.get(name),
     adapter: adapterFor,
     transport,
-    stats: new DeploymentStats(),
+    stats,
     random: Math.random,
     now: Date.now,
     log,
     maxAttempts: config.server.maxAttempts,
+    observer,
   });
   const server = createGatewayServer({
     config,
@@ -87,14 +103,18 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     createdAt: Math.floor(Date.now() / 1000),
     ready: () => true,
   });
-  const host = config.server.host;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? config.server.port, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const { url, port } = await listen(server, config.server.host, opts.port ?? config.server.port);
   log.info('gateway listening', { url, deployments: config.deployments.size, models: [...config.models.keys()] });
+  let admin: { server: Server; url: string } | undefined;
+  if (config.admin.key) {
+    const adminServer = createAdminServer({
+      auth: new AdminAuth(config.admin.key),
+      log,
+      routes: [(rt) => estateRoutes(rt, { config: () => config, health, stats, live, now: Date.now })],
+    });
+    admin = { server: adminServer, ...(await listen(adminServer, config.admin.host, opts.adminPort ?? config.admin.port)) };
+    log.info('admin listening', { url: admin.url });
+  }
   return {
     url,
     port,
@@ -103,10 +123,23 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     log,
     health,
     throttle,
+    adminUrl: admin?.url,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      for (const s of [server, admin?.server]) {
+        if (!s) continue;
+        s.closeAllConnections();
+        await new Promise<void>((r) => s.close(() => r()));
+      }
       await transport.close();
     },
   };
+}
+
+async function listen(server: Server, host: string, port: number): Promise<{ url: string; port: number }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`, port: actual };
 }

@@ -82,6 +82,11 @@ export class HealthTracker {
     this.states.clear();
   }
 
+  /** An operator's "put it back in rotation now" for one deployment. */
+  resetOne(id: string): void {
+    this.states.delete(id);
+  }
+
   snapshot(id: string): Readonly<DeploymentHealth> {
     return { ...this.get(id) };
   }

@@ -7,6 +7,7 @@ import { startGateway, type RunningGateway } from '../../src/main.js';
 
 export const KEYS = {
   client: 'sk-test-client-0123456789abcdef',
+  admin: 'sk-test-admin-0123456789abcdef',
   azure: 'azure-test-key-0123456789',
   vllm: 'vllm-test-key-0123456789',
   awsId: 'AKIATESTTESTTEST1234',
@@ -69,6 +70,8 @@ server:
   port: 0
 ${opts.serverYaml ?? '  maxAttempts: 3'}
 ${opts.resilienceYaml ? `resilience:\n${opts.resilienceYaml}` : ''}
+admin:
+  key: env:ADMIN_KEY
 auth:
   keys:
     - name: test
@@ -98,7 +101,8 @@ ${opts.modelsYaml ?? `  - { name: frontier, deployments: [az-ptu, az-std, br-a] 
       configText: yaml,
       configLabel: 'test.yaml',
       port: 0,
-      env: { CLIENT_KEY: KEYS.client, AZ_KEY: KEYS.azure, AWS_ID: KEYS.awsId, AWS_SECRET: KEYS.awsSecret, VLLM_KEY: KEYS.vllm },
+      adminPort: 0,
+      env: { ADMIN_KEY: KEYS.admin, CLIENT_KEY: KEYS.client, AZ_KEY: KEYS.azure, AWS_ID: KEYS.awsId, AWS_SECRET: KEYS.awsSecret, VLLM_KEY: KEYS.vllm },
       logWrite: (l) => logs.push(l),
     });
   } catch (err) {
