@@ -51,6 +51,11 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  // First, so the folder rules below (which also set no-restricted-imports) take precedence
+  // where they exist: flat config lets the later block win for the same rule.
+  { files: ['src/**/*.ts'], ignores: ['src/ledger/**', 'src/main.ts', '**/*.test.ts', 'src/**/test-support/**'], rules: {
+    'no-restricted-imports': ['error', { patterns: [{ group: ['**/ledger/sql/**', '**/ledger/sqlite/**', '**/ledger/postgres/**'], message: 'Only main.ts picks a ledger implementation; depend on ledger/store.ts (the port) or ledger/open.ts.' }] }],
+  } },
   { files: ['src/domain/**/*.ts'], ignores: ['**/*.test.ts'], rules: {
     ...pureRules('domain/'),
     'no-restricted-imports': ['error', {
@@ -69,6 +74,7 @@ export default tseslint.config(
     ...providerNamesBanned,
   } },
   { files: ['src/emulators/**/*.ts'], ignores: ['**/*.test.ts'], rules: importsOnly('emulators/', ['**/upstreams/**', '**/proxy/**', '**/http/**', '**/routing/**', '**/policy/**', '**/wire/**', '**/config/**'], 'an emulator shares no code with the gateway it tests, or a shared bug would pass unseen.') },
+  { files: ['src/ledger/**/*.ts'], ignores: ['**/*.test.ts', 'src/ledger/test-support/**'], rules: importsOnly('ledger/', ['**/proxy/**', '**/http/**', '**/admin/**', '**/cli/**', '**/upstreams/**', '**/emulators/**', '**/policy/**', '**/routing/**', '**/recording/**'], 'the ledger is a storage port and its implementations; consumers depend on it, not the reverse.') },
   { files: ['src/cli/**/*.ts'], rules: { 'no-console': 'off' } },
   { files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*'], rules: { '@typescript-eslint/no-non-null-assertion': 'off', 'no-console': 'off' } },
   { files: ['*.js', '*.mjs', 'scripts/**/*.js', 'scripts/**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },

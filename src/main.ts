@@ -1,26 +1,40 @@
 // The composition root: the one place that picks concrete implementations (adapters,
 // transport, clock, randomness, stores) and wires them into the gateway.
 
-import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { AdaptiveThrottle, DEFAULT_THROTTLE } from './routing/adaptive-throttle.js';
-import { HealthTracker } from './routing/health.js';
-import { RetryBudget } from './routing/retry-budget.js';
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { estimatePromptTokens } from './accounting/estimate.js';
+import { attemptCost } from './accounting/pricing.js';
+import { Admission } from './admission/admission.js';
+import { AdminAuth } from './admin/auth.js';
+import { estateRoutes } from './admin/estate-routes.js';
+import { ledgerRoutes } from './admin/ledger-routes.js';
+import { createAdminServer } from './admin/server.js';
+import { tenantRoutes } from './admin/tenant-routes.js';
 import { compileConfig, loadConfigFile, type GatewayConfig } from './config/compile.js';
+import type { ChatRequest } from './domain/chat.js';
 import type { Deployment } from './domain/deployment.js';
+import { hashKey } from './http/auth.js';
+import { Authenticator } from './http/principal.js';
 import { createGatewayServer } from './http/server.js';
-import { hashKey, StaticKeyAuth } from './http/auth.js';
+import { openLedger } from './ledger/open.js';
+import type { LedgerStore } from './ledger/store.js';
+import { MemoryCounterStore } from './limits/counter-store.js';
+import { RateLimiter } from './limits/rate-limiter.js';
+import { LiveMetrics } from './observability/live-metrics.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { ChatProxy } from './proxy/chat-proxy.js';
 import { DeploymentStats } from './proxy/deployment-stats.js';
+import type { AttemptObserver, AttemptTrace } from './proxy/ports.js';
+import { LedgerRecorder } from './recording/ledger-recorder.js';
+import { AdaptiveThrottle, DEFAULT_THROTTLE } from './routing/adaptive-throttle.js';
+import { HealthTracker } from './routing/health.js';
+import { RetryBudget } from './routing/retry-budget.js';
 import type { BoundAdapter } from './upstreams/adapter.js';
 import { PROVIDERS } from './upstreams/registry.js';
-import { AdminAuth } from './admin/auth.js';
-import { estateRoutes } from './admin/estate-routes.js';
-import { createAdminServer } from './admin/server.js';
-import { LiveMetrics } from './observability/live-metrics.js';
-import type { AttemptObserver } from './proxy/ports.js';
 import { createUndiciTransport } from './upstreams/transport.js';
 
 export interface StartOptions {
@@ -33,6 +47,8 @@ export interface StartOptions {
   port?: number;
   /** Overrides admin.port. */
   adminPort?: number;
+  /** Overrides ledger.url (tests use sqlite::memory:). */
+  ledgerUrl?: string;
   logWrite?: (line: string) => void;
 }
 
@@ -44,10 +60,14 @@ export interface RunningGateway {
   log: Logger;
   health: HealthTracker;
   throttle: AdaptiveThrottle;
+  ledger: LedgerStore;
   /** Where the admin API listens, when admin.key is set. */
   adminUrl: string | undefined;
   close(): Promise<void>;
 }
+
+/** Reserved for a completion when the request names no max_tokens (a budget's worst case). */
+const DEFAULT_COMPLETION_RESERVE = 4096;
 
 export function loadConfig(opts: StartOptions): GatewayConfig {
   const common = { providers: PROVIDERS, env: opts.env ?? process.env, hash: hashKey };
@@ -56,9 +76,40 @@ export function loadConfig(opts: StartOptions): GatewayConfig {
   return loadConfigFile(opts.configPath, common);
 }
 
+async function openStore(config: GatewayConfig, override: string | undefined, log: Logger): Promise<LedgerStore> {
+  const url = override ?? config.ledger.url;
+  if (url.startsWith('sqlite:') && !url.includes(':memory:')) mkdirSync(dirname(url.slice('sqlite:'.length)), { recursive: true });
+  const store = await openLedger(url, { durability: config.ledger.durability });
+  await store.migrate();
+  // Single process: every row still 'started' belongs to a process that died. Settle it from
+  // its estimate now (cluster mode sweeps by age instead, since other replicas are alive).
+  const settled = await store.recoverOrphans(Date.now(), (row) => {
+    const dep = config.deployments.get(row.deploymentId);
+    const usage = { promptTokens: row.estimatedPromptTokens, completionTokens: 0, totalTokens: row.estimatedPromptTokens };
+    const cost = attemptCost(dep?.prices, usage);
+    return { promptTokens: usage.promptTokens, completionTokens: null, listCostUsd: cost?.listUsd ?? null, effectiveCostUsd: cost?.effectiveUsd ?? null };
+  });
+  if (settled) log.warn('settled interrupted attempts from a previous run', { attempts: settled });
+  return store;
+}
+
+function worstCase(config: GatewayConfig): (req: ChatRequest, promptTokens: number) => number | undefined {
+  return (req, promptTokens) => {
+    const pool = config.models.get(req.model);
+    const chain = [pool, ...(pool?.fallbacks ?? []).map((f) => config.models.get(f))];
+    let worst: number | undefined;
+    for (const d of chain.flatMap((p) => p?.deployments ?? [])) {
+      const c = attemptCost(d.prices, { promptTokens, completionTokens: req.maxTokens ?? DEFAULT_COMPLETION_RESERVE, totalTokens: 0 });
+      if (c) worst = Math.max(worst ?? 0, c.listUsd);
+    }
+    return worst;
+  };
+}
+
 export async function startGateway(opts: StartOptions): Promise<RunningGateway> {
   const config = loadConfig(opts);
   const log = createLogger(config.logging.level, opts.logWrite);
+  const ledger = await openStore(config, opts.ledgerUrl, log);
   const transport = createUndiciTransport();
   const bound = new Map<string, BoundAdapter>();
   const adapterFor = (dep: Deployment): BoundAdapter => {
@@ -71,9 +122,14 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   };
   const live = new LiveMetrics(Date.now);
   const stats = new DeploymentStats();
+  const price = (dep: Deployment, usage: Parameters<typeof attemptCost>[1]) => attemptCost(dep.prices, usage);
+  const recorder = new LedgerRecorder({ store: ledger, deployment: (id) => config.deployments.get(id), price, log, now: Date.now });
   const observer: AttemptObserver = {
-    started: () => undefined,
-    finished: (t) => live.record(t, config.deployments.get(t.deploymentId)?.account ?? 'unknown'),
+    started: (t) => recorder.started(t),
+    finished: (t) => {
+      recorder.finished(t);
+      live.record(t, config.deployments.get(t.deploymentId)?.account ?? 'unknown');
+    },
   };
   const r = config.resilience;
   const health = new HealthTracker({ ...r, rateLimitBaseMs: r.rateLimitCooldownMs, rateLimitMaxMs: 60_000 }, Math.random);
@@ -94,10 +150,26 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     maxAttempts: config.server.maxAttempts,
     observer,
   });
+  const auth = new Authenticator(config.auth.keys, config.auth.disabled, ledger, Date.now);
+  const settled = (traces: AttemptTrace[]): { usd: number | undefined; tokens: number | undefined } => {
+    let usd: number | undefined;
+    let tokens: number | undefined;
+    for (const t of traces) {
+      const row = recorder.finishRow(t);
+      if (row.effectiveCostUsd !== null) usd = (usd ?? 0) + row.effectiveCostUsd;
+      if (row.promptTokens !== null) tokens = (tokens ?? 0) + row.promptTokens + (row.completionTokens ?? 0);
+    }
+    return { usd, tokens };
+  };
   const server = createGatewayServer({
     config,
     proxy,
-    auth: new StaticKeyAuth(config.auth.keys, config.auth.disabled),
+    auth,
+    admission: new Admission(new RateLimiter(new MemoryCounterStore(Date.now)), ledger, Date.now),
+    idempotency: ledger,
+    worstCaseUsd: worstCase(config),
+    settled,
+    precisePromptTokens: (req) => estimatePromptTokens(req),
     log,
     now: Date.now,
     createdAt: Math.floor(Date.now() / 1000),
@@ -110,7 +182,11 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     const adminServer = createAdminServer({
       auth: new AdminAuth(config.admin.key),
       log,
-      routes: [(rt) => estateRoutes(rt, { config: () => config, health, stats, live, now: Date.now })],
+      routes: [
+        (rt) => estateRoutes(rt, { config: () => config, health, stats, live, now: Date.now }),
+        (rt) => tenantRoutes(rt, { store: ledger, now: Date.now, onRevoke: () => auth.forget() }),
+        (rt) => ledgerRoutes(rt, { store: ledger, now: Date.now }),
+      ],
     });
     admin = { server: adminServer, ...(await listen(adminServer, config.admin.host, opts.adminPort ?? config.admin.port)) };
     log.info('admin listening', { url: admin.url });
@@ -123,14 +199,17 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     log,
     health,
     throttle,
+    ledger,
     adminUrl: admin?.url,
     close: async () => {
       for (const s of [server, admin?.server]) {
         if (!s) continue;
         s.closeAllConnections();
-        await new Promise<void>((r) => s.close(() => r()));
+        await new Promise<void>((res) => s.close(() => res()));
       }
       await transport.close();
+      await recorder.flush();
+      await ledger.close();
     },
   };
 }

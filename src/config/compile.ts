@@ -15,6 +15,7 @@ export interface GatewayConfig {
   auth: { disabled: boolean; keys: readonly { name: string; sha256: string }[] };
   logging: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
   resilience: Readonly<ResilienceConfig>;
+  ledger: { url: string; durability: 'process' | 'power' };
   deployments: ReadonlyMap<string, Deployment>;
   models: ReadonlyMap<string, ModelPool>;
 }
@@ -117,6 +118,8 @@ export function compileConfig(input: CompileInput): GatewayConfig {
     problems.push(`${input.file}: auth.keys is empty, so no client could call Treaty; add a key (key: env:TREATY_KEY) or set auth.disabled: true for local development`);
   }
   const adminKey = adminRaw.key === undefined ? undefined : secret(adminRaw.key as string, ['admin', 'key']);
+  const ledgerRaw = raw.ledger as Raw;
+  const ledgerUrl = (ledgerRaw.url as string).startsWith('env:') ? secret(ledgerRaw.url as string, ['ledger', 'url']) : (ledgerRaw.url as string);
   if (problems.length) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -125,6 +128,7 @@ export function compileConfig(input: CompileInput): GatewayConfig {
     auth: Object.freeze({ disabled: authRaw.disabled as boolean, keys: Object.freeze(keys) }),
     logging: Object.freeze({ level: (raw.logging as Raw).level as GatewayConfig['logging']['level'] }),
     resilience: Object.freeze({ ...(raw.resilience as unknown as ResilienceConfig) }),
+    ledger: Object.freeze({ url: ledgerUrl ?? '', durability: ledgerRaw.durability as 'process' | 'power' }),
     deployments,
     models,
   });

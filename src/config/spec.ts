@@ -124,6 +124,14 @@ export const configSpec: Record<string, FieldSpec> = {
       rateLimitCooldownMs: { kind: 'number', doc: 'Cooldown after a 429 that carried no retry hint; doubles per consecutive 429.', integer: true, min: 1, default: 1_000 },
     },
   },
+  ledger: {
+    kind: 'object',
+    doc: 'Where every attempt, tenant, key and budget is recorded.',
+    fields: {
+      url: { kind: 'string', doc: 'sqlite:<path> (embedded, the default), sqlite::memory: (tests), or postgres://user@host:5432/db (scale-out; write env:VARIABLE_NAME when it carries a password).', default: 'sqlite:.treaty/treaty.db', example: 'postgres://treaty@db:5432/treaty' },
+      durability: { kind: 'enum', doc: 'process: a committed row survives the gateway being killed (SQLite WAL, synchronous=NORMAL); power: it also survives power loss (synchronous=FULL; slower).', values: ['process', 'power'], default: 'process' },
+    },
+  },
   logging: {
     kind: 'object',
     doc: 'Structured JSON logs on stdout.',

@@ -17,6 +17,11 @@ export type GatewayErrorCode =
   | 'TREATY_CONTEXT_LENGTH_EXCEEDED'
   | 'TREATY_CONTENT_FILTERED'
   | 'TREATY_RATE_LIMITED'
+  | 'TREATY_BUDGET_EXCEEDED'
+  | 'TREATY_IDEMPOTENCY_IN_FLIGHT'
+  | 'TREATY_IDEMPOTENCY_MISMATCH'
+  | 'TREATY_LEDGER_UNAVAILABLE'
+  | 'TREATY_CONTRACT_BLOCKED'
   | 'TREATY_NO_DEPLOYMENT_AVAILABLE'
   | 'TREATY_UPSTREAM_TIMEOUT'
   | 'TREATY_UPSTREAM_ERROR'
@@ -44,6 +49,11 @@ const SPECS: Record<GatewayErrorCode, CodeSpec> = {
   TREATY_CONTEXT_LENGTH_EXCEEDED: { status: 400, type: 'invalid_request_error', openaiCode: 'context_length_exceeded' },
   TREATY_CONTENT_FILTERED: { status: 400, type: 'invalid_request_error', openaiCode: 'content_filter' },
   TREATY_RATE_LIMITED: { status: 429, type: 'requests', openaiCode: 'rate_limit_exceeded' },
+  TREATY_BUDGET_EXCEEDED: { status: 429, type: 'insufficient_quota', openaiCode: 'insufficient_quota' },
+  TREATY_IDEMPOTENCY_IN_FLIGHT: { status: 409, type: 'invalid_request_error', openaiCode: 'idempotency_key_in_flight' },
+  TREATY_IDEMPOTENCY_MISMATCH: { status: 422, type: 'invalid_request_error', openaiCode: 'idempotency_key_reused' },
+  TREATY_LEDGER_UNAVAILABLE: { status: 503, type: 'service_unavailable_error', openaiCode: 'ledger_unavailable' },
+  TREATY_CONTRACT_BLOCKED: { status: 403, type: 'permission_error', openaiCode: 'contract_blocked' },
   TREATY_NO_DEPLOYMENT_AVAILABLE: { status: 503, type: 'service_unavailable_error', openaiCode: 'no_deployment_available' },
   TREATY_UPSTREAM_TIMEOUT: { status: 504, type: 'server_error', openaiCode: 'upstream_timeout' },
   TREATY_UPSTREAM_ERROR: { status: 502, type: 'server_error', openaiCode: 'upstream_error' },
@@ -61,6 +71,8 @@ export class GatewayError extends Error {
       retryAfterMs?: number;
       /** Every attempt's failure, for failover aggregates (logged; summarised to clients). */
       attempts?: UpstreamFailure[];
+      /** The attempt traces behind this error, so the caller can settle what they cost. */
+      traces?: unknown[];
     } = {},
   ) {
     super(message);

@@ -5,6 +5,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../domain/errors.js';
 
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  return (await readJsonBodyText(req, maxBytes)).value;
+}
+
+/** The parsed body and its exact text (Idempotency-Key compares bodies byte for byte). */
+export async function readJsonBodyText(req: IncomingMessage, maxBytes: number): Promise<{ value: unknown; text: string }> {
   const type = req.headers['content-type'];
   if (type && !/^application\/(.+\+)?json\b/i.test(type) && !/^text\/plain\b/i.test(type)) {
     throw new GatewayError('TREATY_UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json (got ${JSON.stringify(type.slice(0, 80))}).`);
@@ -27,7 +32,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') throw new GatewayError('TREATY_INVALID_JSON', 'The request body is empty; send a JSON object.');
   try {
-    return JSON.parse(text);
+    return { value: JSON.parse(text) as unknown, text };
   } catch (err) {
     throw new GatewayError('TREATY_INVALID_JSON', `We could not parse the JSON body of your request (${(err as Error).message}). Check for a trailing comma or an unquoted key.`);
   }

@@ -1,23 +1,43 @@
-// The downstream routes. Each one: authenticate, read and validate, hand to the proxy,
-// render in OpenAI's shape. Errors from any stage come back as GatewayErrors.
+// The downstream routes. Each one: authenticate, read and validate, admit (limits, budget),
+// hand to the proxy, render in OpenAI's shape, settle. Errors from any stage come back as
+// GatewayErrors and leave through the server's one error exit.
 
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Admission, Admitted } from '../admission/admission.js';
 import type { GatewayConfig } from '../config/compile.js';
+import type { ChatRequest } from '../domain/chat.js';
 import { GatewayError } from '../domain/errors.js';
 import type { Logger } from '../observability/logger.js';
+import { requirementsOf } from '../policy/capabilities.js';
 import { ClientGoneError, type ChatProxy, type Served } from '../proxy/chat-proxy.js';
-import type { RequestContext } from '../proxy/ports.js';
+import type { AttemptTrace, RequestContext } from '../proxy/ports.js';
 import { parseChatRequest } from '../wire/chat-request.js';
 import { ChunkRenderer, renderChatResponse } from '../wire/chat-response.js';
 import { parseEmbeddingsRequest, renderEmbeddings } from '../wire/embeddings.js';
-import type { StaticKeyAuth } from './auth.js';
-import { readJsonBody, sendJson } from './body.js';
+import { readJsonBodyText, sendJson } from './body.js';
+import type { Authenticator, Principal } from './principal.js';
 import { writeStream } from './stream-writer.js';
+
+/** Idempotency-Key storage (the ledger implements it). */
+export interface IdempotencyStore {
+  idempotencyBegin(tenantId: string, key: string, bodyHash: string, now: number): Promise<{ state: 'new' } | { state: 'in-flight' } | { state: 'mismatch' } | { state: 'done'; status: number; body: string }>;
+  idempotencyComplete(tenantId: string, key: string, status: number, body: string): Promise<boolean>;
+  idempotencyAbandon(tenantId: string, key: string): Promise<void>;
+}
 
 export interface RouteDeps {
   config: GatewayConfig;
   proxy: ChatProxy;
-  auth: StaticKeyAuth;
+  auth: Authenticator;
+  admission: Admission;
+  idempotency: IdempotencyStore | undefined;
+  /** The most a request can cost on any deployment of its model chain; undefined if unpriced. */
+  worstCaseUsd: (req: ChatRequest, promptTokens: number) => number | undefined;
+  /** What the attempts of a request cost in total, and their tokens (for budgets and TPM). */
+  settled: (traces: AttemptTrace[]) => { usd: number | undefined; tokens: number | undefined };
+  /** Exact prompt tokens (tokenizer), used only when usage must be estimated. */
+  precisePromptTokens: (req: ChatRequest) => number;
   log: Logger;
   now: () => number;
   /** Unix seconds reported as each model's "created". */
@@ -36,33 +56,43 @@ function servedHeaders(ex: Exchange, s: Served): Record<string, string | number>
   return { 'x-request-id': ex.requestId, 'x-treaty-deployment': s.deployment.id, 'x-treaty-attempts': s.attempts, 'x-treaty-model': s.model };
 }
 
-function context(deps: RouteDeps, ex: Exchange): RequestContext {
+function deadlineOf(deps: RouteDeps, ex: Exchange): number {
   const cfgTimeout = deps.config.server.requestTimeoutMs;
   const header = ex.req.headers['x-treaty-timeout-ms'];
-  let timeout = cfgTimeout;
-  if (typeof header === 'string') {
-    const n = Number(header);
-    if (!Number.isInteger(n) || n < 1) throw new GatewayError('TREATY_INVALID_REQUEST', 'x-treaty-timeout-ms must be a positive whole number of milliseconds.');
-    // A client may shorten the deadline, never stretch it past the operator's.
-    timeout = Math.min(n, cfgTimeout);
-  }
-  return { requestId: ex.requestId, signal: ex.signal, deadlineAt: deps.now() + timeout };
+  if (typeof header !== 'string') return deps.now() + cfgTimeout;
+  const n = Number(header);
+  if (!Number.isInteger(n) || n < 1) throw new GatewayError('TREATY_INVALID_REQUEST', 'x-treaty-timeout-ms must be a positive whole number of milliseconds.');
+  // A client may shorten the deadline, never stretch it past the operator's.
+  return deps.now() + Math.min(n, cfgTimeout);
+}
+
+function requireModel(deps: RouteDeps, model: string): void {
+  if (!deps.config.models.has(model)) throw new GatewayError('TREATY_MODEL_NOT_FOUND', `The model \`${model}\` does not exist or you do not have access to it.`, { param: 'model' });
 }
 
 export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<void> {
-  const principal = deps.auth.authenticate(ex.req);
-  const body = await readJsonBody(ex.req, deps.config.server.maxBodyBytes);
-  const chat = parseChatRequest(body, { maxMessages: deps.config.server.maxMessages });
-  if (!deps.config.models.has(chat.model)) {
-    throw new GatewayError('TREATY_MODEL_NOT_FOUND', `The model \`${chat.model}\` does not exist or you do not have access to it.`, { param: 'model' });
-  }
-  const log = deps.log.child({ requestId: ex.requestId, key: principal.keyName, model: chat.model, stream: chat.stream });
+  const principal = await deps.auth.authenticate(ex.req);
+  const { value, text } = await readJsonBodyText(ex.req, deps.config.server.maxBodyBytes);
+  const chat = parseChatRequest(value, { maxMessages: deps.config.server.maxMessages });
+  requireModel(deps, chat.model);
+  const deadlineAt = deadlineOf(deps, ex);
+  const idem = await beginIdempotency(deps, ex, principal, chat.stream, text);
+  if (idem === 'replayed') return;
+  const est = requirementsOf(chat).minContext - (chat.maxTokens ?? 0);
+  const admitted = await admitOrAbandon(deps, principal, chat, est, idem);
+  const ctx: RequestContext = { requestId: ex.requestId, tenantId: principal.tenantId, keyId: principal.keyId, estimatedPromptTokens: est, precisePromptTokens: () => deps.precisePromptTokens(chat), signal: ex.signal, deadlineAt };
+  const log = deps.log.child({ requestId: ex.requestId, key: principal.keyName, tenant: principal.tenantId, model: chat.model, stream: chat.stream });
   const started = deps.now();
+  let traces: AttemptTrace[] = [];
   try {
-    const result = await deps.proxy.chat(chat, context(deps, ex));
+    const result = await deps.proxy.chat(chat, ctx);
+    traces = result.traces;
     const headers = servedHeaders(ex, result);
     if (result.kind === 'complete') {
-      sendJson(ex.res, 200, renderChatResponse(result.response), headers);
+      const body = JSON.stringify(renderChatResponse(result.response));
+      if (idem) await deps.idempotency!.idempotencyComplete(idem.tenant, idem.key, 200, body);
+      ex.res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      ex.res.end(body);
       log.info('request served', { deployment: result.deployment.id, attempts: result.attempts, status: 200, ms: deps.now() - started });
       return;
     }
@@ -70,29 +100,71 @@ export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<vo
     const outcome = await writeStream(ex.res, result.events, { headers, renderer, includeUsage: chat.includeUsage });
     log.info(outcome.complete ? 'stream served' : 'stream ended early', { deployment: result.deployment.id, attempts: result.attempts, complete: outcome.complete, error: outcome.error, ms: deps.now() - started });
   } catch (err) {
+    if (err instanceof GatewayError && err.options.traces) traces = err.options.traces as AttemptTrace[];
+    if (idem) await deps.idempotency!.idempotencyAbandon(idem.tenant, idem.key);
     if (err instanceof ClientGoneError) {
       log.info('client disconnected before the answer', { ms: deps.now() - started });
       return;
     }
     throw err;
+  } finally {
+    const s = deps.settled(traces);
+    await admitted.release(s.usd, s.tokens).catch((e: unknown) => log.error('settling budget failed', { err: e }));
   }
 }
 
-export async function embeddings(deps: RouteDeps, ex: Exchange): Promise<void> {
-  deps.auth.authenticate(ex.req);
-  const body = await readJsonBody(ex.req, deps.config.server.maxBodyBytes);
-  const req = parseEmbeddingsRequest(body);
-  if (!deps.config.models.has(req.model)) {
-    throw new GatewayError('TREATY_MODEL_NOT_FOUND', `The model \`${req.model}\` does not exist or you do not have access to it.`, { param: 'model' });
-  }
+async function admitOrAbandon(deps: RouteDeps, p: Principal, chat: ChatRequest, est: number, idem: Idem | undefined): Promise<Admitted> {
   try {
-    const result = await deps.proxy.embeddings(req, context(deps, ex));
+    return await deps.admission.admit(p, chat.model, est + (chat.maxTokens ?? 0), deps.worstCaseUsd(chat, est));
+  } catch (err) {
+    if (idem) await deps.idempotency!.idempotencyAbandon(idem.tenant, idem.key);
+    throw err;
+  }
+}
+
+type Idem = { tenant: string; key: string };
+
+/** Idempotency-Key (non-streaming): in flight → 409, other body → 422, done → replay. */
+async function beginIdempotency(deps: RouteDeps, ex: Exchange, p: Principal, stream: boolean, body: string): Promise<Idem | 'replayed' | undefined> {
+  const key = ex.req.headers['idempotency-key'];
+  if (typeof key !== 'string' || !deps.idempotency) return undefined;
+  if (stream) throw new GatewayError('TREATY_INVALID_REQUEST', 'Idempotency-Key is supported on non-streaming requests only (a stream cannot be replayed).', { param: 'stream' });
+  if (key.length === 0 || key.length > 255) throw new GatewayError('TREATY_INVALID_REQUEST', 'Idempotency-Key must be 1–255 characters.');
+  const tenant = p.tenantId ?? `static:${p.keyName}`;
+  const hash = createHash('sha256').update(body).digest('hex');
+  const r = await deps.idempotency.idempotencyBegin(tenant, key, hash, deps.now());
+  if (r.state === 'in-flight') throw new GatewayError('TREATY_IDEMPOTENCY_IN_FLIGHT', 'A request with this Idempotency-Key is still in flight; wait for it to finish.');
+  if (r.state === 'mismatch') throw new GatewayError('TREATY_IDEMPOTENCY_MISMATCH', 'This Idempotency-Key was used with a different request body; use a new key for a new request.');
+  if (r.state === 'done') {
+    ex.res.writeHead(r.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body), 'x-request-id': ex.requestId, 'idempotent-replayed': 'true' });
+    ex.res.end(r.body);
+    return 'replayed';
+  }
+  return { tenant, key };
+}
+
+export async function embeddings(deps: RouteDeps, ex: Exchange): Promise<void> {
+  const principal = await deps.auth.authenticate(ex.req);
+  const { value } = await readJsonBodyText(ex.req, deps.config.server.maxBodyBytes);
+  const req = parseEmbeddingsRequest(value);
+  requireModel(deps, req.model);
+  const inputs = Array.isArray(req.input) ? req.input : [req.input];
+  const est = Math.ceil(inputs.reduce<number>((n, i) => n + (typeof i === 'string' ? i.length / 4 : Array.isArray(i) ? i.length : 1), 0));
+  const admitted = await deps.admission.admit(principal, req.model, est, undefined);
+  let traces: AttemptTrace[] = [];
+  try {
+    const ctx: RequestContext = { requestId: ex.requestId, tenantId: principal.tenantId, keyId: principal.keyId, estimatedPromptTokens: est, signal: ex.signal, deadlineAt: deadlineOf(deps, ex) };
+    const result = await deps.proxy.embeddings(req, ctx);
+    traces = result.traces;
     const headers = servedHeaders(ex, result);
     if (!result.response.usage) headers['x-treaty-usage'] = 'unreported';
     sendJson(ex.res, 200, renderEmbeddings(result.response, req.encodingFormat ?? 'float'), headers);
   } catch (err) {
     if (err instanceof ClientGoneError) return;
     throw err;
+  } finally {
+    const s = deps.settled(traces);
+    await admitted.release(s.usd, s.tokens).catch(() => undefined);
   }
 }
 
@@ -103,13 +175,17 @@ function modelObject(deps: RouteDeps, name: string): Record<string, unknown> {
   return { id: pool.name, object: 'model', created: deps.createdAt, owned_by: pool.ownedBy };
 }
 
-export function listModels(deps: RouteDeps, ex: Exchange): void {
-  deps.auth.authenticate(ex.req);
-  sendJson(ex.res, 200, { object: 'list', data: [...deps.config.models.keys()].map((n) => modelObject(deps, n)) }, { 'x-request-id': ex.requestId });
+function visible(p: Principal, name: string): boolean {
+  return (!p.key?.allowedModels || p.key.allowedModels.includes(name)) && (!p.tenant?.allowedModels || p.tenant.allowedModels.includes(name));
 }
 
-export function getModel(deps: RouteDeps, ex: Exchange, id: string): void {
-  deps.auth.authenticate(ex.req);
-  if (!deps.config.models.has(id)) throw new GatewayError('TREATY_MODEL_NOT_FOUND', `The model \`${id}\` does not exist or you do not have access to it.`, { param: 'model' });
+export async function listModels(deps: RouteDeps, ex: Exchange): Promise<void> {
+  const p = await deps.auth.authenticate(ex.req);
+  sendJson(ex.res, 200, { object: 'list', data: [...deps.config.models.keys()].filter((n) => visible(p, n)).map((n) => modelObject(deps, n)) }, { 'x-request-id': ex.requestId });
+}
+
+export async function getModel(deps: RouteDeps, ex: Exchange, id: string): Promise<void> {
+  const p = await deps.auth.authenticate(ex.req);
+  if (!deps.config.models.has(id) || !visible(p, id)) throw new GatewayError('TREATY_MODEL_NOT_FOUND', `The model \`${id}\` does not exist or you do not have access to it.`, { param: 'model' });
   sendJson(ex.res, 200, modelObject(deps, id), { 'x-request-id': ex.requestId });
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AttemptTrace } from '../proxy/ports.js';
 import { LiveMetrics } from './live-metrics.js';
 
-const trace = (over: Partial<AttemptTrace>): AttemptTrace => ({ requestId: 'r', attemptNo: 1, deploymentId: 'd', model: 'm', stream: false, startedAt: 0, ...over });
+const trace = (over: Partial<AttemptTrace>): AttemptTrace => ({ requestId: 'r', attemptNo: 1, tenantId: null, keyId: null, estimatedPromptTokens: 1, deploymentId: 'd', model: 'm', stream: false, startedAt: 0, ...over });
 
 describe('live metrics', () => {
   it('reports the last minute per deployment: rate, error rate and latency percentiles', () => {

@@ -50,7 +50,6 @@ class AttemptScope {
       this.ac.abort(new Error('deadline'));
     }, ms);
     ports.stats.begin(dep.id);
-    ports.observer?.started(trace);
   }
 
   /** Races `p` against a timer; on expiry the attempt is aborted and fails with `failure`. */
@@ -95,6 +94,8 @@ class AttemptScope {
   }
 
   async send(baseUrl: string, httpReq: UpstreamHttpRequest, decodeError: (h: UpstreamResponseHead, b: Uint8Array) => UpstreamFailure): Promise<UpstreamResponse> {
+    // Write-ahead: the ledger row is durable before the provider sees (and bills) anything.
+    await this.ports.observer?.started(this.trace);
     const res = await this.ports.transport.send(baseUrl, httpReq, this.ac.signal);
     this.trace.status = res.head.status;
     this.trace.firstByteAt = this.ports.now();
@@ -143,7 +144,11 @@ export async function runAttempt(
   settle: Settle,
 ): Promise<AttemptResult> {
   if (!req.stream) {
-    const r = await runUnaryAttempt(ports, dep, httpReq, ctx, trace, (h, b) => adapter.decodeChat(h, b), (h, b) => adapter.decodeError(h, b), settle, (v) => v.usage);
+    const r = await runUnaryAttempt(ports, dep, httpReq, ctx, trace, (h, b) => adapter.decodeChat(h, b), (h, b) => adapter.decodeError(h, b), settle, (v) => {
+      // Keep the text only when usage is missing: the ledger then estimates from it.
+      if (!v.usage) trace.streamedChars = v.choices.map((c) => c.message.content ?? '');
+      return v.usage;
+    });
     return r.ok ? { ok: true, kind: 'complete', response: r.value } : r;
   }
   const scope = new AttemptScope(ports, dep, ctx, trace, settle, Infinity);
@@ -173,6 +178,7 @@ async function* continueStream(buffered: StreamEvent[], it: AsyncIterator<Stream
   let sent = false;
   try {
     for (const e of buffered) {
+      if (e.kind === 'delta' && e.content) (scope.trace.streamedChars ??= []).push(e.content);
       sent = true;
       yield e;
     }
@@ -181,6 +187,7 @@ async function* continueStream(buffered: StreamEvent[], it: AsyncIterator<Stream
       const n = await scope.within(it.next(), idleMs, stalled);
       if (n.done) break;
       if (n.value.kind === 'usage') scope.trace.usage = n.value.usage;
+      else if (n.value.kind === 'delta' && n.value.content) (scope.trace.streamedChars ??= []).push(n.value.content);
       sent = true;
       yield n.value;
     }

@@ -142,7 +142,18 @@ export class ChatProxy {
               continue;
             }
             httpReq.headers['x-request-id'] = ctx.requestId;
-            const trace: AttemptTrace = { requestId: ctx.requestId, attemptNo: traces.length + 1, deploymentId: dep.id, model: pool.name, stream, startedAt: ports.now() };
+            const trace: AttemptTrace = {
+              requestId: ctx.requestId,
+              attemptNo: traces.length + 1,
+              tenantId: ctx.tenantId,
+              keyId: ctx.keyId,
+              estimatedPromptTokens: ctx.estimatedPromptTokens,
+              ...(ctx.precisePromptTokens ? { precisePromptTokens: ctx.precisePromptTokens } : {}),
+              deploymentId: dep.id,
+              model: pool.name,
+              stream,
+              startedAt: ports.now(),
+            };
             traces.push(trace);
             tries.set(dep.id, (tries.get(dep.id) ?? 0) + 1);
             ports.health.onAttemptStart(dep.id, ports.now());
@@ -161,15 +172,23 @@ export class ChatProxy {
           }
         }
       }
+    } catch (err) {
+      // The caller settles what every attempt cost, failed requests included.
+      if (err instanceof GatewayError) err.options.traces = traces;
+      throw err;
     } finally {
       ports.budget.requestEnded();
     }
+    const fail = (err: GatewayError): never => {
+      err.options.traces = traces;
+      throw err;
+    };
     if (failures.length === 0) {
-      if (exhausted) throw allOutError(model, exhausted, ports.now());
-      if (encodeError) throw encodeError;
-      if (unfit.size) throw new GatewayError('TREATY_UNSUPPORTED_PARAMETER', `No deployment of model "${model}" can serve this request: ${[...unfit].join('; ')}.`);
+      if (exhausted) fail(allOutError(model, exhausted, ports.now()));
+      if (encodeError) fail(encodeError);
+      if (unfit.size) fail(new GatewayError('TREATY_UNSUPPORTED_PARAMETER', `No deployment of model "${model}" can serve this request: ${[...unfit].join('; ')}.`));
     }
-    throw finalError(model, failures, { budgetDenied, exhausted, now: ports.now() });
+    return fail(finalError(model, failures, { budgetDenied, exhausted, now: ports.now() }));
   }
 
   /** Feeds every attempt's end into the health tracker, including ends after the first byte. */

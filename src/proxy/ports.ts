@@ -29,6 +29,17 @@ export type AttemptOutcome = 'ok' | 'failed' | 'cancelled' | 'interrupted';
 export interface AttemptTrace {
   requestId: string;
   attemptNo: number;
+  tenantId: string | null;
+  keyId: string | null;
+  /** Cheap prompt estimate made at admission, so a crashed attempt can still be settled. */
+  estimatedPromptTokens: number;
+  /** The routing decision (JSON-serialisable) and the contract version it ran under. */
+  decision?: unknown;
+  contractVersion?: string;
+  /** Exact (tokenizer) prompt count, computed only when usage must be estimated. */
+  precisePromptTokens?: () => number;
+  /** Streamed text received so far, kept only to estimate usage the provider never reports. */
+  streamedChars?: string[];
   deploymentId: string;
   model: string;
   stream: boolean;
@@ -42,8 +53,11 @@ export interface AttemptTrace {
 }
 
 export interface AttemptObserver {
-  /** Called before the upstream call is made (write-ahead). */
-  started(a: AttemptTrace): void;
+  /**
+   * Called before the upstream call is made; the call waits for it (write-ahead: the ledger
+   * row is durable first). A rejection fails the attempt without calling upstream.
+   */
+  started(a: AttemptTrace): Promise<void> | void;
   /** Called exactly once when the attempt ends, however it ends. */
   finished(a: AttemptTrace): void;
 }
@@ -68,6 +82,10 @@ export interface ProxyPorts {
 
 export interface RequestContext {
   requestId: string;
+  tenantId: string | null;
+  keyId: string | null;
+  estimatedPromptTokens: number;
+  precisePromptTokens?: () => number;
   /** Aborts when the client goes away. */
   signal: AbortSignal;
   /** Epoch ms after which no attempt may run. */

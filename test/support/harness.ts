@@ -41,6 +41,8 @@ export interface HarnessOptions {
   serverYaml?: string;
   /** Lines for the `resilience:` section (indented two spaces). */
   resilienceYaml?: string;
+  /** Ledger URL (default: a fresh in-memory SQLite). */
+  ledgerUrl?: string;
   /** Context window of each emulated deployment (default 128000). */
   contextWindow?: Partial<Record<string, number>>;
 }
@@ -79,12 +81,12 @@ auth:
 logging:
   level: debug
 deployments:
-  - { id: az-ptu, provider: azure-openai, baseUrl: "${az}", model: gpt-ptu, region: eastus, capabilities: { contextWindow: ${cw('az-ptu')}, vision: true }, options: { apiKey: env:AZ_KEY } }
+  - { id: az-ptu, provider: azure-openai, baseUrl: "${az}", model: gpt-ptu, region: eastus, account: azure-partner, prices: { usdPerMTokIn: 2.5, usdPerMTokOut: 10, usdPerMTokCachedIn: 1.25 }, capabilities: { contextWindow: ${cw('az-ptu')}, vision: true }, options: { apiKey: env:AZ_KEY } }
   - { id: az-std, provider: azure-openai, baseUrl: "${az}", model: gpt-std, region: eastus, capabilities: { contextWindow: ${cw('az-std')} }, options: { apiKey: env:AZ_KEY, pathStyle: v1 } }
   - { id: az-embed, provider: azure-openai, baseUrl: "${az}", model: embed-az, capabilities: { chat: false, embeddings: true }, options: { apiKey: env:AZ_KEY } }
-  - { id: br-a, provider: bedrock, baseUrl: "${br}", model: "treaty.model-a-v1:0", region: us-east-1, capabilities: { contextWindow: ${cw('br-a')}, jsonMode: false, prefill: true }, options: { accessKeyId: env:AWS_ID, secretAccessKey: env:AWS_SECRET, unsupportedParams: drop } }
+  - { id: br-a, provider: bedrock, baseUrl: "${br}", model: "treaty.model-a-v1:0", region: us-east-1, account: aws-commit, prices: { usdPerMTokIn: 2, usdPerMTokOut: 8 }, capabilities: { contextWindow: ${cw('br-a')}, jsonMode: false, prefill: true }, options: { accessKeyId: env:AWS_ID, secretAccessKey: env:AWS_SECRET, unsupportedParams: drop } }
   - { id: br-b, provider: bedrock, baseUrl: "${br}", model: "treaty.model-b-v1:0", region: us-east-1, capabilities: { contextWindow: ${cw('br-b')}, jsonMode: false, prefill: true }, options: { accessKeyId: env:AWS_ID, secretAccessKey: env:AWS_SECRET } }
-  - { id: vllm, provider: openai-compatible, baseUrl: "${vl}/v1", model: open-model, capabilities: { contextWindow: ${cw('vllm')} }, options: { apiKey: env:VLLM_KEY } }
+  - { id: vllm, provider: openai-compatible, baseUrl: "${vl}/v1", model: open-model, capabilities: { contextWindow: ${cw('vllm')} }, prices: { usdPerMTokIn: 10, usdPerMTokOut: 40 }, options: { apiKey: env:VLLM_KEY } }
   - { id: vllm-embed, provider: openai-compatible, baseUrl: "${vl}/v1", model: embed-open, capabilities: { chat: false, embeddings: true }, options: { apiKey: env:VLLM_KEY } }
 models:
 ${opts.modelsYaml ?? `  - { name: frontier, deployments: [az-ptu, az-std, br-a] }
@@ -102,6 +104,7 @@ ${opts.modelsYaml ?? `  - { name: frontier, deployments: [az-ptu, az-std, br-a] 
       configLabel: 'test.yaml',
       port: 0,
       adminPort: 0,
+      ledgerUrl: opts.ledgerUrl ?? 'sqlite::memory:',
       env: { ADMIN_KEY: KEYS.admin, CLIENT_KEY: KEYS.client, AZ_KEY: KEYS.azure, AWS_ID: KEYS.awsId, AWS_SECRET: KEYS.awsSecret, VLLM_KEY: KEYS.vllm },
       logWrite: (l) => logs.push(l),
     });

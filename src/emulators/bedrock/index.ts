@@ -70,7 +70,10 @@ async function handle(engine: EmulatorEngine, auth: AuthConfig, req: IncomingMes
   } catch (err) {
     return refuse(400, 'ValidationException', `emulator: ${(err as Error).message}`);
   }
-  const begun = engine.begin('bedrock', { ...valid.input, deployment: modelId, stream, faultHeader }, requestId);
+  // Log the caller's correlation id when it sends one (Treaty does), so tests can join the
+  // emulator's attempt log with the gateway's ledger; AWS's own request id stays random.
+  const correlation = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : requestId;
+  const begun = engine.begin('bedrock', { ...valid.input, deployment: modelId, stream, faultHeader }, correlation);
   await render(res, begun.plan, begun.attempt, { requestId, stream, startedAt: Date.now() });
 }
 

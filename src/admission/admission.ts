@@ -1,0 +1,88 @@
+// Admission: before any upstream work, check what the key and its tenant may do — allowed
+// models, RPM/TPM, and USD budgets. Budgets are reserved atomically for the request's worst
+// case and settled with the real cost, so concurrent requests can overshoot a cap by at most
+// what is in flight (G17).
+
+import { GatewayError } from '../domain/errors.js';
+import type { Principal } from '../http/principal.js';
+import type { LimitScope, RateLimiter } from '../limits/rate-limiter.js';
+
+/** The ledger's budget operations (a port). */
+export interface BudgetBook {
+  reserveBudget(scope: string, periodStart: number, amountUsd: number, capUsd: number): Promise<boolean>;
+  settleBudget(scope: string, periodStart: number, reservedUsd: number, actualUsd: number): Promise<void>;
+}
+
+export interface Admitted {
+  /** Books the real cost and tokens; undefined cost books the reservation (the worst case). */
+  release(actualUsd: number | undefined, actualTokens: number | undefined): Promise<void>;
+}
+
+interface Reservation {
+  scope: string;
+  periodStart: number;
+  amountUsd: number;
+}
+
+export function periodStart(period: 'day' | 'month', now: number): number {
+  const d = new Date(now);
+  return period === 'day' ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) : Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+}
+
+export class Admission {
+  constructor(
+    private readonly limiter: RateLimiter,
+    private readonly budgets: BudgetBook | undefined,
+    private readonly now: () => number,
+  ) {}
+
+  /** @param worstCaseUsd the most this request can cost, or undefined when prices are unknown. */
+  async admit(p: Principal, model: string, estTokens: number, worstCaseUsd: number | undefined): Promise<Admitted> {
+    for (const [who, limits] of [['key', p.key], ['tenant', p.tenant]] as const) {
+      if (limits?.allowedModels && !limits.allowedModels.includes(model)) {
+        throw new GatewayError('TREATY_FORBIDDEN', `This ${who} may not use model "${model}". Allowed: ${limits.allowedModels.join(', ') || '(none)'}.`, { param: 'model' });
+      }
+    }
+    const scopes: LimitScope[] = [];
+    if (p.key && p.keyId) scopes.push({ id: `key:${p.keyId}`, rpm: p.key.rpm, tpm: p.key.tpm });
+    if (p.tenant && p.tenantId) scopes.push({ id: `tenant:${p.tenantId}`, rpm: p.tenant.rpm, tpm: p.tenant.tpm });
+    const active = scopes.filter((s) => s.rpm !== null || s.tpm !== null);
+    const now = this.now();
+    const adm = active.length ? await this.limiter.admit(active, estTokens, now) : ({ ok: true, windowStart: 0 } as const);
+    if (!adm.ok) {
+      throw new GatewayError('TREATY_RATE_LIMITED', `Rate limit reached for ${adm.scope.replace(':', ' ')}: ${adm.limit.toUpperCase()} limit. Retry after ${Math.ceil(adm.retryAfterMs / 1000)}s.`, { retryAfterMs: adm.retryAfterMs });
+    }
+    const reserved: Reservation[] = [];
+    try {
+      await this.reserve(p, worstCaseUsd, now, reserved);
+    } catch (err) {
+      if (active.length) await this.limiter.settleTokens(active, adm.windowStart, estTokens, 0);
+      throw err;
+    }
+    return {
+      release: async (actualUsd, actualTokens) => {
+        for (const r of reserved) await this.budgets!.settleBudget(r.scope, r.periodStart, r.amountUsd, actualUsd ?? r.amountUsd);
+        if (active.length && actualTokens !== undefined) await this.limiter.settleTokens(active, adm.windowStart, estTokens, actualTokens);
+      },
+    };
+  }
+
+  private async reserve(p: Principal, worstCaseUsd: number | undefined, now: number, out: Reservation[]): Promise<void> {
+    const budgeted = [
+      { scope: `key:${p.keyId}`, l: p.key },
+      { scope: `tenant:${p.tenantId}`, l: p.tenant },
+    ].filter((b) => b.l?.budgetUsd != null && b.l.budgetPeriod != null);
+    if (!budgeted.length || !this.budgets) return;
+    // Unknown prices: nothing to reserve against; the cap cannot be enforced for this request.
+    const amount = worstCaseUsd ?? 0;
+    for (const b of budgeted) {
+      const start = periodStart(b.l!.budgetPeriod!, now);
+      const ok = await this.budgets.reserveBudget(b.scope, start, amount, b.l!.budgetUsd!);
+      if (!ok) {
+        for (const r of out) await this.budgets.settleBudget(r.scope, r.periodStart, r.amountUsd, 0);
+        throw new GatewayError('TREATY_BUDGET_EXCEEDED', `The ${b.scope.startsWith('key:') ? 'key' : 'tenant'}'s budget of $${b.l!.budgetUsd} per ${b.l!.budgetPeriod} is spent (or reserved by requests in flight).`);
+      }
+      out.push({ scope: b.scope, periodStart: start, amountUsd: amount });
+    }
+  }
+}

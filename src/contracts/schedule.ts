@@ -1,0 +1,26 @@
+// A commitment's plan: how much should have been spent by time t. Pacing compares
+// spend-to-date with it; the checker and the reports extend it to the end of the term.
+
+import type { Deployment } from '../domain/deployment.js';
+import type { CommitmentClause } from './types.js';
+
+/** Cumulative planned spend (effective USD) by instant t: whole periods before t plus a linear share of the current one. */
+export function plannedSpend(c: CommitmentClause, t: number): number {
+  let sum = 0;
+  for (const p of c.plan) {
+    if (t >= p.endMs) sum += p.amountUsd;
+    else if (t > p.startMs) sum += (p.amountUsd * (t - p.startMs)) / (p.endMs - p.startMs);
+  }
+  return sum;
+}
+
+/** Whether spend on this deployment counts toward the commitment. */
+export function countsToward(c: CommitmentClause, dep: Pick<Deployment, 'id' | 'account'>): boolean {
+  return c.countsToward.accounts.includes(dep.account) || c.countsToward.deployments.includes(dep.id);
+}
+
+/** List cost of a request in USD, or undefined when the deployment has no prices (never a silent 0). */
+export function listCostUsd(dep: Pick<Deployment, 'prices'>, tokens: { prompt: number; completion: number }): number | undefined {
+  if (!dep.prices) return undefined;
+  return (tokens.prompt * dep.prices.usdPerMTokIn + tokens.completion * dep.prices.usdPerMTokOut) / 1e6;
+}

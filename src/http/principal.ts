@@ -1,0 +1,89 @@
+// Who is calling: a static key from the config, or a virtual key issued through the admin
+// API (stored hashed in the ledger) with its tenant. Lookups are cached briefly; a revocation
+// in this process drops the cache entry at once.
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { GatewayError } from '../domain/errors.js';
+import { presentedKey } from './auth.js';
+
+export interface AccessLimits {
+  allowedModels: string[] | null;
+  trafficClass: string | null;
+  tags: string[];
+  rpm: number | null;
+  tpm: number | null;
+  budgetUsd: number | null;
+  budgetPeriod: 'day' | 'month' | null;
+}
+
+export interface Principal {
+  /** A label for logs: the key's name, never the key. */
+  keyName: string;
+  keyId: string | null;
+  tenantId: string | null;
+  key: AccessLimits | null;
+  tenant: AccessLimits | null;
+}
+
+/** The ledger's side of key lookup (a port; the ledger store implements it). */
+export interface KeyDirectory {
+  findKeyByHash(hash: string): Promise<({ id: string; tenantId: string; name: string } & AccessLimits) | undefined>;
+  getTenant(id: string): Promise<({ id: string } & AccessLimits) | undefined>;
+}
+
+const NO_KEY = 'You didn\'t provide an API key. Send it as "Authorization: Bearer <key>".';
+const BAD_KEY = 'Incorrect API key provided. Check the key you were issued; revoked keys stop working at once.';
+
+export class Authenticator {
+  private readonly statics: { name: string; hash: Buffer }[];
+  private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+
+  constructor(
+    staticKeys: readonly { name: string; sha256: string }[],
+    private readonly disabled: boolean,
+    private readonly directory: KeyDirectory | undefined,
+    private readonly now: () => number,
+    /** How long a lookup is trusted; bounds how late another replica sees a revocation. */
+    private readonly cacheMs = 1_000,
+  ) {
+    this.statics = staticKeys.map((k) => ({ name: k.name, hash: Buffer.from(k.sha256, 'hex') }));
+  }
+
+  async authenticate(req: IncomingMessage): Promise<Principal> {
+    if (this.disabled) return { keyName: 'anonymous', keyId: null, tenantId: null, key: null, tenant: null };
+    const key = presentedKey(req);
+    if (!key) throw new GatewayError('TREATY_UNAUTHORIZED', NO_KEY);
+    const digest = createHash('sha256').update(key).digest();
+    let match: string | undefined;
+    // Compare against every static key, so timing does not reveal which one matched.
+    for (const k of this.statics) if (timingSafeEqual(k.hash, digest) && match === undefined) match = k.name;
+    if (match !== undefined) return { keyName: match, keyId: null, tenantId: null, key: null, tenant: null };
+    const hex = digest.toString('hex');
+    const cached = this.cache.get(hex);
+    const now = this.now();
+    if (cached && cached.until > now) {
+      if (!cached.principal) throw new GatewayError('TREATY_UNAUTHORIZED', BAD_KEY);
+      return cached.principal;
+    }
+    const principal = await this.lookup(hex);
+    this.cache.set(hex, { principal, until: now + this.cacheMs });
+    if (this.cache.size > 10_000) this.cache.clear();
+    if (!principal) throw new GatewayError('TREATY_UNAUTHORIZED', BAD_KEY);
+    return principal;
+  }
+
+  /** A key was revoked here: forget it now (other replicas forget within cacheMs). */
+  forget(): void {
+    this.cache.clear();
+  }
+
+  private async lookup(hash: string): Promise<Principal | null> {
+    // The hash lookup is an index probe on a SHA-256 of the key: timing reveals nothing useful.
+    const k = await this.directory?.findKeyByHash(hash);
+    if (!k) return null;
+    const t = await this.directory!.getTenant(k.tenantId);
+    const pick = (x: AccessLimits): AccessLimits => ({ allowedModels: x.allowedModels, trafficClass: x.trafficClass, tags: x.tags, rpm: x.rpm, tpm: x.tpm, budgetUsd: x.budgetUsd, budgetPeriod: x.budgetPeriod });
+    return { keyName: k.name, keyId: k.id, tenantId: k.tenantId, key: pick(k), tenant: t ? pick(t) : null };
+  }
+}

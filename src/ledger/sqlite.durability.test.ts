@@ -1,0 +1,56 @@
+// The write-ahead guarantee against a real crash: a process writing attempts is killed with
+// SIGKILL (no exit handlers, no flush); every attempt whose beginAttempt had resolved must
+// be in the database afterwards. (Power loss is not simulated: see README, durability.)
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openLedger } from './open.js';
+
+const CHILD = fileURLToPath(new URL('./test-support/kill-writer.ts', import.meta.url));
+let dir: string | undefined;
+
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+async function killMidStream(file: string, durability: 'process' | 'power', killAfter: number): Promise<Set<string>> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, durability], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const acked = new Set<string>();
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  for await (const line of createInterface({ input: child.stdout })) {
+    if (line === 'ready') continue;
+    acked.add(line);
+    // Kill while batches are still being written: nothing gets a chance to flush.
+    if (acked.size === killAfter) child.kill('SIGKILL');
+  }
+  expect(await exited).toBe('SIGKILL');
+  return acked;
+}
+
+describe('SQLite ledger under SIGKILL', () => {
+  for (const durability of ['process', 'power'] as const) {
+    it(`every attempt acknowledged before the kill is on disk (durability: ${durability})`, async () => {
+      dir = mkdtempSync(join(tmpdir(), 'treaty-kill-'));
+      const file = join(dir, 'ledger.db');
+      const acked = await killMidStream(file, durability, 3_000);
+      expect(acked.size).toBeGreaterThanOrEqual(3_000);
+      const store = await openLedger(`sqlite:${file}`);
+      try {
+        await store.migrate();
+        const stored = new Set((await store.listAttempts({ limit: 10_000 })).map((r) => r.requestId));
+        const missing = [...acked].filter((id) => !stored.has(id));
+        expect(missing).toEqual([]);
+        // Rows may exceed acknowledgements (committed, killed before the ack was printed).
+        expect(stored.size).toBeGreaterThanOrEqual(acked.size);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+});

@@ -1,0 +1,50 @@
+// The embedded ledger: better-sqlite3 behind Kysely's SqliteDialect, running the shared
+// query code. One connection per store; Kysely serialises its use, and SQLite's WAL lets
+// other connections (a second process, `treaty report`) read while we write.
+
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { LedgerStore } from '../store.js';
+import type { LedgerDb, SqlFlavor } from '../sql/db.js';
+import { SqlLedgerStore, type SqlStoreOptions } from '../sql/sql-store.js';
+import { withStatementCache } from './statement-cache.js';
+
+export interface SqliteLedgerOptions extends SqlStoreOptions {
+  /**
+   * 'process' (default): synchronous=NORMAL. A committed write survives the Treaty process
+   * dying (SIGKILL, OOM, crash) but the last commits may be lost on power loss or an OS
+   * crash. 'power': synchronous=FULL, an fsync of the WAL per commit (per batch), so it
+   * survives power loss too, on storage that honours fsync.
+   */
+  durability?: 'process' | 'power';
+  /** How long a write waits for another connection's write lock. Default 5,000 ms. */
+  busyTimeoutMs?: number;
+}
+
+const sqliteFlavor: SqlFlavor = {
+  name: 'sqlite',
+  beginWrite: 'begin immediate',
+  // BEGIN IMMEDIATE already makes the migration transaction the only writer.
+  lockMigrations: async () => {},
+};
+
+/** `path` is a file path or ':memory:'. */
+export function openSqliteLedger(path: string, opts: SqliteLedgerOptions = {}): LedgerStore {
+  const busyTimeoutMs = opts.busyTimeoutMs ?? 5_000;
+  if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw new RangeError('busyTimeoutMs must be a non-negative integer');
+  const sqlite = new Database(path, { timeout: busyTimeoutMs });
+  try {
+    // WAL: readers never block the writer and a commit is one append (':memory:' stays in
+    // memory mode, which is fine for tests and demos).
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma(`synchronous = ${opts.durability === 'power' ? 'FULL' : 'NORMAL'}`);
+    sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    // SQLite enforces foreign keys only when asked, per connection.
+    sqlite.pragma('foreign_keys = ON');
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
+  const db = new Kysely<LedgerDb>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  return new SqlLedgerStore(db, sqliteFlavor, opts);
+}

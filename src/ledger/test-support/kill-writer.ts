@@ -1,0 +1,21 @@
+// Child process for the SIGKILL durability test: writes attempts to a SQLite ledger as fast
+// as it can and prints each request id on stdout once its beginAttempt resolved (that is,
+// once its batch committed). The parent kills it mid-stream with SIGKILL.
+
+import { openLedger } from '../open.js';
+import { start } from './fixtures.js';
+
+const [file, durability] = process.argv.slice(2);
+if (!file) throw new Error('usage: kill-writer.ts <db-file> [process|power]');
+const store = await openLedger(`sqlite:${file}`, { durability: durability === 'power' ? 'power' : 'process' });
+await store.migrate();
+process.stdout.write('ready\n');
+for (let round = 0; ; round++) {
+  const ids = Array.from({ length: 64 }, (_, i) => `kill-${round}-${i}`);
+  await Promise.all(
+    ids.map(async (requestId) => {
+      await store.beginAttempt(start({ requestId }));
+      process.stdout.write(`${requestId}\n`);
+    }),
+  );
+}

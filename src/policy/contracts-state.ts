@@ -1,0 +1,107 @@
+// The read port the policy engine needs from the running gateway, and an in-process
+// implementation of it. decide() runs at every hop, so the port is synchronous: the gateway
+// keeps these counters in memory (seeded from the ledger at start-up, bumped as attempts
+// finish) rather than querying storage on the hot path.
+
+import type { Period } from '../contracts/time.js';
+import type { Attribution } from './contracts-attribution.js';
+
+export interface ShareCounts {
+  /** Requests of the scope in the period that went to the party. */
+  toParty: number;
+  /** All requests of the scope in the period. */
+  total: number;
+}
+
+export interface ReservationUsage {
+  inFlight: number;
+  /** Prompt + completion tokens started on the reservation in the last 60 s. */
+  tokensLastMinute: number;
+}
+
+export interface ContractState {
+  /** Effective USD counted toward commitment `ref` (`agreement/clause`) since its term started. */
+  commitmentSpendUsd(ref: string): number;
+  /** Counts for a preferred-share scope (`class:<id>` or `models:<a,b>`) in one period. */
+  shareCounts(scope: string, partyId: string, period: Period): ShareCounts;
+  /** Usage of reservation `ref` at `now`. */
+  reservationUsage(ref: string, now: number): ReservationUsage;
+}
+
+const MINUTE_MS = 60_000;
+
+interface ReservationLog {
+  inFlight: number;
+  times: number[];
+  tokens: number[];
+  head: number;
+  sum: number;
+}
+
+/** Counters in memory. Pure bookkeeping: time is passed in, nothing is read from a clock. */
+export class InMemoryContractState implements ContractState {
+  private readonly spend = new Map<string, number>();
+  private readonly shares = new Map<string, number>();
+  private readonly reservations = new Map<string, ReservationLog>();
+
+  commitmentSpendUsd(ref: string): number {
+    return this.spend.get(ref) ?? 0;
+  }
+
+  shareCounts(scope: string, partyId: string, period: Period): ShareCounts {
+    return { toParty: this.shares.get(`${scope}|${period.key}|${partyId}`) ?? 0, total: this.shares.get(`${scope}|${period.key}|`) ?? 0 };
+  }
+
+  reservationUsage(ref: string, now: number): ReservationUsage {
+    const log = this.reservations.get(ref);
+    if (!log) return { inFlight: 0, tokensLastMinute: 0 };
+    while (log.head < log.times.length && log.times[log.head]! <= now - MINUTE_MS) {
+      log.sum -= log.tokens[log.head]!;
+      log.head++;
+    }
+    if (log.head > 1024) {
+      log.times.splice(0, log.head);
+      log.tokens.splice(0, log.head);
+      log.head = 0;
+    }
+    return { inFlight: log.inFlight, tokensLastMinute: log.sum };
+  }
+
+  /** Seeds a commitment's spend to date, e.g. from the ledger at start-up. */
+  setCommitmentSpend(ref: string, usd: number): void {
+    this.spend.set(ref, usd);
+  }
+
+  /**
+   * Counts a served request: its spend toward commitments and its place in share scopes
+   * (under the month and the quarter it was served in, so either period kind can be asked).
+   */
+  recordServed(a: Attribution): void {
+    for (const c of a.commitments) this.spend.set(c.ref, this.commitmentSpendUsd(c.ref) + c.usd);
+    for (const scope of a.shareScopes) {
+      for (const key of a.periodKeys) {
+        this.bump(`${scope}|${key}|`);
+        if (a.partyId !== null) this.bump(`${scope}|${key}|${a.partyId}`);
+      }
+    }
+  }
+
+  /** A request starts on reservation `ref` with this many expected tokens. */
+  reservationStart(ref: string, t: number, tokens: number): void {
+    let log = this.reservations.get(ref);
+    if (!log) this.reservations.set(ref, (log = { inFlight: 0, times: [], tokens: [], head: 0, sum: 0 }));
+    log.inFlight++;
+    log.times.push(t);
+    log.tokens.push(tokens);
+    log.sum += tokens;
+  }
+
+  reservationEnd(ref: string): void {
+    const log = this.reservations.get(ref);
+    if (log && log.inFlight > 0) log.inFlight--;
+  }
+
+  private bump(key: string): void {
+    this.shares.set(key, (this.shares.get(key) ?? 0) + 1);
+  }
+}

@@ -1,0 +1,100 @@
+// Writes every attempt to the ledger: the write-ahead row before the upstream call (awaited:
+// the call does not start until the row is durable) and the final row after, with usage and
+// cost. Usage the provider did not report is estimated with a tokenizer and flagged; an
+// attempt the provider refused before generating anything has unknown (null) usage.
+
+import { estimateTextTokens } from '../accounting/estimate.js';
+import type { Cost } from '../accounting/pricing.js';
+import type { Usage } from '../domain/chat.js';
+import type { Deployment } from '../domain/deployment.js';
+import { GatewayError } from '../domain/errors.js';
+import type { AttemptFinish, LedgerStore } from '../ledger/store.js';
+import type { Logger } from '../observability/logger.js';
+import type { AttemptObserver, AttemptTrace } from '../proxy/ports.js';
+
+export interface RecorderDeps {
+  store: Pick<LedgerStore, 'beginAttempt' | 'finishAttempt'>;
+  deployment: (id: string) => Deployment | undefined;
+  /** Prices an attempt (list and the contract's effective price); undefined when unknown. */
+  price: (dep: Deployment, usage: Usage, at: number) => Cost | undefined;
+  log: Logger;
+  now: () => number;
+}
+
+export class LedgerRecorder implements AttemptObserver {
+  /** Final writes not yet acknowledged, so shutdown can wait for them. */
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(private readonly deps: RecorderDeps) {}
+
+  async started(t: AttemptTrace): Promise<void> {
+    const dep = this.deps.deployment(t.deploymentId);
+    try {
+      await this.deps.store.beginAttempt({
+        requestId: t.requestId,
+        attemptNo: t.attemptNo,
+        tenantId: t.tenantId,
+        keyId: t.keyId,
+        model: t.model,
+        deploymentId: t.deploymentId,
+        account: dep?.account ?? 'unknown',
+        region: dep?.region ?? 'unknown',
+        stream: t.stream,
+        startedAt: t.startedAt,
+        decision: t.decision === undefined ? null : JSON.stringify(t.decision),
+        contractVersion: t.contractVersion ?? null,
+        estimatedPromptTokens: t.estimatedPromptTokens,
+      });
+    } catch (err) {
+      this.deps.log.error('ledger write failed; refusing the attempt', { requestId: t.requestId, err });
+      throw new GatewayError('TREATY_LEDGER_UNAVAILABLE', 'The ledger is unavailable, so Treaty will not call an upstream it could not account for. Retry shortly.', { retryAfterMs: 1000 });
+    }
+  }
+
+  finished(t: AttemptTrace): void {
+    const p = this.deps.store.finishAttempt(this.finishRow(t)).catch((err: unknown) => this.deps.log.error('ledger finish failed', { requestId: t.requestId, attempt: t.attemptNo, err }));
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+
+  finishRow(t: AttemptTrace): AttemptFinish {
+    const dep = this.deps.deployment(t.deploymentId);
+    const { usage, source } = usageOf(t);
+    const cost = usage && dep ? this.deps.price(dep, usage, t.startedAt) : undefined;
+    const status = t.outcome === 'ok' ? 'ok' : t.outcome === 'cancelled' ? 'cancelled' : t.outcome === 'interrupted' ? 'interrupted' : 'failed';
+    return {
+      requestId: t.requestId,
+      attemptNo: t.attemptNo,
+      status,
+      endedAt: t.endedAt ?? this.deps.now(),
+      firstByteAt: t.firstByteAt ?? null,
+      httpStatus: t.status ?? null,
+      failureKind: t.failure?.kind ?? null,
+      promptTokens: usage?.promptTokens ?? null,
+      completionTokens: usage?.completionTokens ?? null,
+      cachedPromptTokens: usage?.cachedPromptTokens ?? null,
+      cacheWriteTokens: usage?.cacheWriteTokens ?? null,
+      usageSource: source,
+      listCostUsd: cost?.listUsd ?? null,
+      effectiveCostUsd: cost?.effectiveUsd ?? null,
+    };
+  }
+}
+
+/**
+ * Reported usage wins. Without it: an attempt that produced an answer (whole or partial) or was
+ * cut off by the client is estimated; one refused with an error status billed nothing we know of.
+ */
+function usageOf(t: AttemptTrace): { usage: Usage | undefined; source: 'reported' | 'estimated' | null } {
+  if (t.usage) return { usage: t.usage, source: 'reported' };
+  const generated = t.outcome === 'ok' || t.outcome === 'interrupted' || (t.outcome === 'cancelled' && t.firstByteAt !== undefined);
+  const refused = t.status !== undefined && (t.status < 200 || t.status >= 300);
+  if (!generated || refused) return { usage: undefined, source: null };
+  const prompt = t.precisePromptTokens ? t.precisePromptTokens() : t.estimatedPromptTokens;
+  const completion = t.streamedChars ? estimateTextTokens(t.streamedChars.join('')) : 0;
+  return { usage: { promptTokens: prompt, completionTokens: completion, totalTokens: prompt + completion }, source: 'estimated' };
+}

@@ -1,0 +1,125 @@
+// G18: the gateway is killed with SIGKILL at random moments under load, restarted, and
+// recovers; the ledger then matches the emulators' attempt logs one for one — nothing lost,
+// nothing twice, interrupted attempts marked and settled from an estimate.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startEstate, type RunningEstate } from '../src/emulators/estate.js';
+import { openLedger } from '../src/ledger/open.js';
+
+const KEY = 'sk-crash-test-client-key-000000';
+let estate: RunningEstate | undefined;
+let child: ChildProcess | undefined;
+afterAll(async () => {
+  child?.kill('SIGKILL');
+  await estate?.close();
+});
+
+/** Seeded PRNG: the kill moments are random but the run is reproducible. */
+function rng(seed: number): () => number {
+  return () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+}
+
+async function startGatewayProcess(config: string): Promise<{ proc: ChildProcess; url: string }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CRASH_KEY: KEY } });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /"msg":"gateway listening","url":"(http:[^"]+)"/.exec(buf);
+      if (m) resolve(m[1]!);
+    });
+    proc.once('exit', (code) => reject(new Error(`gateway exited (${code}): ${buf}`)));
+  });
+  proc.stdout!.resume();
+  return { proc, url };
+}
+
+describe('crash safety (G18)', () => {
+  it('SIGKILL under load three times: the ledger equals the emulator log one for one', async () => {
+    estate = await startEstate([
+      { name: 'v', provider: 'openai', deployments: [{ name: 'm1', ttftMs: 30, tokensPerSec: 60 }, { name: 'm2', ttftMs: 30, tokensPerSec: 60 }] },
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'treaty-crash-'));
+    const db = join(dir, 'ledger.db');
+    const config = join(dir, 'treaty.yaml');
+    writeFileSync(config, `server: { port: 0 }
+auth: { keys: [{ name: crash, key: env:CRASH_KEY }] }
+ledger: { url: "sqlite:${db}" }
+logging: { level: info }
+deployments:
+  - { id: d1, provider: openai-compatible, baseUrl: "${estate.clouds[0]!.url}/v1", model: m1, prices: { usdPerMTokIn: 1, usdPerMTokOut: 2 } }
+  - { id: d2, provider: openai-compatible, baseUrl: "${estate.clouds[0]!.url}/v1", model: m2, prices: { usdPerMTokIn: 1, usdPerMTokOut: 2 } }
+models:
+  - { name: m, deployments: [d1, d2] }
+`);
+    const random = rng(20261130);
+    let served = 0;
+    for (let round = 0; round < 3; round++) {
+      const gw = await startGatewayProcess(config);
+      child = gw.proc;
+      let stop = false;
+      const load = Array.from({ length: 12 }, async (_, w) => {
+        for (let i = 0; !stop && i < 500; i++) {
+          try {
+            const r = await request(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', stream: (w + i) % 2 === 0, messages: [{ role: 'user', content: `crash ${round} ${w} ${i}` }] }) });
+            await r.body.text();
+            if (r.statusCode === 200) served++;
+          } catch {
+            // The gateway died under us: that is the point.
+          }
+        }
+      });
+      await new Promise((r) => setTimeout(r, 400 + random() * 800));
+      gw.proc.kill('SIGKILL');
+      stop = true;
+      await Promise.all(load);
+      await new Promise<void>((r) => (gw.proc.exitCode !== null || gw.proc.signalCode !== null ? r() : gw.proc.once('exit', () => r())));
+    }
+    // A last start runs recovery, then we stop it cleanly.
+    const last = await startGatewayProcess(config);
+    last.proc.kill('SIGTERM');
+    await new Promise<void>((r) => last.proc.once('exit', () => r()));
+    // Every attempt the emulator saw has ended (the gateway's sockets died with it).
+    for (let i = 0; i < 100 && estate.engine.attempts().some((a) => a.endedAt === undefined); i++) await new Promise((r) => setTimeout(r, 20));
+
+    const store = await openLedger(`sqlite:${db}`);
+    const rows = await store.listAttempts({ limit: 10_000 });
+    await store.close();
+    const emulated = estate.engine.attempts();
+    expect(served).toBeGreaterThan(20);
+    expect(emulated.length).toBeGreaterThan(30);
+
+    const key = (requestId: string | undefined, n: number) => `${requestId}#${n}`;
+    const ledgerKeys = new Set(rows.map((r) => key(r.requestId, r.attemptNo)));
+    expect(ledgerKeys.size).toBe(rows.length); // nothing twice
+    // Nothing lost: every upstream attempt the emulator received has its ledger row.
+    const byRequest = new Map<string, number>();
+    for (const a of emulated) byRequest.set(a.requestId!, (byRequest.get(a.requestId!) ?? 0) + 1);
+    for (const [requestId, n] of byRequest) {
+      const mine = rows.filter((r) => r.requestId === requestId).sort((a, b) => a.attemptNo - b.attemptNo);
+      // Equal, or one more: the write-ahead row of an attempt the crash cut before it was sent.
+      expect(mine.length - n, requestId).toBeGreaterThanOrEqual(0);
+      expect(mine.length - n, requestId).toBeLessThanOrEqual(1);
+      if (mine.length > n) expect(mine[mine.length - 1]!.status).toBe('orphaned');
+    }
+    // Nothing left open: no row is still 'started' after recovery, and interrupted ones are flagged.
+    expect(rows.filter((r) => r.status === 'started')).toHaveLength(0);
+    const orphans = rows.filter((r) => r.status === 'orphaned');
+    expect(orphans.length).toBeGreaterThan(0);
+    for (const o of orphans) expect(o).toMatchObject({ settledFromEstimate: true, usageSource: 'estimated' });
+    // A ledger row with no emulator attempt can only be an intent the crash cut before sending.
+    const seen = new Set(emulated.map((a) => a.requestId));
+    for (const r of rows.filter((x) => !seen.has(x.requestId))) expect(r.status).toBe('orphaned');
+    // Completed attempts match exactly: every emulator attempt that finished 'ok' is an 'ok' row.
+    const okEmulated = emulated.filter((a) => a.outcome === 'ok').length;
+    const okRows = rows.filter((r) => r.status === 'ok').length;
+    expect(okRows).toBeLessThanOrEqual(okEmulated);
+    expect(okEmulated - okRows).toBeLessThanOrEqual(orphans.length);
+    console.log(JSON.stringify({ served, emulatorAttempts: emulated.length, ledgerRows: rows.length, orphans: orphans.length, okRows, okEmulated }));
+  }, 90_000);
+});
