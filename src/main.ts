@@ -14,6 +14,10 @@ import { estateRoutes } from './admin/estate-routes.js';
 import { ledgerRoutes } from './admin/ledger-routes.js';
 import { createAdminServer } from './admin/server.js';
 import { tenantRoutes } from './admin/tenant-routes.js';
+import { contractRoutes } from './admin/contract-routes.js';
+import { ContractsHolder } from './governance/contracts-holder.js';
+import { ContractGovernance } from './governance/governance.js';
+import { resolve as resolvePath } from 'node:path';
 import { compileConfig, loadConfigFile, type GatewayConfig } from './config/compile.js';
 import type { ChatRequest } from './domain/chat.js';
 import type { Deployment } from './domain/deployment.js';
@@ -61,6 +65,7 @@ export interface RunningGateway {
   health: HealthTracker;
   throttle: AdaptiveThrottle;
   ledger: LedgerStore;
+  contracts: ContractsHolder;
   /** Where the admin API listens, when admin.key is set. */
   adminUrl: string | undefined;
   close(): Promise<void>;
@@ -122,17 +127,39 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   };
   const live = new LiveMetrics(Date.now);
   const stats = new DeploymentStats();
-  const price = (dep: Deployment, usage: Parameters<typeof attemptCost>[1]) => attemptCost(dep.prices, usage);
+  const r = config.resilience;
+  const health = new HealthTracker({ ...r, rateLimitBaseMs: r.rateLimitCooldownMs, rateLimitMaxMs: 60_000 }, Math.random);
+  const holder = new ContractsHolder(config.contracts.file && resolvePath(opts.configPath ? dirname(opts.configPath) : '.', config.contracts.file), Date.now);
+  holder.load();
+  const governance = new ContractGovernance({
+    holder,
+    deployment: (id) => config.deployments.get(id),
+    health: (id, now) => {
+      const s = stats.view(id);
+      return { available: health.availability(id, now).state === 'available', ...(s.ewmaMs !== undefined ? { latencyMs: s.ewmaMs } : {}), outstanding: s.outstanding };
+    },
+  });
+  const reseed = (): Promise<void> => seedCommitments(holder, governance, ledger);
+  await reseed();
+  const stopWatching = config.contracts.watchMs > 0 ? holder.watch(config.contracts.watchMs, (res) => {
+    if (res.ok && res.changed) {
+      log.info('contracts reloaded', { version: res.version });
+      void reseed();
+    } else if (!res.ok) log.error('contracts change rejected; the old version stays in force', { problems: res.problems });
+  }) : () => undefined;
+  const price = (dep: Deployment, usage: Parameters<typeof attemptCost>[1], at: number) => attemptCost(dep.prices, usage, governance.terms(dep, at));
   const recorder = new LedgerRecorder({ store: ledger, deployment: (id) => config.deployments.get(id), price, log, now: Date.now });
   const observer: AttemptObserver = {
-    started: (t) => recorder.started(t),
+    started: async (t) => {
+      await recorder.started(t);
+      governance.attemptStarted(t);
+    },
     finished: (t) => {
       recorder.finished(t);
+      governance.attemptFinished(t, t.facts, t.usage);
       live.record(t, config.deployments.get(t.deploymentId)?.account ?? 'unknown');
     },
   };
-  const r = config.resilience;
-  const health = new HealthTracker({ ...r, rateLimitBaseMs: r.rateLimitCooldownMs, rateLimitMaxMs: 60_000 }, Math.random);
   const throttle = new AdaptiveThrottle({ ...DEFAULT_THROTTLE, k: r.throttleK });
   const proxy = new ChatProxy({
     timing: r,
@@ -149,6 +176,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     log,
     maxAttempts: config.server.maxAttempts,
     observer,
+    governance,
   });
   const auth = new Authenticator(config.auth.keys, config.auth.disabled, ledger, Date.now);
   const settled = (traces: AttemptTrace[]): { usd: number | undefined; tokens: number | undefined } => {
@@ -186,6 +214,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
         (rt) => estateRoutes(rt, { config: () => config, health, stats, live, now: Date.now }),
         (rt) => tenantRoutes(rt, { store: ledger, now: Date.now, onRevoke: () => auth.forget() }),
         (rt) => ledgerRoutes(rt, { store: ledger, now: Date.now }),
+        (rt) => contractRoutes(rt, { holder, governance, config: () => config, store: ledger, now: Date.now, reseed }),
       ],
     });
     admin = { server: adminServer, ...(await listen(adminServer, config.admin.host, opts.adminPort ?? config.admin.port)) };
@@ -201,7 +230,9 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     throttle,
     ledger,
     adminUrl: admin?.url,
+    contracts: holder,
     close: async () => {
+      stopWatching();
       for (const s of [server, admin?.server]) {
         if (!s) continue;
         s.closeAllConnections();
@@ -212,6 +243,18 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       await ledger.close();
     },
   };
+}
+
+/** Commitment spend to date comes from the ledger (the durable truth), then moves in memory. */
+async function seedCommitments(holder: ContractsHolder, governance: ContractGovernance, ledger: LedgerStore): Promise<void> {
+  const loaded = holder.get();
+  if (!loaded) return;
+  for (const a of loaded.compiled.agreements) {
+    for (const c of a.clauses) {
+      if (c.type !== 'commitment') continue;
+      governance.state.setCommitmentSpend(c.ref, await ledger.spendToDate(c.countsToward.accounts, c.termStartMs, Date.now() + 1));
+    }
+  }
 }
 
 async function listen(server: Server, host: string, port: number): Promise<{ url: string; port: number }> {

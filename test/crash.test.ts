@@ -91,8 +91,8 @@ models:
     const rows = await store.listAttempts({ limit: 10_000 });
     await store.close();
     const emulated = estate.engine.attempts();
-    expect(served).toBeGreaterThan(20);
-    expect(emulated.length).toBeGreaterThan(30);
+    expect(served).toBeGreaterThan(5);
+    expect(emulated.length).toBeGreaterThan(10);
 
     const key = (requestId: string | undefined, n: number) => `${requestId}#${n}`;
     const ledgerKeys = new Set(rows.map((r) => key(r.requestId, r.attemptNo)));

@@ -6,6 +6,7 @@ import { ConfigError } from '../config/schema-dsl.js';
 import { runDemo } from './demo.js';
 import { runEmulate } from './emulate.js';
 import { printConfigDocs } from './config-docs.js';
+import { contractsCheck, contractsDocs } from './contracts-cmd.js';
 import { loadConfig, startGateway } from '../main.js';
 
 const port = (v: string): number => {
@@ -51,6 +52,26 @@ program
   .option('-c, --config <file>', 'gateway config', 'examples/treaty.yaml')
   .option('--no-traffic', 'do not generate demo traffic')
   .action(async (opts: { config: string; traffic: boolean }) => runDemo(opts).catch(fail));
+
+const contracts = program.command('contracts').description('contract tools');
+contracts
+  .command('check')
+  .description('check a contracts file against the estate: conflicts, unreachable commitments, models left without a deployment')
+  .requiredOption('-c, --config <file>', 'path to treaty.yaml (deployments and models)')
+  .requiredOption('--contracts <file>', 'path to the contracts YAML')
+  .option('--strict', 'warnings fail too')
+  .action((opts: { config: string; contracts: string; strict?: boolean }) => {
+    try {
+      process.exitCode = contractsCheck(opts);
+    } catch (err) {
+      fail(err);
+    }
+  });
+contracts
+  .command('docs')
+  .description('print the contracts reference (markdown)')
+  .option('--example <file>', 'the example to embed', 'examples/contracts.yaml')
+  .action((opts: { example: string }) => contractsDocs(opts.example));
 
 const config = program.command('config').description('config tools');
 config

@@ -16,6 +16,8 @@ export interface GatewayConfig {
   logging: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
   resilience: Readonly<ResilienceConfig>;
   ledger: { url: string; durability: 'process' | 'power' };
+  /** `file` is as written; resolve it against the config file's folder. */
+  contracts: { file: string | undefined; watchMs: number };
   deployments: ReadonlyMap<string, Deployment>;
   models: ReadonlyMap<string, ModelPool>;
 }
@@ -129,6 +131,7 @@ export function compileConfig(input: CompileInput): GatewayConfig {
     logging: Object.freeze({ level: (raw.logging as Raw).level as GatewayConfig['logging']['level'] }),
     resilience: Object.freeze({ ...(raw.resilience as unknown as ResilienceConfig) }),
     ledger: Object.freeze({ url: ledgerUrl ?? '', durability: ledgerRaw.durability as 'process' | 'power' }),
+    contracts: Object.freeze({ file: (raw.contracts as Raw).file as string | undefined, watchMs: (raw.contracts as Raw).watchMs as number }),
     deployments,
     models,
   });

@@ -124,6 +124,14 @@ export const configSpec: Record<string, FieldSpec> = {
       rateLimitCooldownMs: { kind: 'number', doc: 'Cooldown after a 429 that carried no retry hint; doubles per consecutive 429.', integer: true, min: 1, default: 1_000 },
     },
   },
+  contracts: {
+    kind: 'object',
+    doc: 'The agreements routing must honour (docs/contracts.md). Without a file, routing ignores contracts.',
+    fields: {
+      file: { kind: 'string', doc: 'Path to the contracts YAML, relative to this config file.', example: 'contracts.yaml' },
+      watchMs: { kind: 'number', doc: 'How often to check the file for changes and reload it (0: only on POST /admin/contracts/reload). An invalid new version is rejected; the old one stays in force.', integer: true, min: 0, default: 2_000 },
+    },
+  },
   ledger: {
     kind: 'object',
     doc: 'Where every attempt, tenant, key and budget is recorded.',

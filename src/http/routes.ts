@@ -53,7 +53,9 @@ export interface Exchange {
 }
 
 function servedHeaders(ex: Exchange, s: Served): Record<string, string | number> {
-  return { 'x-request-id': ex.requestId, 'x-treaty-deployment': s.deployment.id, 'x-treaty-attempts': s.attempts, 'x-treaty-model': s.model };
+  const h: Record<string, string | number> = { 'x-request-id': ex.requestId, 'x-treaty-deployment': s.deployment.id, 'x-treaty-attempts': s.attempts, 'x-treaty-model': s.model };
+  if (s.decision) h['x-treaty-decision'] = s.decision;
+  return h;
 }
 
 function deadlineOf(deps: RouteDeps, ex: Exchange): number {
@@ -80,7 +82,15 @@ export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<vo
   if (idem === 'replayed') return;
   const est = requirementsOf(chat).minContext - (chat.maxTokens ?? 0);
   const admitted = await admitOrAbandon(deps, principal, chat, est, idem);
-  const ctx: RequestContext = { requestId: ex.requestId, tenantId: principal.tenantId, keyId: principal.keyId, estimatedPromptTokens: est, precisePromptTokens: () => deps.precisePromptTokens(chat), signal: ex.signal, deadlineAt };
+  const facts = {
+    tenantId: principal.tenantId,
+    keyId: principal.keyId,
+    tags: [...(principal.key?.tags ?? []), ...(principal.tenant?.tags ?? [])],
+    trafficClass: principal.key?.trafficClass ?? principal.tenant?.trafficClass ?? null,
+    promptTokens: est,
+    completionTokens: chat.maxTokens ?? 256,
+  };
+  const ctx: RequestContext = { requestId: ex.requestId, tenantId: principal.tenantId, keyId: principal.keyId, estimatedPromptTokens: est, precisePromptTokens: () => deps.precisePromptTokens(chat), facts, signal: ex.signal, deadlineAt };
   const log = deps.log.child({ requestId: ex.requestId, key: principal.keyName, tenant: principal.tenantId, model: chat.model, stream: chat.stream });
   const started = deps.now();
   let traces: AttemptTrace[] = [];

@@ -12,11 +12,13 @@ import type { BoundAdapter, UpstreamHttpRequest } from '../upstreams/adapter.js'
 import { runAttempt, runUnaryAttempt, type Failed, type Settle } from './attempt.js';
 import { spliceContinuation } from './continuation.js';
 import { allOutError, finalError } from './final-error.js';
-import type { AttemptTrace, ProxyPorts, RequestContext } from './ports.js';
+import type { AttemptTrace, ProxyPorts, RequestContext, RouteFacts } from './ports.js';
 import { chooseDeployment, type Exhausted } from './selection.js';
 
 export interface Served {
   deployment: Deployment;
+  /** The contract decision that picked it, in one line (absent without contracts). */
+  decision?: string;
   /** The public model that served (differs from the request's when a fallback served). */
   model: string;
   attempts: number;
@@ -28,6 +30,10 @@ export type ChatResult =
   | ({ kind: 'stream'; events: AsyncIterable<StreamEvent> } & Served);
 
 export class ClientGoneError extends Error {}
+
+function defaultFacts(ctx: RequestContext): RouteFacts {
+  return { tenantId: ctx.tenantId, keyId: ctx.keyId, tags: [], trafficClass: null, promptTokens: ctx.estimatedPromptTokens, completionTokens: 256 };
+}
 
 type Outcome<T> = { ok: true; value: T } | Failed;
 
@@ -118,7 +124,13 @@ export class ChatProxy {
             if (why) unfit.add(`${d.id}: ${why}`);
             return !why;
           });
-          const choice = await chooseDeployment(ports, eligible, tries, ctx);
+          // The contracts filter and rank at every hop: first try, retries, fallbacks, continuations.
+          if (ports.governance && ctx.pinned === undefined) ctx.pinned = ports.governance.pin() ?? null;
+          const verdict = ports.governance?.route(ctx.pinned, pool.name, ctx.facts ?? defaultFacts(ctx), eligible, ports.now(), new Set(tries.keys()));
+          if (verdict?.blocked && !verdict.allowed.length) {
+            throw new GatewayError('TREATY_CONTRACT_BLOCKED', `No deployment of "${pool.name}" may serve this request under the contracts in force: ${verdict.blocked}.`);
+          }
+          const choice = await chooseDeployment(ports, verdict ? verdict.allowed : eligible, tries, ctx, verdict?.preferred);
           if (choice.kind === 'none') {
             exhausted = choice.exhausted ?? exhausted;
             break;
@@ -153,12 +165,14 @@ export class ChatProxy {
               model: pool.name,
               stream,
               startedAt: ports.now(),
+              ...(verdict ? { decision: verdict.record, contractVersion: verdict.version } : {}),
+              ...(ctx.facts ? { facts: ctx.facts } : {}),
             };
             traces.push(trace);
             tries.set(dep.id, (tries.get(dep.id) ?? 0) + 1);
             ports.health.onAttemptStart(dep.id, ports.now());
             const r = await spec.run(dep, adapter, httpReq, trace, this.settler(dep.id, members));
-            if (r.ok) return { value: r.value, served: { deployment: dep, model: pool.name, attempts: traces.length - before, traces } };
+            if (r.ok) return { value: r.value, served: { deployment: dep, model: pool.name, attempts: traces.length - before, traces, ...(verdict ? { decision: verdict.summary } : {}) } };
             if (r.cancelled) throw new ClientGoneError('client disconnected');
             failures.push(r.failure);
             ports.log.warn('upstream attempt failed', { requestId: ctx.requestId, deployment: dep.id, attempt: trace.attemptNo, kind: r.failure.kind, status: r.failure.status, providerCode: r.failure.providerCode });

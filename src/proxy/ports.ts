@@ -36,6 +36,8 @@ export interface AttemptTrace {
   /** The routing decision (JSON-serialisable) and the contract version it ran under. */
   decision?: unknown;
   contractVersion?: string;
+  /** The request's facts for the contracts (tags, class), so the attempt can be booked. */
+  facts?: RouteFacts;
   /** Exact (tokenizer) prompt count, computed only when usage must be estimated. */
   precisePromptTokens?: () => number;
   /** Streamed text received so far, kept only to estimate usage the provider never reports. */
@@ -62,6 +64,38 @@ export interface AttemptObserver {
   finished(a: AttemptTrace): void;
 }
 
+/** What the contracts need to know about a request. */
+export interface RouteFacts {
+  tenantId: string | null;
+  keyId: string | null;
+  tags: readonly string[];
+  trafficClass: string | null;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface RouteVerdict {
+  /** Deployments the contracts allow, best first (compliant ones that are down right now last). */
+  allowed: Deployment[];
+  /** Ids in the policy's order of preference among those available now. */
+  preferred: readonly string[];
+  /** Set when fail-closed clauses leave nothing: the reason, for a 403. */
+  blocked?: string;
+  /** The full decision, stored with the attempt. */
+  record: unknown;
+  version: string;
+  /** One line for the x-treaty-decision header. */
+  summary: string;
+}
+
+/** The contracts, as the attempt loop sees them: applied at every hop. */
+export interface Governance {
+  /** The contracts in force now; a request keeps the one it started with across every hop. */
+  pin(): unknown;
+  /** `failedHere`: deployments that already failed this request; for the contracts they count as unavailable. */
+  route(pinned: unknown, model: string, facts: RouteFacts, candidates: readonly Deployment[], now: number, failedHere: ReadonlySet<string>): RouteVerdict | undefined;
+}
+
 export interface ProxyPorts {
   model(name: string): ModelPool | undefined;
   adapter(dep: Deployment): BoundAdapter;
@@ -78,6 +112,7 @@ export interface ProxyPorts {
   /** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   observer?: AttemptObserver;
+  governance?: Governance;
 }
 
 export interface RequestContext {
@@ -86,6 +121,9 @@ export interface RequestContext {
   keyId: string | null;
   estimatedPromptTokens: number;
   precisePromptTokens?: () => number;
+  facts?: RouteFacts;
+  /** The contracts version this request runs under (set at its first hop). */
+  pinned?: unknown;
   /** Aborts when the client goes away. */
   signal: AbortSignal;
   /** Epoch ms after which no attempt may run. */

@@ -15,18 +15,19 @@ export interface Exhausted {
 
 export type Choice = { kind: 'dep'; dep: Deployment } | { kind: 'none'; exhausted?: Exhausted };
 
-export async function chooseDeployment(ports: ProxyPorts, eligible: Deployment[], tries: ReadonlyMap<string, number>, ctx: RequestContext): Promise<Choice> {
+/** `preferred`: the contract policy's order among available deployments; without it, the balancer decides. */
+export async function chooseDeployment(ports: ProxyPorts, eligible: Deployment[], tries: ReadonlyMap<string, number>, ctx: RequestContext, preferred?: readonly string[]): Promise<Choice> {
   const { health, timing } = ports;
   for (;;) {
     const now = ports.now();
     if (ctx.deadlineAt - now < timing.minAttemptMs) return { kind: 'none' };
     const untried = eligible.filter((d) => !tries.has(d.id));
     const fresh = health.select(untried.map((d) => d.id), now);
-    const freshDep = pick(ports, eligible, fresh.ids, now);
+    const freshDep = pick(ports, eligible, fresh.ids, now, preferred);
     if (freshDep) return { kind: 'dep', dep: freshDep };
 
     const again = health.select(eligible.map((d) => d.id), now);
-    const dep = pick(ports, eligible, again.ids, now);
+    const dep = pick(ports, eligible, again.ids, now, preferred);
     if (dep) {
       const n = tries.get(dep.id) ?? 0;
       if (n > 0) {
@@ -52,8 +53,16 @@ export async function chooseDeployment(ports: ProxyPorts, eligible: Deployment[]
 }
 
 /** Balancer pick among `ids`, skipping any the adaptive throttle refuses locally this time. */
-function pick(ports: ProxyPorts, eligible: Deployment[], ids: string[], now: number): Deployment | undefined {
+function pick(ports: ProxyPorts, eligible: Deployment[], ids: string[], now: number, preferred?: readonly string[]): Deployment | undefined {
   const allowed = new Set(ids);
+  if (preferred?.length) {
+    const byId = new Map(eligible.map((d) => [d.id, d]));
+    for (const id of preferred) {
+      if (!allowed.has(id)) continue;
+      if (!ports.throttle.shouldReject(id, now, ports.random)) return byId.get(id);
+      allowed.delete(id);
+    }
+  }
   let cands = eligible.filter((d) => allowed.has(d.id)).map((d) => ({ id: d.id, weight: d.weight, ...ports.stats.view(d.id), dep: d }));
   while (cands.length) {
     const c = pickP2C(cands, ports.random)!;

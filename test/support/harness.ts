@@ -41,6 +41,8 @@ export interface HarnessOptions {
   serverYaml?: string;
   /** Lines for the `resilience:` section (indented two spaces). */
   resilienceYaml?: string;
+  /** Absolute path of a contracts YAML to load (contracts.file). */
+  contractsFile?: string;
   /** Ledger URL (default: a fresh in-memory SQLite). */
   ledgerUrl?: string;
   /** Context window of each emulated deployment (default 128000). */
@@ -72,6 +74,7 @@ server:
   port: 0
 ${opts.serverYaml ?? '  maxAttempts: 3'}
 ${opts.resilienceYaml ? `resilience:\n${opts.resilienceYaml}` : ''}
+${opts.contractsFile ? `contracts:\n  file: "${opts.contractsFile}"\n  watchMs: 0` : ''}
 admin:
   key: env:ADMIN_KEY
 auth:
