@@ -7,6 +7,7 @@ import { runDemo } from './demo.js';
 import { runEmulate } from './emulate.js';
 import { printConfigDocs } from './config-docs.js';
 import { contractsCheck, contractsDocs } from './contracts-cmd.js';
+import { REPORT_KINDS, runReport, type ReportKind } from './report-cmd.js';
 import { loadConfig, startGateway } from '../main.js';
 
 const port = (v: string): number => {
@@ -72,6 +73,25 @@ contracts
   .description('print the contracts reference (markdown)')
   .option('--example <file>', 'the example to embed', 'examples/contracts.yaml')
   .action((opts: { example: string }) => contractsDocs(opts.example));
+
+program
+  .command('report')
+  .description(`ledger and contract reports: ${REPORT_KINDS.join(', ')}`)
+  .argument('<kind>', REPORT_KINDS.join(' | '))
+  .requiredOption('-c, --config <file>', 'path to treaty.yaml (ledger URL, contracts file)')
+  .option('--format <format>', 'table | json | csv', 'table')
+  .option('--by <dimension>', 'spend: account | deployment | model | tenant | day_account', 'account')
+  .option('--days <n>', 'how far back', (v) => Number(v), 30)
+  .option('--ledger <url>', 'override ledger.url')
+  .action(async (kind: string, opts: { config: string; format: string; by: string; days: number; ledger?: string }) => {
+    try {
+      if (!(REPORT_KINDS as readonly string[]).includes(kind)) throw new Error(`unknown report "${kind}"; use one of ${REPORT_KINDS.join(', ')}`);
+      if (!['table', 'json', 'csv'].includes(opts.format)) throw new Error('--format must be table, json or csv');
+      process.stdout.write(await runReport(kind as ReportKind, { ...opts, format: opts.format as 'table' | 'json' | 'csv' }));
+    } catch (err) {
+      fail(err);
+    }
+  });
 
 const config = program.command('config').description('config tools');
 config
