@@ -25,10 +25,11 @@ const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
 
 export function createUndiciTransport(opts: { connectionsPerOrigin?: number; connectTimeoutMs?: number } = {}): UpstreamTransport {
   const pools = new Map<string, Pool>();
-  const poolFor = (origin: string): Pool => {
-    let p = pools.get(origin);
+  // Keyed by the deployment's baseUrl as written, so the URL is parsed once, not per request.
+  const poolFor = (baseUrl: string): Pool => {
+    let p = pools.get(baseUrl);
     if (!p) {
-      p = new Pool(origin, {
+      p = new Pool(new URL(baseUrl).origin, {
         connections: opts.connectionsPerOrigin ?? 256,
         connect: { timeout: opts.connectTimeoutMs ?? 10_000 },
         headersTimeout: 0,
@@ -36,14 +37,13 @@ export function createUndiciTransport(opts: { connectionsPerOrigin?: number; con
         keepAliveTimeout: 30_000,
         pipelining: 1,
       });
-      pools.set(origin, p);
+      pools.set(baseUrl, p);
     }
     return p;
   };
   return {
     async send(baseUrl, req, signal) {
-      const origin = new URL(baseUrl).origin;
-      const res = await poolFor(origin).request({ method: req.method, path: req.path, headers: req.headers, body: req.body, signal });
+      const res = await poolFor(baseUrl).request({ method: req.method, path: req.path, headers: req.headers, body: req.body, signal });
       const body = res.body;
       return {
         head: { status: res.statusCode, headers: res.headers as UpstreamResponseHead['headers'] },
