@@ -1,10 +1,11 @@
 // The composition root: the one place that picks concrete implementations (adapters,
 // transport, clock, randomness, stores) and wires them into the gateway.
 
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { estimatePromptTokens } from './accounting/estimate.js';
 import { attemptCost } from './accounting/pricing.js';
@@ -13,6 +14,7 @@ import { AdminAuth } from './admin/auth.js';
 import { estateRoutes } from './admin/estate-routes.js';
 import { ledgerRoutes } from './admin/ledger-routes.js';
 import { createAdminServer } from './admin/server.js';
+import { serveStatic } from './admin/static-files.js';
 import { tenantRoutes } from './admin/tenant-routes.js';
 import { contractRoutes } from './admin/contract-routes.js';
 import { ContractsHolder } from './governance/contracts-holder.js';
@@ -51,6 +53,8 @@ export interface StartOptions {
   port?: number;
   /** Overrides admin.port. */
   adminPort?: number;
+  /** The built dashboard (web/dist) served on the admin listener. */
+  webDir?: string;
   /** Overrides ledger.url (tests use sqlite::memory:). */
   ledgerUrl?: string;
   logWrite?: (line: string) => void;
@@ -211,11 +215,12 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       auth: new AdminAuth(config.admin.key),
       log,
       routes: [
-        (rt) => estateRoutes(rt, { config: () => config, health, stats, live, now: Date.now }),
+        (rt) => estateRoutes(rt, { config: () => config, health, stats, live, now: Date.now, reservation: (id, now) => governance.reservationOf(id, now) }),
         (rt) => tenantRoutes(rt, { store: ledger, now: Date.now, onRevoke: () => auth.forget() }),
         (rt) => ledgerRoutes(rt, { store: ledger, now: Date.now }),
         (rt) => contractRoutes(rt, { holder, governance, config: () => config, store: ledger, now: Date.now, reseed }),
       ],
+      fallback: ({ req, res }) => serveStatic(opts.webDir ?? defaultWebDir(), req.method ?? 'GET', new URL(req.url ?? '/', 'http://x').pathname, res),
     });
     admin = { server: adminServer, ...(await listen(adminServer, config.admin.host, opts.adminPort ?? config.admin.port)) };
     log.info('admin listening', { url: admin.url });
@@ -243,6 +248,16 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       await ledger.close();
     },
   };
+}
+
+/** web/dist at the package root, whether running from src/ (tsx) or dist/src/ (built). */
+function defaultWebDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'web', 'dist');
+    dir = dirname(dir);
+  }
+  return join(process.cwd(), 'web', 'dist');
 }
 
 /** Commitment spend to date comes from the ledger (the durable truth), then moves in memory. */

@@ -16,6 +16,8 @@ export interface EstateDeps {
   stats: DeploymentStats;
   live: LiveMetrics;
   now: () => number;
+  /** The reservation on a deployment and its utilisation, when contracts declare one. */
+  reservation?: (id: string, now: number) => { clauseId: string; utilisation: number | null } | null;
 }
 
 export function publicDeployment(d: Deployment): Record<string, unknown> {
@@ -40,6 +42,7 @@ export function estateRoutes(r: Router, deps: EstateDeps): void {
         consecutiveFailures: h.consecutiveFailures,
         outstanding: deps.stats.view(d.id).outstanding,
         ...deps.live.deployment(d.id),
+        reservation: deps.reservation?.(d.id, now) ?? null,
       };
     });
     sendJson(res, 200, { now, deployments });

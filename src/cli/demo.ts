@@ -25,6 +25,7 @@ Treaty demo is running.
 
   Emulated clouds:  ${estate.clouds.map((c) => `${c.name} ${c.url}`).join('\n                    ')}
   Gateway:          ${url}/v1        (models: ${[...gw.config.models.keys()].join(', ')})
+  Dashboard:        ${gw.adminUrl ?? '(admin off)'}/        (sign in with the admin key)
   Demo key:         ${clientKey}
   Admin key:        ${adminKey}
 
@@ -63,18 +64,23 @@ function quietLog(line: string): void {
 function demoTraffic(url: string, key: string, estate: RunningEstate): () => void {
   let n = 0;
   const prompts = ['Summarise the quarterly commitment burn-down', 'Draft a status update for the SRE channel', 'What is a preferred share clause?', 'Explain reserved capacity'];
-  const timer = setInterval(() => {
-    n++;
-    const model = n % 7 === 0 ? 'open' : 'frontier';
-    const body = n % 5 === 0
-      ? { model: 'embed', input: prompts[n % prompts.length] }
-      : { model, stream: n % 2 === 0, messages: [{ role: 'user', content: prompts[n % prompts.length] }] };
-    const path = 'input' in body ? '/v1/embeddings' : '/v1/chat/completions';
+  const send = (body: Record<string, unknown>, path: string): void => {
     request(`${url}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } })
       .then((r) => r.body.dump())
       .catch(() => undefined);
-    // Every 30 s, a burst of server errors on the PTU deployment shows failover at work.
-    if (n % 60 === 0) estate.engine.setFaults('azure', 'frontier-ptu', [{ fault: 'server_error', count: 5 }]);
+  };
+  const timer = setInterval(() => {
+    n++;
+    // A steady trickle, and every few seconds a burst that overflows the partner's reserved
+    // (PTU) capacity, so the contracts spill the excess to the committed cloud.
+    const burst = n % 6 === 0 ? 14 : 1;
+    for (let i = 0; i < burst; i++) {
+      const k = n * 31 + i;
+      if (k % 9 === 0) send({ model: 'embed', input: prompts[k % prompts.length] }, '/v1/embeddings');
+      else send({ model: k % 7 === 0 ? 'open' : 'frontier', stream: k % 2 === 0, messages: [{ role: 'user', content: prompts[k % prompts.length] }] }, '/v1/chat/completions');
+    }
+    // Every minute or so, a burst of server errors on the self-hosted pool shows fail-over at work.
+    if (n % 120 === 60) estate.engine.setFaults('openai', 'frontier-open', [{ fault: 'server_error', count: 6 }]);
   }, 500);
   timer.unref();
   return () => clearInterval(timer);

@@ -57,6 +57,17 @@ export class ContractGovernance implements Governance {
     return { discount, reserved: false };
   }
 
+  /** The reservation on a deployment now, and how full it is (by tokens per minute, else concurrency). */
+  reservationOf(depId: string, now: number): { clauseId: string; utilisation: number | null } | null {
+    const loaded = this.deps.holder.get();
+    if (!loaded) return null;
+    const r = segmentAt(loaded.compiled, now).index.reservationsByDeployment.get(depId);
+    if (!r) return null;
+    const u = this.state.reservationUsage(r.ref, now);
+    const utilisation = r.capacity.tokensPerMinute ? u.tokensLastMinute / r.capacity.tokensPerMinute : r.capacity.concurrency ? u.inFlight / r.capacity.concurrency : null;
+    return { clauseId: r.ref, utilisation };
+  }
+
   attemptStarted(t: AttemptTrace): void {
     const ref = this.reservationRef(t);
     if (ref) this.state.reservationStart(ref, t.startedAt, t.estimatedPromptTokens);
