@@ -31,6 +31,8 @@ import type { LedgerStore } from './ledger/store.js';
 import { MemoryCounterStore } from './limits/counter-store.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import { LiveMetrics } from './observability/live-metrics.js';
+import { GatewayMetrics } from './observability/metrics.js';
+import { periodOf } from './contracts/time.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { ChatProxy } from './proxy/chat-proxy.js';
 import { DeploymentStats } from './proxy/deployment-stats.js';
@@ -151,6 +153,15 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       void reseed();
     } else if (!res.ok) log.error('contracts change rejected; the old version stays in force', { problems: res.problems });
   }) : () => undefined;
+  const retryBudget = new RetryBudget({ budgetPercent: r.retryBudgetPercent, minRetryConcurrency: r.minRetryConcurrency });
+  const metrics = new GatewayMetrics({
+    out: () => {
+      const now = Date.now();
+      return [...config.deployments.keys()].map((id) => ({ deployment: id, state: health.availability(id, now).state })).filter((o) => o.state !== 'available');
+    },
+    retryBudget: () => retryBudget.stats(),
+    contracts: () => contractGauges(holder, governance, Date.now()),
+  });
   const price = (dep: Deployment, usage: Parameters<typeof attemptCost>[1], at: number) => attemptCost(dep.prices, usage, governance.terms(dep, at));
   const recorder = new LedgerRecorder({ store: ledger, deployment: (id) => config.deployments.get(id), price, log, now: Date.now });
   const observer: AttemptObserver = {
@@ -159,7 +170,8 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       governance.attemptStarted(t);
     },
     finished: (t) => {
-      recorder.finished(t);
+      const row = recorder.finished(t);
+      metrics.attempt(t, { prompt: row.promptTokens, completion: row.completionTokens, cached: row.cachedPromptTokens, source: row.usageSource }, row.effectiveCostUsd);
       governance.attemptFinished(t, t.facts, t.usage);
       live.record(t, config.deployments.get(t.deploymentId)?.account ?? 'unknown');
     },
@@ -169,7 +181,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     timing: r,
     health,
     throttle,
-    budget: new RetryBudget({ budgetPercent: r.retryBudgetPercent, minRetryConcurrency: r.minRetryConcurrency }),
+    budget: retryBudget,
     sleep: (ms, signal) => sleep(ms, undefined, { signal }).catch(() => undefined),
     model: (name) => config.models.get(name),
     adapter: adapterFor,
@@ -206,6 +218,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     now: Date.now,
     createdAt: Math.floor(Date.now() / 1000),
     ready: () => true,
+    onResponse: (model, status) => metrics.request(model ?? 'none', status),
   });
   const { url, port } = await listen(server, config.server.host, opts.port ?? config.server.port);
   log.info('gateway listening', { url, deployments: config.deployments.size, models: [...config.models.keys()] });
@@ -220,6 +233,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
         (rt) => ledgerRoutes(rt, { store: ledger, now: Date.now }),
         (rt) => contractRoutes(rt, { holder, governance, config: () => config, store: ledger, now: Date.now, reseed }),
       ],
+      metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
       fallback: ({ req, res }) => serveStatic(opts.webDir ?? defaultWebDir(), req.method ?? 'GET', new URL(req.url ?? '/', 'http://x').pathname, res),
     });
     admin = { server: adminServer, ...(await listen(adminServer, config.admin.host, opts.adminPort ?? config.admin.port)) };
@@ -258,6 +272,24 @@ function defaultWebDir(): string {
     dir = dirname(dir);
   }
   return join(process.cwd(), 'web', 'dist');
+}
+
+/** Commitment attainment and current-period preferred share per clause, for /metrics. */
+function contractGauges(holder: ContractsHolder, governance: ContractGovernance, now: number) {
+  const loaded = holder.get();
+  if (!loaded) return { commitments: [], shares: [] };
+  const clauses = loaded.compiled.agreements.flatMap((a) => a.clauses);
+  return {
+    commitments: clauses.filter((c) => c.type === 'commitment').map((c) => {
+      const spentUsd = governance.state.commitmentSpendUsd(c.ref);
+      return { clause: c.ref, spentUsd, ratio: c.type === 'commitment' && c.amountUsd > 0 ? spentUsd / c.amountUsd : 0 };
+    }),
+    shares: clauses.flatMap((c) => {
+      if (c.type !== 'preferred-share') return [];
+      const counts = governance.state.shareCounts(c.scope, c.partyId, periodOf(c.period, now));
+      return counts.total ? [{ clause: c.ref, percent: (100 * counts.toParty) / counts.total }] : [];
+    }),
+  };
 }
 
 /** Commitment spend to date comes from the ledger (the durable truth), then moves in memory. */

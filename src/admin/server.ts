@@ -13,7 +13,9 @@ export interface AdminServerDeps {
   log: Logger;
   /** Registers the routes (estate, tenants, ledger, …). */
   routes: ((r: Router) => void)[];
-  /** Requests outside /admin (the dashboard's static files, /metrics); return false if not handled. */
+  /** Prometheus text exposition for GET /metrics (admin key required, like every route). */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** Requests outside /admin (the dashboard's static files); return false if not handled. */
   fallback?: (ex: AdminExchange) => Promise<boolean> | boolean;
 }
 
@@ -24,6 +26,13 @@ export function createAdminServer(deps: AdminServerDeps): Server {
     const url = new URL(req.url ?? '/', 'http://admin');
     const ex: AdminExchange = { req, res, params: {}, query: url.searchParams };
     const handle = async (): Promise<void> => {
+      if (url.pathname === '/metrics' && deps.metrics) {
+        deps.auth.check(req);
+        const m = await deps.metrics();
+        res.writeHead(200, { 'content-type': m.contentType, 'content-length': Buffer.byteLength(m.body) });
+        res.end(m.body);
+        return;
+      }
       if (!url.pathname.startsWith('/admin/')) {
         if (deps.fallback && (await deps.fallback(ex))) return;
         throw new GatewayError('TREATY_NOT_FOUND', `Unknown admin route ${url.pathname}.`);

@@ -50,6 +50,8 @@ export interface Exchange {
   requestId: string;
   /** Aborts when the client disconnects before we finished answering. */
   signal: AbortSignal;
+  /** The public model asked for, once known (for metrics). */
+  model?: string;
 }
 
 function servedHeaders(ex: Exchange, s: Served): Record<string, string | number> {
@@ -77,6 +79,7 @@ export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<vo
   const { value, text } = await readJsonBodyText(ex.req, deps.config.server.maxBodyBytes);
   const chat = parseChatRequest(value, { maxMessages: deps.config.server.maxMessages });
   requireModel(deps, chat.model);
+  ex.model = chat.model;
   const deadlineAt = deadlineOf(deps, ex);
   const idem = await beginIdempotency(deps, ex, principal, chat.stream, text);
   if (idem === 'replayed') return;
@@ -158,6 +161,7 @@ export async function embeddings(deps: RouteDeps, ex: Exchange): Promise<void> {
   const { value } = await readJsonBodyText(ex.req, deps.config.server.maxBodyBytes);
   const req = parseEmbeddingsRequest(value);
   requireModel(deps, req.model);
+  ex.model = req.model;
   const inputs = Array.isArray(req.input) ? req.input : [req.input];
   const est = Math.ceil(inputs.reduce<number>((n, i) => n + (typeof i === 'string' ? i.length / 4 : Array.isArray(i) ? i.length : 1), 0));
   const admitted = await deps.admission.admit(principal, req.model, est, undefined);

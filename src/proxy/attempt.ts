@@ -165,7 +165,10 @@ export async function runAttempt(
       if (n.done) break;
       buffered.push(n.value);
       if (n.value.kind === 'usage') trace.usage = n.value.usage;
-      if (commitsStream(n.value)) break;
+      if (commitsStream(n.value)) {
+        trace.firstTokenAt = ports.now();
+        break;
+      }
     }
     return { ok: true, kind: 'stream', head: res.head, events: continueStream(buffered, it, scope, ports.timing.idleTimeoutMs) };
   } catch (err) {

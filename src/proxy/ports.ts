@@ -47,6 +47,8 @@ export interface AttemptTrace {
   stream: boolean;
   startedAt: number;
   firstByteAt?: number;
+  /** Streams: when the first real token arrived (time to first token). */
+  firstTokenAt?: number;
   endedAt?: number;
   outcome?: AttemptOutcome;
   failure?: UpstreamFailure;

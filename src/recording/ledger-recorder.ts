@@ -51,10 +51,13 @@ export class LedgerRecorder implements AttemptObserver {
     }
   }
 
-  finished(t: AttemptTrace): void {
-    const p = this.deps.store.finishAttempt(this.finishRow(t)).catch((err: unknown) => this.deps.log.error('ledger finish failed', { requestId: t.requestId, attempt: t.attemptNo, err }));
+  /** Writes the final row (acknowledged off the request path) and returns it. */
+  finished(t: AttemptTrace): AttemptFinish {
+    const row = this.finishRow(t);
+    const p = this.deps.store.finishAttempt(row).catch((err: unknown) => this.deps.log.error('ledger finish failed', { requestId: t.requestId, attempt: t.attemptNo, err }));
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
+    return row;
   }
 
   async flush(): Promise<void> {

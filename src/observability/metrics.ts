@@ -1,0 +1,66 @@
+// Prometheus metrics (prom-client) in Prometheus naming conventions, with bounded label sets:
+// deployment ids, public model names, outcomes and status classes come from the config or a
+// fixed list, never from client input, so cardinality cannot grow with traffic.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AttemptTrace } from '../proxy/ports.js';
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export interface LiveGauges {
+  /** Per deployment: 1 when ejected or cooling, 0 otherwise. */
+  out(): { deployment: string; state: string }[];
+  retryBudget(): { active: number; retrying: number; denied: number };
+  /** Commitment progress (spend to date / amount) and preferred share per clause. */
+  contracts(): { commitments: { clause: string; ratio: number; spentUsd: number }[]; shares: { clause: string; percent: number }[] };
+}
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({ name: 'treaty_requests_total', help: 'Client requests answered, by public model and HTTP status class.', labelNames: ['model', 'status_class'], registers: [this.registry] });
+  private readonly attempts = new Counter({ name: 'treaty_upstream_attempts_total', help: 'Upstream attempts, by deployment and outcome.', labelNames: ['deployment', 'outcome'], registers: [this.registry] });
+  private readonly latency = new Histogram({ name: 'treaty_upstream_attempt_duration_seconds', help: 'Duration of successful upstream attempts.', labelNames: ['deployment'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  private readonly ttft = new Histogram({ name: 'treaty_upstream_time_to_first_byte_seconds', help: 'Time from sending an attempt to its first response byte (first token for streams).', labelNames: ['deployment'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  private readonly tokens = new Counter({ name: 'treaty_tokens_total', help: 'Tokens by deployment, kind (prompt, completion, cached_prompt) and source (reported, estimated).', labelNames: ['deployment', 'kind', 'source'], registers: [this.registry] });
+  private readonly cost = new Counter({ name: 'treaty_cost_usd_total', help: 'Effective (contract) cost of attempts in US dollars.', labelNames: ['deployment'], registers: [this.registry] });
+
+  constructor(gauges: LiveGauges) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'treaty_process_' });
+    const reg = [this.registry];
+    new Gauge({ name: 'treaty_deployment_out_of_rotation', help: '1 when a deployment is ejected or cooling down after a rate limit.', labelNames: ['deployment', 'state'], registers: reg, collect() {
+      this.reset();
+      for (const o of gauges.out()) this.set({ deployment: o.deployment, state: o.state }, 1);
+    } });
+    new Gauge({ name: 'treaty_retry_budget_in_use', help: 'Retries in flight against the retry budget.', registers: reg, collect() {
+      this.set(gauges.retryBudget().retrying);
+    } });
+    new Gauge({ name: 'treaty_retry_budget_denied', help: 'Retries refused by the retry budget since start.', registers: reg, collect() {
+      this.set(gauges.retryBudget().denied);
+    } });
+    new Gauge({ name: 'treaty_commitment_attainment_ratio', help: 'Commitment spend to date divided by the committed amount.', labelNames: ['clause'], registers: reg, collect() {
+      this.reset();
+      for (const c of gauges.contracts().commitments) this.set({ clause: c.clause }, c.ratio);
+    } });
+    new Gauge({ name: 'treaty_preferred_share_percent', help: 'Share of the clause\'s traffic served by its party in the current period.', labelNames: ['clause'], registers: reg, collect() {
+      this.reset();
+      for (const s of gauges.contracts().shares) this.set({ clause: s.clause }, s.percent);
+    } });
+  }
+
+  request(model: string, status: number): void {
+    this.requests.inc({ model, status_class: `${Math.floor(status / 100)}xx` });
+  }
+
+  attempt(t: AttemptTrace, usage: { prompt: number | null; completion: number | null; cached: number | null; source: string | null }, costUsd: number | null): void {
+    const deployment = t.deploymentId;
+    this.attempts.inc({ deployment, outcome: t.outcome ?? 'unknown' });
+    if (t.outcome === 'ok' && t.endedAt !== undefined) this.latency.observe({ deployment }, (t.endedAt - t.startedAt) / 1000);
+    const first = t.firstTokenAt ?? t.firstByteAt;
+    if (first !== undefined) this.ttft.observe({ deployment }, (first - t.startedAt) / 1000);
+    const source = usage.source ?? 'unknown';
+    if (usage.prompt !== null) this.tokens.inc({ deployment, kind: 'prompt', source }, usage.prompt);
+    if (usage.completion !== null) this.tokens.inc({ deployment, kind: 'completion', source }, usage.completion);
+    if (usage.cached !== null) this.tokens.inc({ deployment, kind: 'cached_prompt', source }, usage.cached);
+    if (costUsd !== null) this.cost.inc({ deployment }, costUsd);
+  }
+}
