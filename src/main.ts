@@ -32,6 +32,7 @@ import { MemoryCounterStore } from './limits/counter-store.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import { LiveMetrics } from './observability/live-metrics.js';
 import { GatewayMetrics } from './observability/metrics.js';
+import { OtlpTraceExporter } from './observability/otlp-traces.js';
 import { periodOf } from './contracts/time.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { ChatProxy } from './proxy/chat-proxy.js';
@@ -162,6 +163,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     retryBudget: () => retryBudget.stats(),
     contracts: () => contractGauges(holder, governance, Date.now()),
   });
+  const tracer = config.telemetry.otlpEndpoint ? new OtlpTraceExporter(config.telemetry.otlpEndpoint, config.telemetry.serviceName, log) : undefined;
   const price = (dep: Deployment, usage: Parameters<typeof attemptCost>[1], at: number) => attemptCost(dep.prices, usage, governance.terms(dep, at));
   const recorder = new LedgerRecorder({ store: ledger, deployment: (id) => config.deployments.get(id), price, log, now: Date.now });
   const observer: AttemptObserver = {
@@ -218,7 +220,10 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     now: Date.now,
     createdAt: Math.floor(Date.now() / 1000),
     ready: () => true,
-    onResponse: (model, status) => metrics.request(model ?? 'none', status),
+    onResponse: (ex, status, startedAt) => {
+      metrics.request(ex.model ?? 'none', status);
+      if (tracer && ex.model) tracer.record({ requestId: ex.requestId, model: ex.model, stream: ex.stream ?? false, startedAt, endedAt: Date.now(), status, attempts: ex.attempts ?? [], providerOf: (id) => config.deployments.get(id)?.provider });
+    },
   });
   const { url, port } = await listen(server, config.server.host, opts.port ?? config.server.port);
   log.info('gateway listening', { url, deployments: config.deployments.size, models: [...config.models.keys()] });
@@ -259,6 +264,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       }
       await transport.close();
       await recorder.flush();
+      await tracer?.flush();
       await ledger.close();
     },
   };

@@ -18,6 +18,7 @@ export interface GatewayConfig {
   ledger: { url: string; durability: 'process' | 'power' };
   /** `file` is as written; resolve it against the config file's folder. */
   contracts: { file: string | undefined; watchMs: number };
+  telemetry: { otlpEndpoint: string | undefined; serviceName: string };
   deployments: ReadonlyMap<string, Deployment>;
   models: ReadonlyMap<string, ModelPool>;
 }
@@ -131,6 +132,7 @@ export function compileConfig(input: CompileInput): GatewayConfig {
     logging: Object.freeze({ level: (raw.logging as Raw).level as GatewayConfig['logging']['level'] }),
     resilience: Object.freeze({ ...(raw.resilience as unknown as ResilienceConfig) }),
     ledger: Object.freeze({ url: ledgerUrl ?? '', durability: ledgerRaw.durability as 'process' | 'power' }),
+    telemetry: Object.freeze({ otlpEndpoint: (raw.telemetry as Raw).otlpEndpoint as string | undefined, serviceName: (raw.telemetry as Raw).serviceName as string }),
     contracts: Object.freeze({ file: (raw.contracts as Raw).file as string | undefined, watchMs: (raw.contracts as Raw).watchMs as number }),
     deployments,
     models,

@@ -140,6 +140,14 @@ export const configSpec: Record<string, FieldSpec> = {
       durability: { kind: 'enum', doc: 'process: a committed row survives the gateway being killed (SQLite WAL, synchronous=NORMAL); power: it also survives power loss (synchronous=FULL; slower).', values: ['process', 'power'], default: 'process' },
     },
   },
+  telemetry: {
+    kind: 'object',
+    doc: 'OpenTelemetry traces (GenAI semantic conventions): a span per request and one per upstream attempt.',
+    fields: {
+      otlpEndpoint: { kind: 'string', doc: 'OTLP/HTTP traces endpoint (JSON encoding); off when absent.', pattern: /^https?:\/\//, patternHint: 'must be an http:// or https:// URL', example: 'http://127.0.0.1:4318/v1/traces' },
+      serviceName: { kind: 'string', doc: 'service.name on the exported resource.', default: 'treaty' },
+    },
+  },
   logging: {
     kind: 'object',
     doc: 'Structured JSON logs on stdout.',

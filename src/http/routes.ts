@@ -52,6 +52,9 @@ export interface Exchange {
   signal: AbortSignal;
   /** The public model asked for, once known (for metrics). */
   model?: string;
+  /** The upstream attempts made for it (for traces). */
+  attempts?: AttemptTrace[];
+  stream?: boolean;
 }
 
 function servedHeaders(ex: Exchange, s: Served): Record<string, string | number> {
@@ -121,6 +124,8 @@ export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<vo
     }
     throw err;
   } finally {
+    ex.attempts = traces;
+    ex.stream = chat.stream;
     const s = deps.settled(traces);
     await admitted.release(s.usd, s.tokens).catch((e: unknown) => log.error('settling budget failed', { err: e }));
   }

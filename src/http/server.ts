@@ -12,8 +12,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export interface GatewayServerDeps extends RouteDeps {
   /** Whether the gateway can serve traffic (config loaded, stores open). */
   ready: () => boolean;
-  /** Called once per answered request with the model (when known) and status. */
-  onResponse?: (model: string | undefined, status: number) => void;
+  /** Called once per answered request (model and attempts when known, status, start time). */
+  onResponse?: (ex: Exchange, status: number, startedAt: number) => void;
 }
 
 export function createGatewayServer(deps: GatewayServerDeps): Server {
@@ -27,7 +27,10 @@ export function createGatewayServer(deps: GatewayServerDeps): Server {
       if (!res.writableFinished) ac.abort();
     });
     const ex: Exchange = { req, res, requestId, signal: ac.signal };
-    if (deps.onResponse) res.once('finish', () => deps.onResponse!(ex.model, res.statusCode));
+    if (deps.onResponse) {
+      const startedAt = deps.now();
+      res.once('close', () => deps.onResponse!(ex, res.statusCode, startedAt));
+    }
     route(deps, ex).catch((err: unknown) => {
       if (ac.signal.aborted && !(err instanceof GatewayError)) return; // the client left mid-request; nobody to answer
       const gerr = err instanceof GatewayError ? err : internal(deps, err, requestId);

@@ -41,6 +41,8 @@ export interface HarnessOptions {
   serverYaml?: string;
   /** Lines for the `resilience:` section (indented two spaces). */
   resilienceYaml?: string;
+  /** Extra top-level YAML sections. */
+  extraYaml?: string;
   /** Absolute path of a contracts YAML to load (contracts.file). */
   contractsFile?: string;
   /** Ledger URL (default: a fresh in-memory SQLite). */
@@ -74,6 +76,7 @@ server:
   port: 0
 ${opts.serverYaml ?? '  maxAttempts: 3'}
 ${opts.resilienceYaml ? `resilience:\n${opts.resilienceYaml}` : ''}
+${opts.extraYaml ?? ''}
 ${opts.contractsFile ? `contracts:\n  file: "${opts.contractsFile}"\n  watchMs: 0` : ''}
 admin:
   key: env:ADMIN_KEY

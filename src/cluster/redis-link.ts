@@ -1,0 +1,170 @@
+// One replica's connection to Redis, and its verdict on whether Redis is usable right now.
+// Every command is bounded (commandTimeoutMs) and never queued while disconnected, so a dead
+// or hung Redis costs a request at most one timeout, after which the replica stops asking
+// (the callers fall back to local state) until a probe or a reconnect proves Redis is back
+// and the `up` hooks have re-synced what happened meanwhile.
+
+import { Redis, ReplyError, type RedisOptions } from 'ioredis';
+import type { Logger } from '../observability/logger.js';
+
+export interface LinkOptions {
+  redisUrl: string;
+  commandTimeoutMs: number;
+  /** How often to check a connected-but-silent Redis while down. */
+  probeMs?: number;
+}
+
+type UpHook = () => Promise<void>;
+
+export class RedisLink {
+  /** Commands: never queued offline, each bounded by commandTimeoutMs. */
+  readonly cmd: Redis;
+  /** Subscriptions need a connection of their own (Redis forbids commands on it). */
+  private readonly sub: Redis;
+  private up = false;
+  private syncing = false;
+  private closed = false;
+  private probe: NodeJS.Timeout | undefined;
+  private silentProbes = 0;
+  private readonly upHooks: UpHook[] = [];
+  private readonly channels = new Map<string, (message: string) => void>();
+  /** Epoch ms since when Redis is considered down (undefined while up). */
+  downSince: number | undefined;
+
+  constructor(
+    private readonly opts: LinkOptions,
+    private readonly log: Logger,
+    private readonly now: () => number,
+  ) {
+    const common: RedisOptions = {
+      lazyConnect: true,
+      connectTimeout: Math.max(500, opts.commandTimeoutMs * 5),
+      // Keep trying forever, but gently: a replica outlives a Redis restart.
+      retryStrategy: (n) => Math.min(100 * n, 1_000),
+      // A command caught by a disconnect fails now rather than being replayed later.
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+    };
+    this.cmd = new Redis(opts.redisUrl, { ...common, enableOfflineQueue: false, commandTimeout: opts.commandTimeoutMs, enableAutoPipelining: true });
+    // The subscriber only ever sends SUBSCRIBE, which may wait for a connection: nothing on a
+    // request path awaits it.
+    this.sub = new Redis(opts.redisUrl, { ...common, enableOfflineQueue: true });
+    // Errors reach us through failing commands and 'close'; unhandled 'error' would crash.
+    this.cmd.on('error', () => undefined);
+    this.sub.on('error', () => undefined);
+    this.cmd.on('ready', () => void this.confirmUp());
+    this.cmd.on('close', () => this.markDown('connection closed'));
+    this.sub.on('message', (channel: string, message: string) => this.channels.get(channel)?.(message));
+  }
+
+  get isUp(): boolean {
+    return this.up;
+  }
+
+  /** Starts connecting and waits up to `waitMs` for Redis; a replica starts either way. */
+  async connect(waitMs: number): Promise<void> {
+    this.downSince = this.now();
+    this.sub.connect().catch(() => undefined);
+    const ready = this.cmd.connect().then(
+      () => true,
+      () => false,
+    );
+    const ok = await Promise.race([ready, new Promise<boolean>((r) => setTimeout(() => r(false), waitMs).unref())]);
+    if (ok) await this.confirmUp();
+    else {
+      this.log.error('redis unreachable at start; limits use local shares and health stays local until it answers', {});
+      this.startProbe();
+    }
+  }
+
+  /** Runs when Redis becomes usable again, before any caller is told so (re-sync). */
+  onUp(hook: UpHook): void {
+    this.upHooks.push(hook);
+  }
+
+  /**
+   * Runs `f` against Redis. A failure that says Redis is unavailable (timeout, closed
+   * connection) marks the link down and rethrows; a reply error (a bug) just rethrows.
+   */
+  async run<T>(f: (r: Redis) => Promise<T>): Promise<T> {
+    try {
+      return await f(this.cmd);
+    } catch (err) {
+      if (!(err instanceof ReplyError)) this.markDown((err as Error).message);
+      throw err;
+    }
+  }
+
+  markDown(reason: string): void {
+    if (this.closed) return;
+    if (this.up) {
+      this.up = false;
+      this.downSince = this.now();
+      this.log.warn('redis unavailable; limits fall back to local shares, health stays local', { reason });
+    }
+    this.startProbe();
+  }
+
+  /** Fire and forget: a lost message is healed by the re-sync that follows an outage. */
+  publish(channel: string, message: string): void {
+    if (!this.up) return;
+    this.run((r) => r.publish(channel, message)).catch(() => undefined);
+  }
+
+  subscribe(channel: string, handler: (message: string) => void): void {
+    this.channels.set(channel, handler);
+    this.sub.subscribe(channel).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.up = false;
+    clearInterval(this.probe);
+    this.cmd.disconnect();
+    this.sub.disconnect();
+  }
+
+  private startProbe(): void {
+    if (this.probe || this.closed) return;
+    this.silentProbes = 0;
+    this.probe = setInterval(() => void this.probeOnce(), this.opts.probeMs ?? 250);
+    this.probe.unref();
+  }
+
+  /**
+   * While down: a closed connection is reconnected by ioredis ('ready' then re-syncs); an
+   * open but silent one (a hung server, a black-holed network) is pinged, and after a few
+   * silent pings dropped so that a fresh connection is tried.
+   */
+  private async probeOnce(): Promise<void> {
+    if (this.up || this.syncing || this.cmd.status !== 'ready') return;
+    try {
+      await this.cmd.ping();
+      await this.confirmUp();
+    } catch {
+      if (++this.silentProbes >= 4) {
+        this.silentProbes = 0;
+        this.cmd.disconnect(true);
+      }
+    }
+  }
+
+  private async confirmUp(): Promise<void> {
+    if (this.up || this.syncing || this.closed) return;
+    this.syncing = true;
+    try {
+      for (const hook of this.upHooks) await hook();
+      this.up = true;
+      clearInterval(this.probe);
+      this.probe = undefined;
+      if (this.downSince !== undefined) this.log.info('redis available; shared state re-synced', { downMs: this.now() - this.downSince });
+      this.downSince = undefined;
+    } catch (err) {
+      // Redis went away again during the re-sync: stay down and let the probe retry.
+      this.log.warn('redis re-sync failed; staying on local state', { reason: (err as Error).message });
+      this.startProbe();
+    } finally {
+      this.syncing = false;
+    }
+  }
+}
