@@ -91,7 +91,9 @@ export function loadConfig(opts: StartOptions): GatewayConfig {
 async function openStore(config: GatewayConfig, override: string | undefined, log: Logger): Promise<LedgerStore> {
   const url = override ?? config.ledger.url;
   if (url.startsWith('sqlite:') && !url.includes(':memory:')) mkdirSync(dirname(url.slice('sqlite:'.length)), { recursive: true });
-  const store = await openLedger(url, { durability: config.ledger.durability });
+  // No waiting for company: writes queued in the same event-loop turn (and, on Postgres, during
+  // a commit in flight) share a transaction anyway, so a wait would only add latency.
+  const store = await openLedger(url, { durability: config.ledger.durability, batch: { maxDelayMs: 0 } });
   await store.migrate();
   // Single process: every row still 'started' belongs to a process that died. Settle it from
   // its estimate now (cluster mode sweeps by age instead, since other replicas are alive).
