@@ -124,7 +124,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   const config = loadConfig(opts);
   const log = createLogger(config.logging.level, opts.logWrite);
   const ledger = await openStore(config, opts.ledgerUrl, log);
-  const transport = createUndiciTransport();
+  const transport = createUndiciTransport({ connectionsPerOrigin: config.server.upstreamConnections });
   const bound = new Map<string, BoundAdapter>();
   const adapterFor = (dep: Deployment): BoundAdapter => {
     let a = bound.get(dep.id);

@@ -128,3 +128,33 @@ describe('health', () => {
     await b.body.dump();
   });
 });
+
+describe('overload', () => {
+  it('sheds requests beyond server.maxInFlight with a fast 503 and Retry-After, and recovers', async () => {
+    const { startHarness: start, DEPLOYMENTS: D, KEYS: K } = await import('./support/harness.js');
+    const g = await start({ serverYaml: '  maxInFlight: 4' });
+    try {
+      const d = D.vllm!;
+      g.estate.engine.patchDeployment(d.provider, d.name, { ttftMs: 300 });
+      const call = () => request(`${g.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'only-vllm', messages: [{ role: 'user', content: 'x' }] }), headers: { authorization: `Bearer ${K.client}`, 'content-type': 'application/json' } });
+      const slow = Array.from({ length: 4 }, call);
+      await new Promise((r) => setTimeout(r, 50));
+      const t0 = Date.now();
+      const shed = await call();
+      expect(shed.statusCode).toBe(503);
+      expect(shed.headers['retry-after']).toBe('1');
+      expect(Date.now() - t0).toBeLessThan(100);
+      await shed.body.dump();
+      for (const r of await Promise.all(slow)) {
+        expect(r.statusCode).toBe(200);
+        await r.body.dump();
+      }
+      g.estate.engine.patchDeployment(d.provider, d.name, { ttftMs: 0 });
+      const again = await call();
+      expect(again.statusCode).toBe(200);
+      await again.body.dump();
+    } finally {
+      await g.close();
+    }
+  });
+});

@@ -22,11 +22,13 @@ export class RedisLink {
   /** Subscriptions need a connection of their own (Redis forbids commands on it). */
   private readonly sub: Redis;
   private up = false;
-  private syncing = false;
+  /** The re-sync in progress, so concurrent triggers (a 'ready' event, a probe) share it. */
+  private syncing: Promise<void> | undefined;
   private closed = false;
   private probe: NodeJS.Timeout | undefined;
   private silentProbes = 0;
   private readonly upHooks: UpHook[] = [];
+  private readonly announceHooks: (() => void)[] = [];
   private readonly channels = new Map<string, (message: string) => void>();
   /** Epoch ms since when Redis is considered down (undefined while up). */
   downSince: number | undefined;
@@ -63,7 +65,6 @@ export class RedisLink {
 
   /** Starts connecting and waits up to `waitMs` for Redis; a replica starts either way. */
   async connect(waitMs: number): Promise<void> {
-    this.downSince = this.now();
     this.sub.connect().catch(() => undefined);
     const ready = this.cmd.connect().then(
       () => true,
@@ -72,6 +73,7 @@ export class RedisLink {
     const ok = await Promise.race([ready, new Promise<boolean>((r) => setTimeout(() => r(false), waitMs).unref())]);
     if (ok) await this.confirmUp();
     else {
+      this.downSince = this.now();
       this.log.error('redis unreachable at start; limits use local shares and health stays local until it answers', {});
       this.startProbe();
     }
@@ -80,6 +82,11 @@ export class RedisLink {
   /** Runs when Redis becomes usable again, before any caller is told so (re-sync). */
   onUp(hook: UpHook): void {
     this.upHooks.push(hook);
+  }
+
+  /** Runs once Redis is usable again and callers know it (announcements to the other replicas). */
+  afterUp(hook: () => void): void {
+    this.announceHooks.push(hook);
   }
 
   /**
@@ -137,7 +144,7 @@ export class RedisLink {
    * silent pings dropped so that a fresh connection is tried.
    */
   private async probeOnce(): Promise<void> {
-    if (this.up || this.syncing || this.cmd.status !== 'ready') return;
+    if (this.up || this.syncing !== undefined || this.cmd.status !== 'ready') return;
     try {
       await this.cmd.ping();
       await this.confirmUp();
@@ -149,22 +156,26 @@ export class RedisLink {
     }
   }
 
-  private async confirmUp(): Promise<void> {
-    if (this.up || this.syncing || this.closed) return;
-    this.syncing = true;
+  private confirmUp(): Promise<void> {
+    if (this.up || this.closed) return Promise.resolve();
+    this.syncing ??= this.resync().finally(() => (this.syncing = undefined));
+    return this.syncing;
+  }
+
+  private async resync(): Promise<void> {
     try {
       for (const hook of this.upHooks) await hook();
-      this.up = true;
-      clearInterval(this.probe);
-      this.probe = undefined;
-      if (this.downSince !== undefined) this.log.info('redis available; shared state re-synced', { downMs: this.now() - this.downSince });
-      this.downSince = undefined;
     } catch (err) {
       // Redis went away again during the re-sync: stay down and let the probe retry.
       this.log.warn('redis re-sync failed; staying on local state', { reason: (err as Error).message });
       this.startProbe();
-    } finally {
-      this.syncing = false;
+      return;
     }
+    this.up = true;
+    clearInterval(this.probe);
+    this.probe = undefined;
+    if (this.downSince !== undefined) this.log.info('redis available; shared state re-synced', { downMs: this.now() - this.downSince });
+    this.downSince = undefined;
+    for (const hook of this.announceHooks) hook();
   }
 }

@@ -10,7 +10,7 @@ import { configSpec } from './spec.js';
 export type { ModelPool };
 
 export interface GatewayConfig {
-  server: { host: string; port: number; maxBodyBytes: number; maxMessages: number; requestTimeoutMs: number; maxAttempts: number };
+  server: { host: string; port: number; maxBodyBytes: number; maxMessages: number; requestTimeoutMs: number; maxAttempts: number; maxInFlight: number; upstreamConnections: number };
   admin: { host: string; port: number; key: string | undefined };
   auth: { disabled: boolean; keys: readonly { name: string; sha256: string }[] };
   logging: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };

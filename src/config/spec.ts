@@ -71,6 +71,8 @@ export const configSpec: Record<string, FieldSpec> = {
       maxMessages: { kind: 'number', doc: 'Most messages accepted in one chat request.', integer: true, min: 1, default: 2048 },
       requestTimeoutMs: { kind: 'number', doc: 'Overall deadline for one request, all attempts included. Clients may shorten it with the x-treaty-timeout-ms header.', integer: true, min: 100, default: 600_000 },
       maxAttempts: { kind: 'number', doc: 'Most upstream attempts for one request.', integer: true, min: 1, max: 10, default: 3 },
+      maxInFlight: { kind: 'number', doc: 'Most requests in progress at once; beyond it Treaty answers 503 with Retry-After at once, before reading the body, so overload sheds cheaply instead of queueing.', integer: true, min: 1, default: 4096 },
+      upstreamConnections: { kind: 'number', doc: 'Most open connections to one upstream origin (keep-alive pool). Streams hold one each for their whole length.', integer: true, min: 1, default: 8192 },
     },
   },
   admin: {

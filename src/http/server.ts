@@ -17,7 +17,17 @@ export interface GatewayServerDeps extends RouteDeps {
 }
 
 export function createGatewayServer(deps: GatewayServerDeps): Server {
+  let inFlight = 0;
+  const limit = deps.config.server.maxInFlight;
   const server = createServer((req, res) => {
+    // Overload: shed before any work (body, auth, ledger), so the excess costs almost nothing
+    // and what is admitted keeps its latency (G14).
+    if (inFlight >= limit && req.url !== '/healthz' && req.url !== '/readyz') {
+      req.resume();
+      return sendError(res, new GatewayError('TREATY_NO_DEPLOYMENT_AVAILABLE', `Treaty is at its limit of ${limit} requests in progress; retry shortly.`, { retryAfterMs: 1000 }));
+    }
+    inFlight++;
+    res.once('close', () => inFlight--);
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     const ac = new AbortController();

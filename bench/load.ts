@@ -1,0 +1,452 @@
+// The load generator (undici keep-alive Pools, 127.0.0.1 only). Every loop is bounded in
+// count and time: a run stops issuing at its end, waits at most `drainMs` for stragglers,
+// then destroys its pool (what is still open counts as a timeout).
+//
+// Latency is measured from the time a request was *scheduled* (open loop) or sent (closed
+// loop), so a stalled target cannot hide its queueing (no coordinated omission).
+
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool, type Dispatcher } from 'undici';
+import { cpuUs, mem, watchCores, type Contention } from './procstat.js';
+import { percentiles, type Percentiles } from './stats.js';
+
+export interface Endpoint {
+  name: string;
+  origin: string;
+  path: string;
+  headers: Record<string, string>;
+  /** The process whose CPU and memory are charged to this target. */
+  pid: number;
+}
+
+export interface Tally {
+  ok: number;
+  shed: number; // 429 / 503
+  otherStatus: number;
+  errors: number; // connection errors, aborted, timeouts
+  notSent: number; // open loop: over the in-flight cap, never sent
+  statuses: Record<string, number>;
+}
+
+function tally(): Tally {
+  return { ok: 0, shed: 0, otherStatus: 0, errors: 0, notSent: 0, statuses: {} };
+}
+
+function count(t: Tally, status: number): void {
+  t.statuses[status] = (t.statuses[status] ?? 0) + 1;
+  if (status >= 200 && status < 300) t.ok++;
+  else if (status === 429 || status === 503) t.shed++;
+  else t.otherStatus++;
+}
+
+/** Peak VmRSS of `pid` sampled every 200 ms while the returned stop() is not called. */
+function rssSampler(pid: number): () => number {
+  let peak = 0;
+  const sample = (): void => {
+    try {
+      peak = Math.max(peak, mem(pid).rssMb);
+    } catch {
+      // process gone; the run reports errors
+    }
+  };
+  sample();
+  const t = setInterval(sample, 200);
+  return () => {
+    clearInterval(t);
+    sample();
+    return peak;
+  };
+}
+
+const REQ = (ep: Endpoint, body: Buffer): { method: 'POST'; path: string; headers: Record<string, string>; body: Buffer } => ({
+  method: 'POST',
+  path: ep.path,
+  headers: { ...ep.headers, 'content-type': 'application/json', 'content-length': String(body.length) },
+  body,
+});
+
+interface Reply {
+  status: number;
+  bytes: number;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * One request on undici's dispatch API: no Readable stream per response, so the load
+ * generator spends as little of core 0 as it can (it shares it with the emulator).
+ */
+function send(pool: Pool, req: Dispatcher.DispatchOptions): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const reply: Reply = { status: 0, bytes: 0, headers: {} };
+    pool.dispatch(req, {
+      // Its presence tells undici this handler speaks the v7 controller API.
+      onRequestStart() {},
+      onResponseStart(_c, status, headers) {
+        reply.status = status;
+        reply.headers = headers;
+      },
+      onResponseData(_c, chunk) {
+        reply.bytes += chunk.length;
+      },
+      onResponseEnd() {
+        resolve(reply);
+      },
+      onResponseError(_c, err) {
+        reject(err);
+      },
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Closed loop: `concurrency` workers, each sending its next request as soon as one finishes.
+
+export interface ClosedResult {
+  concurrency: number;
+  seconds: number;
+  rps: number;
+  lat: Percentiles;
+  cpuUsPerReq: number;
+  /** Share of one core the process under test used (≈1 when it is the bottleneck). */
+  cpuUtil: number;
+  tally: Tally;
+  /** Bytes of the last response body (sanity: the ~1 KB answer). */
+  bodyBytes: number;
+  /** Values of a gateway-time header (ms), when the target sends one. */
+  gatewayMs: number[];
+  contention: Contention;
+}
+
+export async function closedLoop(ep: Endpoint, body: Buffer, o: { concurrency: number; warmupMs: number; durationMs: number; timeHeader?: string }): Promise<ClosedResult> {
+  const pool = new Pool(ep.origin, { connections: o.concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
+  const req = REQ(ep, body);
+  const t = tally();
+  const lat: number[] = [];
+  const gatewayMs: number[] = [];
+  let bodyBytes = 0;
+  let measuring = false;
+  let stopped = false;
+  let tw = NaN;
+  let cpu0 = NaN;
+  let tEnd = NaN;
+  let cpu1 = NaN;
+  let cores: (() => Contention) | undefined;
+  let contention: Contention = { core1Foreign: NaN, core0Busy: NaN };
+  const warm = setTimeout(() => {
+    cores = watchCores(ep.pid);
+    cpu0 = cpuUs(ep.pid);
+    tw = performance.now();
+    measuring = true;
+  }, o.warmupMs);
+  const stop = setTimeout(() => {
+    cpu1 = cpuUs(ep.pid);
+    tEnd = performance.now();
+    if (cores) contention = cores();
+    measuring = false;
+    stopped = true;
+  }, o.warmupMs + o.durationMs);
+  const worker = async (): Promise<void> => {
+    while (!stopped) {
+      const s = performance.now();
+      try {
+        const r = await send(pool, req);
+        if (!measuring) continue;
+        count(t, r.status);
+        bodyBytes = r.bytes;
+        if (r.status === 200) lat.push(performance.now() - s);
+        if (o.timeHeader) {
+          const v = r.headers[o.timeHeader];
+          const n = typeof v === 'string' ? Number(/[\d.]+/.exec(v)?.[0]) : NaN;
+          if (Number.isFinite(n)) gatewayMs.push(n);
+        }
+      } catch (err) {
+        if (process.env.BENCH_DEBUG) console.error(err);
+        if (measuring) t.errors++;
+        await sleep(1); // a refused connection must not spin
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: o.concurrency }, worker));
+  clearTimeout(warm);
+  clearTimeout(stop);
+  await pool.destroy();
+  const seconds = (tEnd - tw) / 1000;
+  return {
+    concurrency: o.concurrency,
+    seconds,
+    rps: t.ok / seconds,
+    lat: percentiles(lat),
+    cpuUsPerReq: (cpu1 - cpu0) / Math.max(1, t.ok + t.shed + t.otherStatus),
+    cpuUtil: (cpu1 - cpu0) / 1e3 / (tEnd - tw),
+    tally: t,
+    bodyBytes,
+    gatewayMs,
+    contention,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Open loop: requests scheduled at a constant rate whatever the target does.
+
+/** Above this p99 a target is queueing, not keeping up with the offered rate. */
+export const HELD_P99_MS = 100;
+
+export interface OpenResult {
+  rate: number;
+  seconds: number;
+  /** Requests actually sent per second in the measured window. */
+  offered: number;
+  /** 2xx completed per second, over the measured window. */
+  goodput: number;
+  lat: Percentiles;
+  shedLat: Percentiles;
+  cpuUsPerReq: number;
+  cpuUtil: number;
+  peakRssMb: number;
+  tally: Tally;
+  /** Still in flight after the drain wait (then destroyed). */
+  timedOut: number;
+  /** True when the target kept up: nothing refused, dropped or timed out, p99 under HELD_P99_MS. */
+  held: boolean;
+  contention: Contention;
+}
+
+export async function openLoop(
+  ep: Endpoint,
+  body: Buffer,
+  o: { rate: number; warmupMs: number; durationMs: number; drainMs: number; maxInFlight: number; connections: number },
+): Promise<OpenResult> {
+  const pool = new Pool(ep.origin, { connections: o.connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  const req = REQ(ep, body);
+  const t = tally();
+  const lat: number[] = [];
+  const shedLat: number[] = [];
+  const interval = 1000 / o.rate;
+  const total = Math.floor((o.rate * (o.warmupMs + o.durationMs)) / 1000);
+  const start = performance.now();
+  const warmEnd = start + o.warmupMs;
+  const end = warmEnd + o.durationMs;
+  let inFlight = 0;
+  let sentInWindow = 0;
+  let okInWindow = 0;
+  let next = 0;
+  let cpu0 = NaN;
+  let cpu1 = NaN;
+  let tw = NaN;
+  let tEnd = NaN;
+  let idle: (() => void) | undefined;
+  let cores: (() => Contention) | undefined;
+  let contention: Contention = { core1Foreign: NaN, core0Busy: NaN };
+  const stopRss = rssSampler(ep.pid);
+
+  const fire = (scheduled: number): void => {
+    const inWindow = scheduled >= warmEnd && scheduled < end;
+    if (inFlight >= o.maxInFlight) {
+      if (inWindow) t.notSent++;
+      return;
+    }
+    inFlight++;
+    if (inWindow) sentInWindow++;
+    send(pool, req)
+      .then((r) => {
+        const done = performance.now();
+        if (r.status >= 200 && r.status < 300 && done >= warmEnd && done < end) okInWindow++;
+        if (!inWindow) return;
+        count(t, r.status);
+        if (r.status === 200) lat.push(done - scheduled);
+        else if (r.status === 429 || r.status === 503) shedLat.push(done - scheduled);
+      })
+      .catch(() => {
+        if (inWindow) t.errors++;
+      })
+      .finally(() => {
+        inFlight--;
+        if (inFlight === 0 && idle) idle();
+      });
+  };
+
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const now = performance.now();
+      if (Number.isNaN(cpu0) && now >= warmEnd) {
+        cores = watchCores(ep.pid);
+        cpu0 = cpuUs(ep.pid);
+        tw = now;
+      }
+      while (next < total && start + next * interval <= now) fire(start + next++ * interval);
+      if (next >= total || now >= end) {
+        clearInterval(timer);
+        cpu1 = cpuUs(ep.pid);
+        tEnd = now;
+        if (cores) contention = cores();
+        resolve();
+      }
+    };
+    const timer = setInterval(tick, 1);
+  });
+  // Drain: wait for what is in flight, at most drainMs; then cut it off.
+  if (inFlight > 0) {
+    await Promise.race([new Promise<void>((r) => (idle = r)), sleep(o.drainMs)]);
+  }
+  const timedOut = inFlight;
+  await pool.destroy().catch(() => undefined);
+  const peakRssMb = stopRss();
+  const seconds = (tEnd - tw) / 1000;
+  const p = percentiles(lat);
+  return {
+    rate: o.rate,
+    seconds,
+    offered: sentInWindow / seconds,
+    goodput: okInWindow / seconds,
+    lat: p,
+    shedLat: percentiles(shedLat),
+    cpuUsPerReq: (cpu1 - cpu0) / Math.max(1, okInWindow),
+    cpuUtil: (cpu1 - cpu0) / 1e3 / (tEnd - tw),
+    peakRssMb,
+    tally: t,
+    timedOut,
+    held: t.notSent === 0 && timedOut === 0 && t.errors === 0 && t.otherStatus === 0 && p.p99 < HELD_P99_MS,
+    contention,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streams: open loop of SSE requests; time to the first content token, chunks, CPU per chunk.
+
+interface StreamProgress {
+  scheduled: number;
+  firstContent: number;
+  lastContent: number;
+  events: number;
+  done: boolean;
+}
+
+const CONTENT = /"content":"[^"]/;
+
+async function readStream(pool: Pool, req: ReturnType<typeof REQ>, p: StreamProgress, onFirst?: () => void): Promise<number> {
+  const r = await pool.request(req);
+  let carry = '';
+  for await (const c of r.body) {
+    const text = carry + (c as Buffer).toString('latin1');
+    const now = performance.now();
+    for (let i = text.indexOf('data:'); i !== -1; i = text.indexOf('data:', i + 5)) p.events++;
+    if (CONTENT.test(text)) {
+      if (!p.firstContent) {
+        p.firstContent = now;
+        onFirst?.();
+      }
+      p.lastContent = now;
+    }
+    if (text.includes('[DONE]')) {
+      p.done = true;
+      p.events--; // the terminator is not a chunk
+    }
+    carry = text.slice(-4);
+  }
+  return r.statusCode;
+}
+
+export interface StreamResult {
+  rate: number;
+  streams: number;
+  complete: number;
+  ttft: Percentiles;
+  /** Median time from the first to the last content chunk at the client (≈ upstream's when nothing buffers). */
+  spreadMs: number;
+  eventsPerStream: number;
+  cpuUsPerChunk: number;
+  cpuUsPerStream: number;
+  tally: Tally;
+  contention: Contention;
+}
+
+export async function streamLoop(ep: Endpoint, body: Buffer, o: { rate: number; durationMs: number; drainMs: number }): Promise<StreamResult> {
+  const pool = new Pool(ep.origin, { connections: 4096, pipelining: 1, keepAliveTimeout: 30_000 });
+  const req = REQ(ep, body);
+  const t = tally();
+  const all: StreamProgress[] = [];
+  const total = Math.floor((o.rate * o.durationMs) / 1000);
+  const interval = 1000 / o.rate;
+  const cores = watchCores(ep.pid);
+  const cpu0 = cpuUs(ep.pid);
+  const start = performance.now();
+  const pending: Promise<void>[] = [];
+  let next = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const now = performance.now();
+      while (next < total && start + next * interval <= now) {
+        const p: StreamProgress = { scheduled: start + next++ * interval, firstContent: 0, lastContent: 0, events: 0, done: false };
+        all.push(p);
+        pending.push(readStream(pool, req, p).then((s) => count(t, s), () => void t.errors++));
+      }
+      if (next >= total) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 1);
+  });
+  await Promise.race([Promise.all(pending), sleep(o.drainMs)]);
+  const cpu1 = cpuUs(ep.pid);
+  const contention = cores();
+  await pool.destroy().catch(() => undefined);
+  const complete = all.filter((p) => p.done);
+  const events = all.reduce((s, p) => s + p.events, 0);
+  const spreads = percentiles(complete.map((p) => p.lastContent - p.firstContent));
+  return {
+    rate: o.rate,
+    streams: all.length,
+    complete: complete.length,
+    ttft: percentiles(all.filter((p) => p.firstContent).map((p) => p.firstContent - p.scheduled)),
+    spreadMs: spreads.p50,
+    eventsPerStream: complete.length ? events / all.length : 0,
+    cpuUsPerChunk: (cpu1 - cpu0) / Math.max(1, events),
+    cpuUsPerStream: (cpu1 - cpu0) / Math.max(1, all.length),
+    tally: t,
+    contention,
+  };
+}
+
+export interface OpenStreamsResult {
+  wanted: number;
+  opened: number;
+  /** VmRSS of the process under test before and while all opened streams were held. */
+  rssBeforeMb: number;
+  rssHeldMb: number;
+  openSeconds: number;
+  errors: number;
+}
+
+/** Opens `count` slow streams, waits until each has its first token (or the timeout), holds, measures, closes. */
+export async function openStreams(ep: Endpoint, body: Buffer, o: { count: number; rampPerSec: number; openTimeoutMs: number; holdMs: number }): Promise<OpenStreamsResult> {
+  const pool = new Pool(ep.origin, { connections: o.count + 16, pipelining: 1, keepAliveTimeout: 30_000 });
+  const req = REQ(ep, body);
+  const rssBeforeMb = mem(ep.pid).rssMb;
+  let opened = 0;
+  let errors = 0;
+  let allOpen: (() => void) | undefined;
+  const start = performance.now();
+  const onFirst = (): void => {
+    if (++opened === o.count) allOpen?.();
+  };
+  const gap = 1000 / o.rampPerSec;
+  const ramp = (async () => {
+    for (let i = 0; i < o.count; i++) {
+      const p: StreamProgress = { scheduled: performance.now(), firstContent: 0, lastContent: 0, events: 0, done: false };
+      readStream(pool, req, p, onFirst).catch(() => void errors++);
+      const due = start + (i + 1) * gap;
+      const wait = due - performance.now();
+      if (wait >= 1) await sleep(wait);
+    }
+  })();
+  await Promise.race([new Promise<void>((r) => (allOpen = r)), sleep(o.openTimeoutMs)]);
+  await ramp;
+  const openSeconds = (performance.now() - start) / 1000;
+  await sleep(o.holdMs);
+  const rssHeldMb = mem(ep.pid).rssMb;
+  const openedNow = opened;
+  const errorsBeforeClose = errors;
+  await pool.destroy().catch(() => undefined);
+  return { wanted: o.count, opened: openedNow, rssBeforeMb, rssHeldMb, openSeconds, errors: errorsBeforeClose };
+}

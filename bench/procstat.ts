@@ -1,0 +1,82 @@
+// What the kernel says about a process under test: CPU time (utime + stime from
+// /proc/<pid>/stat, all threads, in clock ticks) and memory (VmRSS, VmHWM from /proc/<pid>/status).
+
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+let tickUs = 10_000;
+try {
+  const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  if (hz > 0) tickUs = 1e6 / hz;
+} catch {
+  // keep the Linux default of 100 Hz
+}
+
+/** CPU time the process has used so far, in microseconds (resolution: one clock tick). */
+export function cpuUs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may contain spaces; the fields after it are fixed.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // rest[0] is field 3 (state): utime is field 14, stime field 15.
+  return (Number(rest[11]) + Number(rest[12])) * tickUs;
+}
+
+export interface Mem {
+  rssMb: number;
+  hwmMb: number;
+}
+
+export function mem(pid: number): Mem {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pins this process (all its threads) to `cpus`, e.g. "0"; children inherit it. */
+export function pinSelf(cpus: string): boolean {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Busy time of one CPU so far, in µs (everything but idle and iowait; steal counts as busy). */
+export function coreBusyUs(cpu: number): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${cpu} `));
+  if (!line) return NaN;
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = v.reduce((s, x) => s + x, 0);
+  return (total - (v[3] ?? 0) - (v[4] ?? 0)) * tickUs;
+}
+
+export interface Contention {
+  /** Share of core 1 used by anything but the process under test (other tests, the kernel). */
+  core1Foreign: number;
+  /** Share of core 0 busy (load generator + emulator + whatever else runs there). */
+  core0Busy: number;
+}
+
+/** Starts watching both cores; the returned function ends the window. */
+export function watchCores(pid: number): () => Contention {
+  const t0 = performance.now();
+  const a0 = coreBusyUs(0);
+  const b0 = coreBusyUs(1);
+  const p0 = cpuUs(pid);
+  return () => {
+    const wallUs = (performance.now() - t0) * 1000;
+    const p = cpuUs(pid) - p0;
+    return { core1Foreign: Math.max(0, (coreBusyUs(1) - b0 - p) / wallUs), core0Busy: (coreBusyUs(0) - a0) / wallUs };
+  };
+}

@@ -1,0 +1,412 @@
+// `npm run bench`: Treaty beside the floor (the emulator called directly), a minimal Node
+// pass-through proxy and the Portkey gateway, measured interleaved in rounds on 127.0.0.1.
+// The process under test runs on core 1; this orchestrator (the load generator) and the
+// emulator on core 0. Writes bench/results/bench-<timestamp>.json, bench-latest.md and
+// bench-latest.svg. Flags: --quick (≤ 1 min smoke), --profile (also a CPU profile of Treaty
+// under saturation → bench/results/profile-summary.md), --profile-only, --rounds N,
+// --targets floor,proxy,treaty,portkey, --treaty-root DIR, --variants FILE, --no-variants,
+// (--quick measures no variants) --out DIR, --keep (keep the temp dir with logs and configs), --time-header NAME, --tsx (run
+// every process through the tsx loader instead of transpiled JavaScript).
+
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { request } from 'undici';
+import { parse as parseYaml } from 'yaml';
+import { closedLoop, openLoop, openStreams, streamLoop, type Endpoint } from './load.js';
+import { preparePortkey, portkeyHeaders, type PortkeyInstall } from './portkey.js';
+import { alive, mem, pinSelf, type Contention } from './procstat.js';
+import { freePort, HAS_TASKSET, spawnNode, tail, waitHttp, type Proc } from './processes.js';
+import { profileMarkdown } from './profile.js';
+import { transpileTree } from './transpile.js';
+import { markdown, svg, type ReportMeta } from './report.js';
+import { chatBody, CLIENT_KEY, TREATY_ENV, treatyConfigYaml, UPSTREAM_KEY } from './setup.js';
+import { checks, contention, summarize, type Raw, type TargetInfo } from './summary.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const TSX = import.meta.resolve('tsx');
+
+const { values: opt } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    'profile-only': { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    targets: { type: 'string', default: 'floor,proxy,treaty,portkey' },
+    'treaty-root': { type: 'string', default: ROOT },
+    variants: { type: 'string', default: join(ROOT, 'bench/variants.yaml') },
+    'no-variants': { type: 'boolean', default: false },
+    out: { type: 'string', default: join(ROOT, 'bench/results') },
+    keep: { type: 'boolean', default: false },
+    'time-header': { type: 'string', default: 'server-timing' },
+    tsx: { type: 'boolean', default: false },
+  },
+});
+
+const PLAN = opt.quick
+  ? { mode: 'quick', rounds: 1, warmMs: 500, phaseWarmupMs: 250, satMs: 1000, c1Ms: 500, openMs: 700, drainMs: 800, rates: [1000, 3000], streamRate: 40, streamMs: 600, streamDrainMs: 2000, openStreams: 300, openTimeoutMs: 2000, holdMs: 300, settleMs: 300, overloadMs: 1000, profileMs: 3000 }
+  : { mode: 'full', rounds: 3, warmMs: 1000, phaseWarmupMs: 500, satMs: 3000, c1Ms: 1200, openMs: 3000, drainMs: 2000, rates: [1000, 3000], streamRate: 40, streamMs: 2500, streamDrainMs: 3500, openStreams: 2000, openTimeoutMs: 6000, holdMs: 1500, settleMs: 500, overloadMs: 3000, profileMs: 5000 };
+if (opt.rounds) PLAN.rounds = Math.max(1, Math.min(10, Number(opt.rounds) || 1));
+const CONCURRENCY = 64;
+const MAX_IN_FLIGHT = 2000;
+const OPEN_CONNECTIONS = 512;
+
+const log = (msg: string): void => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+interface Target extends TargetInfo {
+  ep: Endpoint;
+  proc?: Proc;
+  /** A Treaty variant: measured in saturation, concurrency 1 and the first open-loop rate only (its cost, not every figure). */
+  variant?: boolean;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const loadBefore = loadavg();
+  const pinned = HAS_TASKSET && pinSelf('0');
+  const pinNote = pinned
+    ? 'Process under test on core 1 (taskset -c 1); load generator (this process) and emulator on core 0.'
+    : 'NOT pinned (taskset unavailable): numbers are not comparable with pinned runs.';
+  const tmp = mkdtempSync(join(tmpdir(), 'treaty-bench-'));
+  if (!opt.keep) process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
+  mkdirSync(opt.out, { recursive: true });
+  const wanted = new Set(['floor', ...opt.targets.split(',').map((s) => s.trim())]);
+  const notes: string[] = [];
+  const procs: Proc[] = [];
+  const treatyRoot = resolve(opt['treaty-root']);
+  log(`mode ${PLAN.mode}, ${PLAN.rounds} round(s); temp dir ${tmp}`);
+
+  // Code to run: transpiled JavaScript (as `npm run build` emits it) unless --tsx.
+  let benchBase = ROOT;
+  let treatyBase = treatyRoot;
+  let ext = '.ts';
+  const pre = opt.tsx ? ['--import', TSX] : [];
+  if (!opt.tsx) {
+    benchBase = join(tmp, 'build');
+    const n = transpileTree(ROOT, ['src', 'bench'], benchBase, join(ROOT, 'node_modules'));
+    treatyBase = benchBase;
+    if (treatyRoot !== ROOT) {
+      treatyBase = join(tmp, 'build-treaty');
+      transpileTree(treatyRoot, ['src'], treatyBase, join(ROOT, 'node_modules'));
+    }
+    ext = '.js';
+    log(`transpiled ${n} files to ${benchBase}`);
+  }
+  const code = (base: string, rel: string): string => join(base, rel.replace(/\.ts$/, ext));
+
+  // Upstream -----------------------------------------------------------------------------
+  const emu = await spawnNode({ name: 'emulator', cpu: '0', cwd: ROOT, nodeArgs: [...pre, code(benchBase, 'bench/emulator-server.ts')], logFile: join(tmp, 'emulator.log'), hello: true });
+  procs.push(emu);
+  const upstream = String(emu.hello!.url);
+  const targets: Target[] = [];
+  const path = '/v1/chat/completions';
+  targets.push({ id: 'floor', label: 'emulator called directly (the floor)', kind: 'floor', status: 'ok', ep: { name: 'floor', origin: upstream, path, headers: { authorization: `Bearer ${UPSTREAM_KEY}` }, pid: emu.pid } });
+
+  const start = async (t: Omit<Target, 'ep' | 'status'> & { origin: string; headers: Record<string, string>; spawn: () => Promise<Proc>; ready?: string }): Promise<void> => {
+    const target: Target = { id: t.id, label: t.label, kind: t.kind, ...(t.overlay ? { overlay: t.overlay, variant: true } : {}), status: 'ok', ep: { name: t.id, origin: t.origin, path, headers: t.headers, pid: -1 } };
+    targets.push(target);
+    try {
+      const p = await t.spawn();
+      procs.push(p);
+      target.proc = p;
+      target.ep.pid = p.pid;
+      if (p.hello?.port) target.ep.origin = `http://127.0.0.1:${String(p.hello.port)}`;
+      if (t.ready) await waitHttp(p, `${target.ep.origin}${t.ready}`);
+    } catch (err) {
+      target.status = 'broken';
+      target.reason = `did not start: ${(err as Error).message.split('\n').slice(0, 6).join(' ')}`;
+      log(`${t.id}: ${target.reason}`);
+    }
+  };
+
+  // Targets ------------------------------------------------------------------------------
+  if (wanted.has('proxy') && !opt['profile-only']) {
+    await start({
+      id: 'proxy',
+      label: 'minimal node:http + undici pass-through proxy (bench/passthrough-proxy.ts)',
+      kind: 'proxy',
+      origin: '',
+      headers: { authorization: `Bearer ${CLIENT_KEY}` },
+      spawn: () => spawnNode({ name: 'proxy', cpu: '1', cwd: ROOT, nodeArgs: [...pre, code(benchBase, 'bench/passthrough-proxy.ts'), upstream, '0', UPSTREAM_KEY], logFile: join(tmp, 'proxy.log'), hello: true }),
+    });
+  }
+  const variants: { name: string; overlay: string }[] = [{ name: '', overlay: '' }];
+  // variants.yaml: `base` applies to every Treaty target (the default included); `variants` add rows.
+  const doc = existsSync(opt.variants) ? (parseYaml(readFileSync(opt.variants, 'utf8')) as { base?: string; variants?: { name: string; overlay?: string }[] } | null) : null;
+  const baseOverlay = doc?.base ?? '';
+  if (!opt['no-variants'] && !opt['profile-only'] && PLAN.mode === 'full') for (const v of doc?.variants ?? []) variants.push({ name: v.name, overlay: v.overlay ?? '' });
+  const treatyTarget = async (name: string, overlay: string, extraNodeArgs: string[] = []): Promise<Target | undefined> => {
+    const id = name ? `treaty:${name}` : 'treaty';
+    const dir = join(tmp, id.replace(':', '-'));
+    mkdirSync(dir, { recursive: true });
+    const port = await freePort();
+    const cfg = join(dir, 'treaty.yaml');
+    writeFileSync(cfg, treatyConfigYaml(upstream, port, baseOverlay, overlay));
+    const cli = code(treatyBase, 'src/cli/main.ts');
+    if (overlay || baseOverlay) {
+      try {
+        execFileSync(process.execPath, [...pre, cli, 'config', 'check', '--config', cfg], { cwd: dir, env: { ...process.env, ...TREATY_ENV }, stdio: 'pipe', timeout: 30_000 });
+      } catch (err) {
+        const e = err as { stderr?: Buffer; stdout?: Buffer; message: string };
+        const why = `${e.stderr?.toString() ?? ''}${e.stdout?.toString() ?? ''}`.trim() || e.message;
+        targets.push({ id, label: 'Treaty variant', kind: 'treaty', overlay, status: 'skipped', reason: `config rejected: ${why.split('\n').slice(0, 3).join(' ')}`, ep: { name: id, origin: '', path, headers: {}, pid: -1 } });
+        log(`${id}: skipped (config rejected)`);
+        return undefined;
+      }
+    }
+    await start({
+      id,
+      label: name ? `Treaty, variant ${name}` : 'Treaty, default path (auth, limits, policy, ledger as configured by default)',
+      kind: 'treaty',
+      overlay,
+      origin: `http://127.0.0.1:${port}`,
+      headers: { authorization: `Bearer ${CLIENT_KEY}` },
+      ready: '/healthz',
+      // cwd is the variant's temp dir, so a default relative ledger path lands there.
+      spawn: () => spawnNode({ name: id, cpu: '1', cwd: dir, nodeArgs: [...extraNodeArgs, ...pre, cli, 'serve', '--config', cfg], env: TREATY_ENV, logFile: join(dir, 'treaty.log') }),
+    });
+    return targets.find((t) => t.id === id);
+  };
+  if (wanted.has('treaty') && !opt['profile-only']) for (const v of variants) await treatyTarget(v.name, v.overlay);
+
+  let portkey: PortkeyInstall | undefined;
+  if (wanted.has('portkey') && !opt['profile-only']) {
+    portkey = preparePortkey(ROOT);
+    log(`portkey: ${JSON.stringify(portkey)}`);
+    if (portkey.available) {
+      const port = await freePort();
+      await start({
+        id: 'portkey',
+        label: `Portkey gateway @portkey-ai/gateway ${portkey.gatewayVersion} (@hono/node-server ${portkey.honoNodeServerVersion}, patch ${portkey.patch})`,
+        kind: 'portkey',
+        origin: `http://127.0.0.1:${port}`,
+        headers: portkeyHeaders(upstream, UPSTREAM_KEY),
+        ready: '/',
+        spawn: () =>
+          spawnNode({ name: 'portkey', cpu: '1', cwd: tmp, nodeArgs: ['--import', pathToFileURL(join(ROOT, 'bench/loopback-only.mjs')).href, portkey!.entry!, `--port=${port}`, '--headless'], logFile: join(tmp, 'portkey.log') }),
+      });
+    } else {
+      notes.push(`Portkey not measured: ${portkey.note ?? 'not installed'}.`);
+    }
+  }
+
+  // Sanity: one whole answer and one stream through each target ---------------------------
+  const fast = chatBody('bench-fast', false);
+  const fastStream = chatBody('bench-fast', true);
+  let answerBytes = 0;
+  let streamEvents = 0;
+  for (const t of targets.filter((x) => x.status === 'ok')) {
+    const problems: string[] = [];
+    try {
+      const r = await request(`${t.ep.origin}${path}`, { method: 'POST', headers: { ...t.ep.headers, 'content-type': 'application/json' }, body: fast });
+      const text = await r.body.text();
+      if (r.statusCode !== 200 || !text.includes('"choices"')) problems.push(`non-streamed: HTTP ${r.statusCode} ${text.slice(0, 200)}`);
+      if (t.kind === 'floor') answerBytes = text.length;
+      const s = await request(`${t.ep.origin}${path}`, { method: 'POST', headers: { ...t.ep.headers, 'content-type': 'application/json' }, body: fastStream });
+      const st = await s.body.text();
+      if (s.statusCode !== 200 || !st.includes('[DONE]')) problems.push(`streamed: HTTP ${s.statusCode} ${st.slice(0, 200)}`);
+      if (t.kind === 'floor') streamEvents = st.split('data:').length - 1;
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+    if (problems.length) {
+      t.status = 'broken';
+      t.reason = `sanity request failed: ${problems.join('; ')}`;
+      log(`${t.id}: ${t.reason}`);
+      if (t.proc) log(`${t.id} log tail:\n${tail(t.proc.logFile, 5)}`);
+    }
+  }
+  const floorOk = targets.find((t) => t.kind === 'floor')?.status === 'ok';
+  if (!floorOk) throw new Error('the emulator (floor) failed its sanity request; see the log above');
+  log(`request ${fast.length} B, answer ${answerBytes} B, ${streamEvents} SSE events per stream`);
+
+  const live = (): Target[] =>
+    targets.filter((t) => {
+      if (t.status !== 'ok') return false;
+      if (!alive(t.ep.pid)) {
+        t.status = 'broken';
+        t.reason = `process exited during the run: ${t.proc ? tail(t.proc.logFile, 3).replace(/\n/g, ' ') : ''}`;
+        log(`${t.id}: ${t.reason}`);
+        return false;
+      }
+      return true;
+    });
+  const rotate = <T>(xs: T[], r: number): T[] => xs.map((_, i) => xs[(i + r) % xs.length]!);
+  const raw: Raw = { sat: {}, c1: {}, open: {}, stream: {}, openStreams: {}, overload: {} };
+  const push = <T>(m: Record<string, T[]>, id: string, v: T): void => void (m[id] ??= []).push(v);
+
+  if (!opt['profile-only']) {
+    // Warm-up (JIT, connection pools) -----------------------------------------------------
+    for (const t of live()) {
+      log(`warming ${t.id}`);
+      await closedLoop(t.ep, fast, { concurrency: CONCURRENCY, warmupMs: 0, durationMs: PLAN.warmMs });
+    }
+
+    // Zero-latency rounds ------------------------------------------------------------------
+    for (let r = 0; r < PLAN.rounds; r++) {
+      log(`round ${r + 1}/${PLAN.rounds}: saturation`);
+      for (const t of rotate(live(), r)) {
+        const res = await closedLoop(t.ep, fast, { concurrency: CONCURRENCY, warmupMs: PLAN.phaseWarmupMs, durationMs: PLAN.satMs });
+        push(raw.sat, t.id, res);
+        log(`  ${t.id.padEnd(18)} ${res.rps.toFixed(0).padStart(6)} req/s  ${res.cpuUsPerReq.toFixed(0).padStart(5)} µs CPU/req  util ${res.cpuUtil.toFixed(2)}  p50 ${res.lat.p50.toFixed(2)} ms  errors ${res.tally.errors + res.tally.otherStatus + res.tally.shed}  ${busyNote(res.contention)}`);
+        await sleep(150);
+      }
+      log(`round ${r + 1}/${PLAN.rounds}: concurrency 1`);
+      for (const t of rotate(live(), r)) {
+        const res = await closedLoop(t.ep, fast, { concurrency: 1, warmupMs: 100, durationMs: PLAN.c1Ms, timeHeader: opt['time-header'] });
+        push(raw.c1, t.id, res);
+        log(`  ${t.id.padEnd(18)} p50 ${res.lat.p50.toFixed(3)} ms  p99 ${res.lat.p99.toFixed(3)} ms`);
+        await sleep(100);
+      }
+      for (const rate of PLAN.rates) {
+        log(`round ${r + 1}/${PLAN.rounds}: open loop ${rate} req/s`);
+        const byTarget = (raw.open[String(rate)] ??= {});
+        for (const t of rotate(live().filter((x) => rate === PLAN.rates[0] || !x.variant), r)) {
+          const res = await openLoop(t.ep, fast, { rate, warmupMs: PLAN.phaseWarmupMs, durationMs: PLAN.openMs, drainMs: PLAN.drainMs, maxInFlight: MAX_IN_FLIGHT, connections: OPEN_CONNECTIONS });
+          push(byTarget, t.id, res);
+          log(`  ${t.id.padEnd(18)} p50 ${res.lat.p50.toFixed(3)}  p99 ${res.lat.p99.toFixed(3)}  p99.9 ${res.lat.p999.toFixed(3)} ms  ${res.held ? 'held' : `NOT held (over cap ${res.tally.notSent}, errors ${res.tally.errors}, timed out ${res.timedOut})`}  ${busyNote(res.contention)}`);
+          await sleep(150);
+        }
+      }
+    }
+    for (const t of live()) t.peakRssMb = mem(t.ep.pid).hwmMb;
+
+    // Streaming rounds (realistic upstream) ---------------------------------------------
+    const real = chatBody('bench-real', true);
+    for (let r = 0; r < PLAN.rounds; r++) {
+      log(`round ${r + 1}/${PLAN.rounds}: streaming, ${PLAN.streamRate} streams/s`);
+      for (const t of rotate(live().filter((x) => !x.variant), r)) {
+        const res = await streamLoop(t.ep, real, { rate: PLAN.streamRate, durationMs: PLAN.streamMs, drainMs: PLAN.streamDrainMs });
+        push(raw.stream, t.id, res);
+        log(`  ${t.id.padEnd(18)} TTFT p50 ${res.ttft.p50.toFixed(2)} ms  p99 ${res.ttft.p99.toFixed(2)} ms  ${res.cpuUsPerChunk.toFixed(1)} µs CPU/chunk  complete ${res.complete}/${res.streams}`);
+        await sleep(150);
+      }
+    }
+
+    // Open streams ----------------------------------------------------------------------------
+    const slow = chatBody('bench-slow', true);
+    for (const t of live().filter((x) => !x.variant)) {
+      const res = await openStreams(t.ep, slow, { count: PLAN.openStreams, rampPerSec: 1000, openTimeoutMs: PLAN.openTimeoutMs, holdMs: PLAN.holdMs });
+      raw.openStreams[t.id] = res;
+      log(`open streams ${t.id.padEnd(18)} ${res.opened}/${res.wanted} open in ${res.openSeconds.toFixed(1)} s, RSS ${res.rssBeforeMb.toFixed(0)} → ${res.rssHeldMb.toFixed(0)} MB`);
+      await sleep(PLAN.settleMs); // let the closed streams unwind on both sides
+    }
+
+    // Overload: 2× each gateway's own saturation ------------------------------------------
+    // (--quick: Treaty only.)
+    for (const t of live().filter((x) => (x.kind === 'treaty' && !x.variant) || (x.kind === 'portkey' && PLAN.mode === 'full'))) {
+      // Capacity now (the machine's load drifts): a fresh saturation run, or the rounds' median if higher.
+      const fresh = await closedLoop(t.ep, fast, { concurrency: CONCURRENCY, warmupMs: PLAN.phaseWarmupMs, durationMs: PLAN.satMs / 2 });
+      const capacity = Math.max(fresh.rps, median(raw.sat[t.id]?.map((x) => x.rps) ?? []));
+      if (!Number.isFinite(capacity) || capacity <= 0) continue;
+      const res = await openLoop(t.ep, fast, { rate: Math.round(2 * capacity), warmupMs: PLAN.phaseWarmupMs, durationMs: PLAN.overloadMs, drainMs: PLAN.drainMs, maxInFlight: MAX_IN_FLIGHT * 2, connections: 1024 });
+      raw.overload[t.id] = { ...res, capacity };
+      log(`overload ${t.id.padEnd(18)} offered ${res.offered.toFixed(0)}/s  goodput ${res.goodput.toFixed(0)}/s (${((100 * res.goodput) / capacity).toFixed(0)} % of ${capacity.toFixed(0)})  429/503 ${res.tally.shed}  errors ${res.tally.errors + res.timedOut}  over cap ${res.tally.notSent}  peak RSS ${res.peakRssMb.toFixed(0)} MB`);
+      await sleep(PLAN.settleMs);
+    }
+    for (const t of targets) if (t.status === 'ok' && alive(t.ep.pid)) t.finalHwmMb = mem(t.ep.pid).hwmMb;
+  }
+
+  // Profile ---------------------------------------------------------------------------------
+  if (opt.profile || opt['profile-only']) await profile(tmp, treatyTarget, fast, treatyBase);
+
+  // Stop everything we started, by pid.
+  for (const p of procs.reverse()) await p.stop();
+
+  if (!opt['profile-only']) {
+    const infos: TargetInfo[] = targets.filter((t) => t.id !== 'treaty:profiled').map(({ ep: _ep, proc: _proc, variant: _v, ...info }) => info);
+    const sums = summarize(infos, raw);
+    const checkList = checks(infos, sums);
+    const stamp = new Date(started).toISOString().replace(/[:.]/g, '-');
+    const prefix = PLAN.mode === 'quick' ? 'bench-quick' : 'bench';
+    const chartName = `${prefix}-latest.svg`;
+    const meta: ReportMeta = {
+      startedAt: new Date(started).toISOString(),
+      seconds: (Date.now() - started) / 1000,
+      mode: PLAN.mode,
+      rounds: PLAN.rounds,
+      node: process.version,
+      cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
+      loadBefore,
+      loadAfter: loadavg(),
+      pinned: pinNote,
+      requestBytes: fast.length,
+      answerBytes,
+      streamEvents,
+      concurrency: CONCURRENCY,
+      maxInFlight: MAX_IN_FLIGHT,
+      rates: PLAN.rates,
+      portkey: (portkey ?? { available: false, note: 'not requested' }) as unknown as Record<string, unknown>,
+      treatyRoot,
+      runner: opt.tsx ? 'through the tsx loader' : 'from JavaScript transpiled by bench/transpile.ts, plain node',
+      notes: [
+        ...notes,
+        'The machine is shared: other engineers run test suites on these 2 cores at the same time, so single numbers move; compare ratios and medians from the same run.',
+      ],
+      chart: chartName,
+    };
+    const json = join(opt.out, `${prefix}-${stamp}.json`);
+    writeFileSync(json, JSON.stringify({ meta, plan: PLAN, targets: infos, summary: sums, checks: checkList, contention: contention(raw), raw }, null, 1));
+    const busy = contention(raw);
+    writeFileSync(join(opt.out, `${prefix}-latest.md`), markdown(meta, infos, sums, checkList, busy));
+    writeFileSync(join(opt.out, chartName), svg(infos, sums, `Treaty benchmark (${PLAN.mode}, ${meta.startedAt.slice(0, 16)}Z)`));
+    log(`wrote ${json}, ${prefix}-latest.md and ${chartName}`);
+    for (const c of checkList) log(`${c.pass === undefined ? 'n/a ' : c.pass ? 'PASS' : 'FAIL'} ${c.target}: ${c.what} — ${c.got} (want ${c.want})`);
+  }
+  if (opt.keep) log(`kept ${tmp}`);
+  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+function busyNote(c: Contention): string {
+  return `[core1 foreign ${(100 * c.core1Foreign).toFixed(0)} %, core0 ${(100 * c.core0Busy).toFixed(0)} %]`;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** A separate Treaty process under `--cpu-prof`, saturated, then stopped so V8 writes the profile. */
+async function profile(tmp: string, treatyTarget: (name: string, overlay: string, extra?: string[]) => Promise<Target | undefined>, body: Buffer, codeRoot: string): Promise<void> {
+  const dir = join(tmp, 'cpu-prof');
+  mkdirSync(dir, { recursive: true });
+  const t = await treatyTarget('profiled', '', ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  if (!t || t.status !== 'ok') {
+    log(`profile: Treaty did not start: ${t?.reason ?? ''}`);
+    return;
+  }
+  log('profile: warming');
+  await closedLoop(t.ep, body, { concurrency: CONCURRENCY, warmupMs: 0, durationMs: 1500 });
+  log(`profile: saturating for ${PLAN.profileMs} ms`);
+  const fromUs = Number(process.hrtime.bigint() / 1000n);
+  const res = await closedLoop(t.ep, body, { concurrency: CONCURRENCY, warmupMs: 0, durationMs: PLAN.profileMs });
+  const toUs = Number(process.hrtime.bigint() / 1000n);
+  await t.proc!.stop();
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) {
+    log('profile: no .cpuprofile written (did Treaty exit cleanly on SIGTERM?)');
+    return;
+  }
+  const kept = join(opt.out, 'treaty-saturation.cpuprofile');
+  copyFileSync(join(dir, file), kept);
+  const context =
+    `Treaty (default bench config, ${resolve(opt['treaty-root'])}) on core 1 under a closed loop of ${CONCURRENCY} concurrent ` +
+    `non-streamed requests to the zero-latency emulator: ${res.rps.toFixed(0)} req/s, ${res.cpuUsPerReq.toFixed(0)} µs CPU per request ` +
+    `(profiling itself adds overhead). ${opt.tsx ? 'Run under tsx' : 'Run from JavaScript transpiled by bench/transpile.ts'}, so line numbers refer to the emitted JavaScript. Raw profile: ` +
+    `bench/results/treaty-saturation.cpuprofile (open in Chrome DevTools or speedscope). Generated ${new Date().toISOString()}.`;
+  writeFileSync(join(opt.out, 'profile-summary.md'), profileMarkdown(kept, codeRoot, context, { fromUs, toUs }, [ROOT]));
+  log(`profile: wrote bench/results/profile-summary.md (${res.rps.toFixed(0)} req/s while profiling)`);
+}
+
+main().then(
+  () => process.exit(0), // keep-alive sockets of the sanity requests would hold the loop a few seconds
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

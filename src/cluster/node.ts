@@ -1,0 +1,159 @@
+// Cluster mode for one replica: the piece main.ts wires in. It owns the Redis link and hands
+// out what the gateway swaps in — a CounterStore for rate limits, a HealthTracker that tells
+// and hears news — and keeps contracts, key revocations and orphan sweeping in step with the
+// other replicas. Nothing here is on the request path except the counter scripts.
+
+import type { ContractsHolder, ReloadResult } from '../governance/contracts-holder.js';
+import type { AttemptRow, LedgerStore, OrphanSettlement } from '../ledger/store.js';
+import type { Logger } from '../observability/logger.js';
+import type { HealthConfig } from '../routing/health.js';
+import { ClusterBus } from './bus.js';
+import { Membership } from './membership.js';
+import type { ClusterOptions, FailMode } from './options.js';
+import { RedisCounterStore } from './redis-counter-store.js';
+import { RedisLink } from './redis-link.js';
+import { SharedHealthTracker } from './shared-health.js';
+import { ClusterSweeper } from './sweeper.js';
+
+export interface ClusterDeps {
+  log: Logger;
+  now: () => number;
+  random: () => number;
+}
+
+export interface ClusterStatus {
+  replicaId: string;
+  redis: 'up' | 'down';
+  /** Epoch ms since when Redis is unavailable, else null. */
+  downSince: number | null;
+  /** Live replicas at the last heartbeat; `sharesOf` is what local shares divide caps by. */
+  replicas: number;
+  sharesOf: number;
+  failMode: FailMode;
+  events: { published: number; received: number; malformed: number };
+}
+
+/** How long a replica waits for Redis at start before it starts on local state anyway. */
+const CONNECT_WAIT_MS = 2_000;
+
+export class ClusterNode {
+  readonly counters: RedisCounterStore;
+  private readonly link: RedisLink;
+  private readonly bus: ClusterBus;
+  private readonly membership: Membership;
+  private sweeper: ClusterSweeper | undefined;
+  private readonly log: Logger;
+
+  /** Builds everything without I/O; `connect()` starts it once the gateway has wired it in. */
+  constructor(
+    readonly opts: ClusterOptions,
+    private readonly deps: ClusterDeps,
+  ) {
+    this.log = deps.log.child({ replica: opts.replicaId });
+    this.link = new RedisLink({ redisUrl: opts.redisUrl, commandTimeoutMs: opts.commandTimeoutMs }, this.log, deps.now);
+    this.bus = new ClusterBus(this.link, opts.keyPrefix, opts.replicaId);
+    this.membership = new Membership(this.link, opts.keyPrefix, opts.replicaId, opts.heartbeatMs, deps.now);
+    this.counters = new RedisCounterStore(this.link, { keyPrefix: opts.keyPrefix, failMode: opts.failMode, replicas: () => this.sharesOf(), now: deps.now });
+  }
+
+  /** The replica's HealthTracker: ejections, cooldowns and recoveries are shared. Call once. */
+  healthTracker(cfg: HealthConfig, pools: () => Iterable<readonly string[]>): SharedHealthTracker {
+    const poolsOf = (id: string): (readonly string[])[] => [...pools()].filter((p) => p.includes(id));
+    const health = new SharedHealthTracker(cfg, this.deps.random, poolsOf, { publish: (n) => this.bus.publish(n) });
+    const ids = (): Set<string> => new Set([...pools()].flat());
+    this.bus.on((ev, from) => {
+      if (ev.kind === 'health' || ev.kind === 'recovered' || ev.kind === 'reset') {
+        if (health.applyRemote(ev, from, this.deps.now())) this.log.debug('health news applied', { from, ...ev });
+      } else if (ev.kind === 'health-sync') {
+        for (const n of health.activeNews(ids(), this.deps.now())) this.bus.publish(n);
+      }
+    });
+    // Back from an outage (or just started): say what we hold, and ask the others for theirs.
+    this.link.afterUp(() => {
+      for (const n of health.activeNews(ids(), this.deps.now())) this.bus.publish(n);
+      this.bus.publish({ kind: 'health-sync' });
+    });
+    return health;
+  }
+
+  /**
+   * A reload anywhere (admin call or file watch) reloads everywhere. Each replica re-reads its
+   * own contracts file, so the file must be the same on all of them (e.g. one ConfigMap).
+   * `reloaded` runs after a reload this replica did because another announced it.
+   */
+  syncContracts(holder: ContractsHolder, reloaded: (r: ReloadResult) => void): void {
+    let remote = false;
+    holder.onChange((c) => {
+      if (!remote) this.bus.publish({ kind: 'contracts', version: c.compiled.version });
+    });
+    const reload = (announced: string | undefined): void => {
+      remote = true;
+      let r: ReloadResult;
+      try {
+        r = holder.reload();
+      } finally {
+        remote = false;
+      }
+      if (r.ok && announced !== undefined && r.version !== announced) {
+        this.log.error('contracts differ between replicas: another replica announced a version this one does not have', { announced, here: r.version });
+      }
+      if (!r.ok || r.changed) reloaded(r);
+    };
+    this.bus.on((ev) => {
+      if (ev.kind === 'contracts' && ev.version !== holder.get()?.compiled.version) reload(ev.version);
+    });
+    // An announcement missed during an outage: the file is the truth, read it again.
+    this.link.afterUp(() => {
+      if (holder.get()) reload(undefined);
+    });
+  }
+
+  /** Revocations elsewhere drop this replica's key cache at once (not within its 1 s TTL). */
+  syncKeys(auth: { forget(): void }): void {
+    this.bus.on((ev) => {
+      if (ev.kind === 'keys-revoked') auth.forget();
+    });
+    this.link.afterUp(() => auth.forget());
+  }
+
+  /** Tell the others a key was revoked here (call after the ledger committed the revocation). */
+  keyRevoked(): void {
+    this.bus.publish({ kind: 'keys-revoked' });
+  }
+
+  /** Settles rows orphaned by dead replicas, by age, on one replica at a time. */
+  sweepOrphans(ledger: Pick<LedgerStore, 'recoverOrphans'>, settle: (row: AttemptRow) => OrphanSettlement, requestTimeoutMs: number): void {
+    this.sweeper = new ClusterSweeper(this.link, ledger, settle, { keyPrefix: this.opts.keyPrefix, replicaId: this.opts.replicaId, intervalMs: this.opts.sweepIntervalMs, maxAgeMs: requestTimeoutMs + this.opts.orphanMarginMs }, this.log, this.deps.now);
+  }
+
+  /** Connects (waiting at most 2 s; a replica starts on local state if Redis is away), then heartbeats and sweeps. */
+  async connect(): Promise<void> {
+    this.membership.start();
+    await this.link.connect(CONNECT_WAIT_MS);
+    this.sweeper?.start();
+    this.log.info('cluster mode', { redis: this.link.isUp ? 'up' : 'down', replicas: this.membership.count, failMode: this.opts.failMode });
+  }
+
+  status(): ClusterStatus {
+    return {
+      replicaId: this.opts.replicaId,
+      redis: this.link.isUp ? 'up' : 'down',
+      downSince: this.link.downSince ?? null,
+      replicas: this.membership.count,
+      sharesOf: this.sharesOf(),
+      failMode: this.opts.failMode,
+      events: { ...this.bus.counts },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.sweeper?.stop();
+    await this.membership.stop();
+    await this.link.close();
+  }
+
+  /** N for local shares: configured, else the live replicas seen at the last heartbeat. */
+  private sharesOf(): number {
+    return this.opts.replicas ?? this.membership.count;
+  }
+}
