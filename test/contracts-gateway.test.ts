@@ -138,6 +138,29 @@ describe('reload without a restart', () => {
     await admin('POST', '/admin/contracts/reload');
   });
 
+  it('a request in flight during a reload finishes under the version it started with', async () => {
+    const v1 = h.gateway.contracts.get()!.compiled.version;
+    const d = DEPLOYMENTS['az-ptu']!;
+    // Slow, then failing: the retry happens after the reload, and must still use v1.
+    h.estate.engine.setFaults(d.provider, d.name, [{ fault: 'slow_first_token', ms: 300, count: 1 }]);
+    const pending = chat('only-azure', { 'x-request-id': 'pinned-1' });
+    await new Promise((r) => setTimeout(r, 100));
+    writeFileSync(file, CONTRACTS().replace('excl-open', 'excl-open-renamed'));
+    expect((await admin('POST', '/admin/contracts/reload')).body.version).not.toBe(v1);
+    expect((await pending).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 50));
+    const rows = await h.gateway.ledger.listAttempts({ requestId: 'pinned-1' });
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r.contractVersion).toBe(v1);
+    const after = await chat('only-azure', { 'x-request-id': 'pinned-2' });
+    expect(after.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 50));
+    const [row2] = await h.gateway.ledger.listAttempts({ requestId: 'pinned-2' });
+    expect(row2!.contractVersion).not.toBe(v1);
+    writeFileSync(file, CONTRACTS());
+    await admin('POST', '/admin/contracts/reload');
+  });
+
   it('GET /admin/contracts shows the agreements with their clauses and the checker findings', async () => {
     const r = await admin('GET', '/admin/contracts');
     expect(r.status).toBe(200);

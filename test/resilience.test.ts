@@ -76,7 +76,7 @@ describe('G1: classification — retry only what is retryable, on every provider
     ['our credentials rejected', { fault: 'auth' }, false, 502, 1],
   ];
   for (const [model, id] of [['a-only', 'az-std'], ['b-only', 'br-a'], ['v-only', 'vllm']] as const) {
-    it.each(rows)(`${model}: %s → client %s, attempts %i`, async (_name, f, stream, status, attempts) => {
+    it.each(rows)(`${model}: %s`, async (_name, f, stream, status, attempts) => {
       fault(h, id, [f]);
       const r = await call(h, { model, stream });
       expect([status].flat()).toContain(r.status);
@@ -302,6 +302,14 @@ describe('G11: client disconnect at any point aborts the upstream within a secon
     await r.catch(() => undefined);
     await until(() => h.attempts('vllm')[0]?.outcome === 'aborted');
     expect(Date.now() - t0).toBeLessThan(1000);
+    // The ledger records the attempt as cancelled (with an estimate when tokens had flowed).
+    const rid = h.attempts('vllm')[0]!.requestId!;
+    let row;
+    for (let i = 0; i < 100 && row?.status !== 'cancelled'; i++) {
+      [row] = await h.gateway.ledger.listAttempts({ requestId: rid });
+      if (row?.status !== 'cancelled') await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(row?.status).toBe('cancelled');
   });
 });
 

@@ -88,6 +88,10 @@ class AttemptScope {
     return { ok: false, failure, cancelled: this.ctx.signal.aborted };
   }
 
+  get clientGone(): boolean {
+    return this.ctx.signal.aborted;
+  }
+
   release(): void {
     clearTimeout(this.timer);
     this.ctx.signal.removeEventListener('abort', this.onClientGone);
@@ -198,7 +202,8 @@ async function* continueStream(buffered: StreamEvent[], it: AsyncIterator<Stream
   } catch (err) {
     const base = err instanceof UpstreamFailureError ? err.failure : (scope.timedOut ?? toFailure(err, scope.ac.signal, new AbortController().signal));
     const failure: UpstreamFailure = { ...base, midStream: sent };
-    scope.finish('interrupted', failure);
+    // The client leaving is a cancellation, not an upstream fault (it must not count toward ejection).
+    scope.finish(scope.clientGone ? 'cancelled' : 'interrupted', failure);
     throw new UpstreamFailureError(failure);
   } finally {
     // Reached on normal end, on error, and when the consumer stops early (client gone):
