@@ -20,7 +20,7 @@ export interface Prices {
 }
 
 export interface Deployment {
-  /** Treaty's own name for it, unique in the config (e.g. `azure-eastus-ptu`). */
+  /** Treaty's own name for it, unique in the config (e.g. `partner-eastus-ptu`). */
   id: string;
   /** Which adapter speaks to it, e.g. `openai-compatible`. */
   provider: string;
