@@ -8,6 +8,8 @@ import { runEmulate } from './emulate.js';
 import { printConfigDocs } from './config-docs.js';
 import { contractsCheck, contractsDocs } from './contracts-cmd.js';
 import { REPORT_KINDS, runReport, type ReportKind } from './report-cmd.js';
+import { runSimulate, type SimulateOptions } from '../simulator/command.js';
+import { POLICIES } from '../simulator/policies.js';
 import { loadConfig, startGateway } from '../main.js';
 
 const port = (v: string): number => {
@@ -88,6 +90,42 @@ program
       if (!(REPORT_KINDS as readonly string[]).includes(kind)) throw new Error(`unknown report "${kind}"; use one of ${REPORT_KINDS.join(', ')}`);
       if (!['table', 'json', 'csv'].includes(opts.format)) throw new Error('--format must be table, json or csv');
       process.stdout.write(await runReport(kind as ReportKind, { ...opts, format: opts.format as 'table' | 'json' | 'csv' }));
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+const atLeastOne = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number of at least 1`);
+  return n;
+};
+
+program
+  .command('simulate')
+  .description('what-if planning: the routing core over months of simulated (or replayed) traffic on a virtual clock')
+  .requiredOption('-c, --config <file>', 'path to treaty.yaml (deployments, prices, pools, contracts.file)')
+  .option('--traffic <file>', 'traffic profile and simulated estate (see examples/traffic.yaml, docs/simulator.md)')
+  .option('--horizon <duration>', 'how long to simulate from traffic.start: 90d, 12w, 3y', '365d')
+  .option('--seed <n>', 'seed of every random draw: same seed, same result', (v) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('--seed must be a whole number');
+    return n;
+  }, 1)
+  .option('--step <duration>', 'clock resolution at which arrivals are drawn', '1m')
+  .option('--compare <variants>', `comma-separated policy[@contracts.yaml]; policies: ${POLICIES.join(', ')}`)
+  .option('--contracts <file>', "contracts for variants without @file, instead of the config's contracts.file")
+  .option('--out <dir>', 'write result.json, CSVs and SVG charts here')
+  .option('--format <format>', 'table | json | csv', 'table')
+  .option('--replay <ledgerUrl>', "replay the ledger's requests of --from..--to instead of a traffic profile")
+  .option('--from <date>', 'replay: first day (UTC)')
+  .option('--to <date>', 'replay: last day (UTC, inclusive)')
+  .option('--weight <n>', 'override traffic.weight (real requests per simulated one)', atLeastOne('--weight'))
+  .option('--threads <n>', 'worker threads for --compare (default: the cores available)', atLeastOne('--threads'))
+  .action(async (opts: Omit<SimulateOptions, 'format'> & { format: string }) => {
+    try {
+      if (!['table', 'json', 'csv'].includes(opts.format)) throw new Error('--format must be table, json or csv');
+      process.stdout.write(await runSimulate({ ...opts, format: opts.format as 'table' | 'json' | 'csv' }));
     } catch (err) {
       fail(err);
     }

@@ -70,7 +70,8 @@ export class ContractGovernance implements Governance {
 
   attemptStarted(t: AttemptTrace): void {
     const ref = this.reservationRef(t);
-    if (ref) this.state.reservationStart(ref, t.startedAt, t.estimatedPromptTokens);
+    // Prompt plus the completion budget, as the reservation's tokens-per-minute counts both.
+    if (ref) this.state.reservationStart(ref, t.startedAt, t.estimatedPromptTokens + (t.facts?.completionTokens ?? 0));
   }
 
   attemptFinished(t: AttemptTrace, facts: RouteFacts | undefined, usage: Usage | undefined): void {

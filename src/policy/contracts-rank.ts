@@ -120,5 +120,7 @@ export function shareTerm(party: string | null, shares: readonly PreferredShareC
 /** Expected wait: outstanding work times latency, except inside a reservation with room (no queue). */
 export function latencyTerm(h: Health, reservedFree: boolean, ref: number, w: RankingWeights): number {
   const sec = (h.latencyMs ?? 0) / 1000;
-  return w.latencyPerSecond * ref * (reservedFree ? sec : (h.outstanding + 1) * sec);
+  // Capped below `ref`: load can reorder candidates of similar cost, but never lift a full
+  // reservation (priced list + ref) above an on-demand path (the simulator found it could).
+  return Math.min(0.9 * ref, w.latencyPerSecond * ref * (reservedFree ? sec : (h.outstanding + 1) * sec));
 }

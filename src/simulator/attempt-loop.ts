@@ -12,7 +12,7 @@ import { unmetRequirement } from '../policy/capabilities.js';
 import type { AdaptiveThrottle } from '../routing/adaptive-throttle.js';
 import { policyFor } from '../routing/classification.js';
 import type { HealthTracker } from '../routing/health.js';
-import type { RetryBudget } from '../routing/retry-budget.js';
+import type { FluidRetryBudget } from './budget.js';
 import type { SimEstate } from './estate.js';
 import type { RoutingPolicy, Verdict } from './policies.js';
 import type { SimRequest } from './request.js';
@@ -26,6 +26,8 @@ export interface ServedPart {
   dep: Deployment;
   /** The pool (public model) that served: differs from the request's on a fallback. */
   model: string;
+  /** When this part started routing (the request's arrival, or when a split left it over). */
+  startedAt: number;
   /** When the serving attempt started. */
   at: number;
   latencyMs: number;
@@ -55,7 +57,7 @@ export interface LoopPorts {
   selection: SelectionPorts;
   health: HealthTracker;
   throttle: AdaptiveThrottle;
-  budget: RetryBudget;
+  budget: FluidRetryBudget;
   estate: SimEstate;
   random: () => number;
   maxAttempts: number;
@@ -67,11 +69,21 @@ export interface LoopPorts {
   failed(p: FailedPart): void;
 }
 
+/** Real requests of a weighted one that start routing at `t` (the whole request, or the rest of a split). */
+interface Part {
+  n: number;
+  t: number;
+}
+
+/** After this many splits on failure, one request's remaining parts fail over together. */
+const MAX_FAILURE_SPLITS = 8;
+
 /** Routes one request, and the parts of it deployments could not take whole. */
 export function runRequest(p: LoopPorts, req: SimRequest): number {
-  const parts = [req.weight];
+  const parts: Part[] = [{ n: req.weight, t: req.t }];
+  const splits = { left: MAX_FAILURE_SPLITS };
   let attempts = 0;
-  while (parts.length) attempts += runPart(p, req, parts.pop()!, parts);
+  while (parts.length) attempts += runPart(p, req, parts.pop()!, parts, splits);
   return attempts;
 }
 
@@ -80,24 +92,17 @@ function fits(d: Deployment, req: SimRequest): boolean {
   return unmetRequirement(d, req.needs) === undefined;
 }
 
-/** Claims `n` real retry slots, or as many as the budget allows (the rest are denied). */
-function acquire(budget: RetryBudget, n: number): number {
-  let got = 0;
-  while (got < n && budget.tryAcquire()) got++;
-  return got;
-}
-
-function runPart(p: LoopPorts, req: SimRequest, weight: number, rest: number[]): number {
-  let n = weight;
-  let t = req.t;
-  const deadlineAt = req.t + p.requestTimeoutMs;
+function runPart(p: LoopPorts, req: SimRequest, part: Part, rest: Part[], splits: { left: number }): number {
+  let n = part.n;
+  let t = part.t;
+  const deadlineAt = part.t + p.requestTimeoutMs;
   const excluded = new Set<string>();
   const tries = new Map<string, number>();
   let attempts = 0;
   let lastFailure: FailureKind | undefined;
   let reason: FailReason = 'unavailable';
-  for (let i = 0; i < n; i++) p.budget.requestStarted();
-  const end = (at: number): void => p.schedule({ at, run: () => { for (let i = 0; i < n; i++) p.budget.requestEnded(); } });
+  // Active until the first token: about a first-token time of the estate's default.
+  p.budget.requestsStarted(t, n, p.estate.typicalFirstTokenMs());
 
   const chain = modelChain(p.models, req.facts.model);
   if (!chain.some((pool) => pool.deployments.some((d) => fits(d, req)))) reason = 'unfit';
@@ -107,7 +112,7 @@ function runPart(p: LoopPorts, req: SimRequest, weight: number, rest: number[]):
     for (;;) {
       if (attempts >= p.maxAttempts) break chain;
       const eligible = pool.deployments.filter((d) => !excluded.has(d.id) && fits(d, req));
-      const verdict = p.policy.route(pool.name, facts, eligible, t, new Set(tries.keys()));
+      const verdict = p.policy.route(pool.name, facts, eligible, t, tries);
       if (verdict.blocked && !verdict.allowed.length) {
         reason = 'blocked';
         break chain;
@@ -118,10 +123,9 @@ function runPart(p: LoopPorts, req: SimRequest, weight: number, rest: number[]):
       const dep = choice.dep;
       const isRetry = attempts > 0;
       if (isRetry) {
-        const got = acquire(p.budget, n);
+        const got = p.budget.admitRetries(t, n, p.estate.typicalFirstTokenMs(dep.id));
         if (got < n) {
           p.failed({ req, weight: n - got, reason: 'budget', at: t, attempts, ...(lastFailure ? { lastFailure } : {}) });
-          for (let i = got; i < n; i++) p.budget.requestEnded();
           n = got;
           if (n === 0) return attempts;
         }
@@ -133,8 +137,7 @@ function runPart(p: LoopPorts, req: SimRequest, weight: number, rest: number[]):
       if (r.ok) {
         if (r.accepted < n) {
           // The rest are requests that arrived when this deployment was full: route them anew.
-          rest.push(n - r.accepted);
-          for (let i = r.accepted; i < n; i++) p.budget.requestEnded();
+          rest.push({ n: n - r.accepted, t });
           n = r.accepted;
         }
         const id = dep.id;
@@ -144,11 +147,17 @@ function runPart(p: LoopPorts, req: SimRequest, weight: number, rest: number[]):
           p.health.onSuccess(id);
           p.observeLatency(id, r.latencyMs);
         } });
-        const heldSlots = isRetry ? n : 0;
-        if (heldSlots) p.schedule({ at: t + r.firstTokenMs, run: () => { for (let i = 0; i < heldSlots; i++) p.budget.release(); } });
-        end(t + r.firstTokenMs);
-        p.served({ req, weight: n, dep, model: pool.name, at: t, latencyMs: r.latencyMs, verdict, attempts });
+        p.served({ req, weight: n, dep, model: pool.name, startedAt: part.t, at: t, latencyMs: r.latencyMs, verdict, attempts });
         return attempts;
+      }
+      // Only the real requests sent before the failure came back meet it (at least one): the
+      // others arrive to a gateway that has seen it — a deployment cooling down, ejected, or
+      // throttled — and route anew from then.
+      const met = Math.max(1, Math.round((n * r.latencyMs) / 60_000));
+      if (met < n && splits.left > 0) {
+        splits.left--;
+        rest.push({ n: n - met, t: t + r.latencyMs });
+        n = met;
       }
       // A failure: settled when it comes back, before the next hop (as the gateway's settler).
       t += r.latencyMs;
@@ -158,14 +167,10 @@ function runPart(p: LoopPorts, req: SimRequest, weight: number, rest: number[]):
       const policy = policyFor(r.failure);
       if (r.failure === 'rate_limited') p.health.onRateLimited(dep.id, r.retryAfterMs, t);
       else if (policy.countsAgainstHealth) p.health.onFailure(dep.id, r.failure, t, members);
-      // The request runs its hops back to back on its own clock, so a failed retry's slots
-      // are free again before anyone else asks (only a serving retry holds them, to first token).
-      if (isRetry) for (let i = 0; i < n; i++) p.budget.release();
       if (policy.action === 'stop') break chain;
       if (policy.action === 'failover' || r.failure === 'timeout') excluded.add(dep.id);
     }
   }
-  end(t);
   p.failed({ req, weight: n, reason, at: t, attempts, ...(lastFailure ? { lastFailure } : {}) });
   return attempts;
 }

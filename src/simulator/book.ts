@@ -33,7 +33,7 @@ export function bookServed(ctx: BookContext, part: ServedPart, cls: string): voi
   if (compiled) {
     const facts: RequestFacts = part.model === req.facts.model ? req.facts : { ...req.facts, model: part.model };
     const a = attribute(compiled, facts, dep, at, { prompt: usage.promptTokens, completion: usage.completionTokens });
-    ctx.state.recordServed(a, m, at, usage.totalTokens);
+    ctx.state.recordServed(a, m);
     cloud = a.partyId ?? dep.account;
     // The gateway's terms (ContractGovernance.terms): prepaid capacity costs nothing at the
     // margin; otherwise the best discount of the commitments the spend counts toward.
@@ -47,7 +47,7 @@ export function bookServed(ctx: BookContext, part: ServedPart, cls: string): voi
     }
   }
   const cost = attemptCost(dep.prices, usage, terms);
-  ctx.metrics.servedPart({ arrivedAt: req.t, cls, weight: m, endToEndMs: at - req.t + part.latencyMs, deployment: dep.id, cloud, prompt: usage.promptTokens, completion: usage.completionTokens, listUsd: cost?.listUsd, effectiveUsd: cost?.effectiveUsd });
+  ctx.metrics.servedPart({ arrivedAt: req.t, cls, weight: m, endToEndMs: at - part.startedAt + part.latencyMs, deployment: dep.id, cloud, prompt: usage.promptTokens, completion: usage.completionTokens, listUsd: cost?.listUsd, effectiveUsd: cost?.effectiveUsd });
 }
 
 function audit(ctx: BookContext, compiled: CompiledContracts, part: ServedPart, facts: RequestFacts): void {

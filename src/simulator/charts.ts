@@ -7,7 +7,8 @@ import type { SimulationResult } from './types.js';
 
 const slug = (s: string): string => s.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
 const usdFmt = (v: number): string => `$${v >= 1e6 ? `${+(v / 1e6).toFixed(2)}M` : v >= 1e3 ? `${+(v / 1e3).toFixed(1)}k` : v.toFixed(0)}`;
-const monthTick = (label: string, i: number): boolean => i === 0 || label.endsWith('-01');
+/** Daily series: the month (YYYY-MM) under its first day, so a year shows twelve labels that do not collide. */
+const monthTick = (label: string, i: number): string | undefined => (i === 0 || label.endsWith('-01') ? label.slice(0, 7) : undefined);
 
 /** A trailing 7-day mean, so weekly cycles do not hide the trend. */
 function week(values: readonly (number | null)[]): (number | null)[] {
@@ -39,7 +40,7 @@ export function charts(r: SimulationResult): Map<string, string> {
     const at = (v: SimulationResult['variants'][number], key: string) => v.shares.find((s) => s.ref === ref)?.periods.find((p) => p.key === key);
     const series: Series[] = vs.map((v) => ({ name: v.name, values: periods.map((k) => at(v, k)?.percent ?? null) }));
     series.push({ name: 'floor', values: periods.map((k) => vs.map((v) => at(v, k)?.minPercent).find((x) => x !== undefined) ?? null), dashed: true });
-    out.set(`share-${slug(ref)}.svg`, lineChart({ title: `Preferred share ${ref} per period`, yLabel: 'percent to the party', x: periods, series, yMin: 0, yMax: 100, fmt: (x) => `${x.toFixed(0)}%`, xTicks: () => true }));
+    out.set(`share-${slug(ref)}.svg`, lineChart({ title: `Preferred share ${ref} per period`, yLabel: 'percent to the party', x: periods, series, yMin: 0, yMax: 100, fmt: (x) => `${x.toFixed(0)}%`, xTicks: (label) => label }));
   }
   out.set('cost-by-cloud.svg', stackedBars({ title: 'Cost per cloud: on-demand (effective), reservation fees, commitment shortfall', yLabel: 'USD', groups: vs.map((v) => ({ name: v.name, stacks: costByCloud(v) })), fmt: usdFmt }));
   return out;
@@ -48,7 +49,8 @@ export function charts(r: SimulationResult): Map<string, string> {
 function availabilityRange(r: SimulationResult): { yMin: number; yMax: number } {
   const lows = r.variants.flatMap((v) => v.daily.map((d) => d.availabilityPercent ?? 100));
   const low = Math.min(100, ...lows);
-  return { yMin: Math.max(0, Math.floor(low - (100 - low) * 0.1 - 0.01)), yMax: 100 };
+  // Round down to a multiple of 5 (of 1 near the top) so the ticks read as plain percentages.
+  return { yMin: low >= 99 ? Math.floor(low * 10 - 1) / 10 : low >= 95 ? Math.floor(low - 1) : Math.max(0, Math.floor(low / 5) * 5), yMax: 100 };
 }
 
 /** Cost per cloud, with each reservation's fee and each commitment's shortfall on its party. */

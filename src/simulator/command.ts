@@ -8,7 +8,7 @@ import { openLedger } from '../ledger/open.js';
 import { charts } from './charts.js';
 import { commitmentsCsv, dailyCsv, sharesCsv, summaryCsv } from './csv.js';
 import { parseDuration } from './duration.js';
-import { simulate } from './engine.js';
+import { simulateParallel } from './parallel.js';
 import { baseContractsFile, DEFAULT_ESTATE, loadGatewayConfig, loadTraffic, parseVariants } from './load.js';
 import { loadReplay } from './replay.js';
 import { renderTable } from './table.js';
@@ -30,6 +30,8 @@ export interface SimulateOptions {
   to?: string;
   /** Overrides traffic.weight. */
   weight?: number;
+  /** Worker threads for a comparison (default: the cores available; 1: none). */
+  threads?: number;
 }
 
 export async function buildInput(opts: SimulateOptions): Promise<SimulationInput> {
@@ -57,7 +59,13 @@ export async function buildInput(opts: SimulateOptions): Promise<SimulationInput
     const store = await openLedger(opts.replay);
     try {
       const { requests, notes } = await loadReplay(store, fromMs, toMs, config.models);
-      return { ...common, traffic: { replay: requests, label: notes.join('; ') }, startMs: fromMs, endMs: toMs };
+      // Pacing starts from what the ledger says was spent before the period, as the gateway
+      // seeds it at start-up (at the terms then in force), unless the traffic file says otherwise.
+      const initial: Record<string, number> = { ...common.initialCommitmentSpend };
+      for (const c of variants.flatMap((v) => v.contracts?.segments.flatMap((seg) => seg.index.commitments) ?? [])) {
+        if (initial[c.ref] === undefined && c.termStartMs < fromMs) initial[c.ref] = await store.spendToDate(c.countsToward.accounts, c.termStartMs, fromMs);
+      }
+      return { ...common, initialCommitmentSpend: initial, traffic: { replay: requests, label: notes.join('; ') }, startMs: fromMs, endMs: toMs };
     } finally {
       await store.close();
     }
@@ -86,7 +94,7 @@ export function writeOutputs(r: SimulationResult, dir: string): string[] {
 
 /** Runs the command; the text is what goes to stdout. */
 export async function runSimulate(opts: SimulateOptions): Promise<string> {
-  const result = simulate(await buildInput(opts));
+  const result = await simulateParallel(await buildInput(opts), opts.threads);
   const written = opts.out ? writeOutputs(result, opts.out) : [];
   const tail = written.length ? `wrote ${written.length} files to ${opts.out}: result.json, summary.csv, daily.csv, shares.csv, commitments.csv, charts/*.svg\n` : '';
   switch (opts.format ?? 'table') {

@@ -14,6 +14,7 @@ import { HealthTracker } from '../routing/health.js';
 import { RetryBudget } from '../routing/retry-budget.js';
 import { runRequest, type LoopPorts, type Settle } from './attempt-loop.js';
 import { bookServed } from './book.js';
+import { FluidRetryBudget } from './budget.js';
 import { SimEstate, type Capacity } from './estate.js';
 import { EventHeap } from './heap.js';
 import { VariantMetrics } from './metrics.js';
@@ -24,16 +25,30 @@ import { ReplaySource } from './replay.js';
 import type { TrafficSource } from './request.js';
 import { variantResult } from './report.js';
 import { SimContractState } from './sim-state.js';
-import type { SimulationInput, SimulationResult, VariantResult, VariantSpec } from './types.js';
+import type { SimulationInput, SimulationResult, VariantResult } from './types.js';
 
 const DAY = 86_400_000;
 
+/** Runs every variant, one after the other, on this thread. See parallel.ts for threads. */
 export function simulate(input: SimulationInput): SimulationResult {
   const wall0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const outs = input.variants.map((_, i) => runVariant(input, i));
+  const cpu = process.cpuUsage(cpu0);
+  return assemble(input, outs, performance.now() - wall0, (cpu.user + cpu.system) / 1000);
+}
+
+export interface VariantOutput {
+  result: VariantResult;
+  /** What the run had to assume, for the output's notes. */
+  notes: string[];
+}
+
+/** The whole result from the variants' outputs (in variant order) and what the run cost. */
+export function assemble(input: SimulationInput, outs: readonly VariantOutput[], wallMs: number, cpuMs: number): SimulationResult {
   const assumptions = new Set<string>(baseAssumptions(input));
-  const variants: VariantResult[] = [];
-  for (const v of input.variants) variants.push(runVariant(input, v, assumptions));
-  const cpuMs = variants.reduce((s, v) => s + v.perf.cpuMs, 0);
+  for (const o of outs) o.notes.forEach((n) => assumptions.add(n));
+  const variants = outs.map((o) => o.result);
   const simulatedRequests = variants.reduce((s, v) => s + v.perf.simulatedRequests, 0);
   return {
     start: fmtInstant(input.startMs),
@@ -45,7 +60,7 @@ export function simulate(input: SimulationInput): SimulationResult {
     traffic: 'profile' in input.traffic ? 'generated profile' : input.traffic.label,
     assumptions: [...assumptions],
     variants,
-    perf: { wallMs: Math.round(performance.now() - wall0), cpuMs, simulatedRequests, requestsPerCpuSecond: cpuMs > 0 ? Math.round((simulatedRequests * 1000) / cpuMs) : 0 },
+    perf: { wallMs: Math.round(wallMs), cpuMs: Math.round(cpuMs), simulatedRequests, requestsPerCpuSecond: cpuMs > 0 ? Math.round((simulatedRequests * 1000) / cpuMs) : 0 },
   };
 }
 
@@ -86,15 +101,18 @@ function commitmentsOf(c: CompiledContracts | undefined): CommitmentClause[] {
   return [...byRef.values()];
 }
 
-function runVariant(input: SimulationInput, spec: VariantSpec, assumptions: Set<string>): VariantResult {
-  const cpu0 = process.cpuUsage();
+/** One variant's run: a fresh gateway core and estate over the whole horizon. */
+export function runVariant(input: SimulationInput, index: number): VariantOutput {
+  const wall0 = performance.now();
+  const spec = input.variants[index]!;
+  const assumptions = new Set<string>();
   const r = input.resilience;
   const random = stream(input.seed, 'routing');
   const health = new HealthTracker({ ...r, rateLimitBaseMs: r.rateLimitCooldownMs, rateLimitMaxMs: 60_000 }, random);
   const throttle = new AdaptiveThrottle({ ...DEFAULT_THROTTLE, k: r.throttleK });
   const budget = new RetryBudget({ budgetPercent: r.retryBudgetPercent, minRetryConcurrency: r.minRetryConcurrency });
   const estate = new SimEstate(input.deployments, input.estate, input.events, reservedCapacity(input), r.firstTokenTimeoutMs);
-  const state = new SimContractState((id, now) => estate.inFlight(id, now));
+  const state = new SimContractState((id, now) => ({ inFlight: estate.inFlight(id, now), tokensLastMinute: estate.tokensPerMinute(id, now) }));
   const days = Math.ceil((input.endMs - input.startMs) / DAY);
   const metrics = new VariantMetrics(input.startMs, days);
   const ewma = new Map<string, number>();
@@ -129,7 +147,7 @@ function runVariant(input: SimulationInput, spec: VariantSpec, assumptions: Set<
     selection: { health, throttle, random, view: (id, now) => ({ outstanding: outstanding(id, now), ewmaMs: ewma.get(id) }), timing: r },
     health,
     throttle,
-    budget,
+    budget: new FluidRetryBudget(budget, { schedule: (s) => heap.push(s) }, random),
     estate,
     random,
     maxAttempts: input.maxAttempts,
@@ -164,6 +182,5 @@ function runVariant(input: SimulationInput, spec: VariantSpec, assumptions: Set<
   for (; dayEnd - DAY < input.endMs; dayEnd += DAY) metrics.closeDay(dayEnd - 1, snapshot());
   metrics.splits = parts - metrics.simulatedRequests;
   source.notes().forEach((n) => assumptions.add(n));
-  const used = process.cpuUsage(cpu0);
-  return variantResult({ input, spec, metrics, state, commitments, byId, cpuMs: (used.user + used.system) / 1000 });
+  return { result: variantResult({ input, spec, metrics, state, commitments, byId, wallMs: performance.now() - wall0 }), notes: [...assumptions] };
 }

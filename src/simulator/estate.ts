@@ -2,18 +2,15 @@
 // background error rate, and the event schedule (outages, capacity crunches, slowdowns).
 // This is what the simulator invents; prices, regions, accounts and pools are treaty.yaml's.
 //
-// A weighted request stands for N real ones. Capacity is kept in real units: tokens are
-// N × the request's, and requests in flight are the Little's-law average over the last
-// minute, Σ N × latency / 60 s, so N real requests spread over a minute occupy what they would.
+// A weighted request stands for N real ones. Load is kept in real units as Little's-law
+// averages (window.ts), so N real requests occupy what they would on average.
 // When only m < N fit, the deployment accepts m and the caller routes the rest anew.
 
 import type { Deployment } from '../domain/deployment.js';
 import type { FailureKind } from '../domain/upstream-failure.js';
 import { normal } from './prng.js';
 import type { Behaviour, EstateSpec, SimEvent } from './traffic-file.js';
-import { SlidingSum } from './window.js';
-
-const WINDOW_MS = 60_000;
+import { FluidLoad } from './window.js';
 
 export interface Capacity {
   concurrency?: number;
@@ -28,8 +25,7 @@ interface SimDeployment {
   behaviour: Behaviour;
   capacity: Capacity;
   events: SimEvent[];
-  inFlight: SlidingSum;
-  tokens: SlidingSum;
+  load: FluidLoad;
 }
 
 /** How long a failure takes to come back, by kind; a timeout takes the gateway's own limit. */
@@ -37,6 +33,7 @@ const FAILURE_MS: Partial<Record<FailureKind, number>> = { server_error: 300, co
 
 export class SimEstate {
   private readonly deps = new Map<string, SimDeployment>();
+  private readonly defaults: Behaviour;
 
   constructor(
     deployments: readonly Deployment[],
@@ -46,23 +43,34 @@ export class SimEstate {
     reserved: ReadonlyMap<string, Capacity>,
     private readonly firstTokenTimeoutMs: number,
   ) {
+    this.defaults = spec.defaults;
     for (const d of deployments) {
       const own = spec.deployments.find((x) => x.id === d.id);
       const fromFile: Capacity = { ...(own?.concurrency !== undefined ? { concurrency: own.concurrency } : {}), ...(own?.tokensPerMinute !== undefined ? { tokensPerMinute: own.tokensPerMinute } : {}) };
       const capacity = fromFile.concurrency === undefined && fromFile.tokensPerMinute === undefined ? reserved.get(d.id) ?? {} : fromFile;
       const behaviour: Behaviour = { ...spec.defaults };
       for (const [k, v] of Object.entries(own ?? {})) if (v !== undefined && k in behaviour) (behaviour as unknown as Record<string, unknown>)[k] = v;
-      this.deps.set(d.id, { behaviour, capacity, events: events.filter((e) => e.deployments.includes(d.id)), inFlight: new SlidingSum(WINDOW_MS), tokens: new SlidingSum(WINDOW_MS) });
+      this.deps.set(d.id, { behaviour, capacity, events: events.filter((e) => e.deployments.includes(d.id)), load: new FluidLoad() });
     }
+  }
+
+  /** A deployment's first-token time at light load (the estate default without an id): how long a request holds budget. */
+  typicalFirstTokenMs(id?: string): number {
+    return id === undefined ? this.defaults.firstTokenMs : this.get(id).behaviour.firstTokenMs;
   }
 
   capacityOf(id: string): Capacity {
     return this.get(id).capacity;
   }
 
-  /** Real requests in flight (the last minute's Little's-law average). */
+  /** Real requests in flight (a Little's-law average, window.ts). */
   inFlight(id: string, t: number): number {
-    return this.get(id).inFlight.at(t);
+    return this.get(id).load.inFlight(t);
+  }
+
+  /** Real tokens per minute (the same average). */
+  tokensPerMinute(id: string, t: number): number {
+    return this.get(id).load.tokensPerMinute(t);
   }
 
   /** One attempt of a weighted request: accepted (maybe only m of its N), or failed and why. */
@@ -79,19 +87,22 @@ export class SimEstate {
     const b = d.behaviour;
     if (b.errorPercent > 0 && random() * 100 < b.errorPercent) return this.failure('server_error', b);
     const conc = d.capacity.concurrency !== undefined ? d.capacity.concurrency * capFactor : undefined;
-    const inFlight = d.inFlight.at(t);
+    const inFlight = d.load.inFlight(t);
     const load = conc ? Math.min(1, inFlight / conc) : 0;
     const stretch = slow * (1 + (b.loadPercentAtFull / 100) * load * load) * Math.exp((b.jitterPercent / 100) * normal(random));
     const firstTokenMs = b.firstTokenMs * stretch;
     if (firstTokenMs > this.firstTokenTimeoutMs) return this.failure('timeout', b);
     const latencyMs = firstTokenMs + req.completion * b.msPerOutputToken * stretch;
+    // A real request is taken while the deployment is not yet full (in flight below the
+    // limit, tokens of the last minute below it) — the same test the contract policy makes
+    // of a reservation — so m of the N fit, the last one taking it to or just past the limit.
     let fit = n;
-    if (conc !== undefined) fit = Math.min(fit, Math.floor((conc - inFlight) / Math.max(1e-9, latencyMs / WINDOW_MS)));
+    const span = d.load.spanMs();
+    if (conc !== undefined) fit = Math.min(fit, Math.ceil((conc - inFlight) / Math.max(1e-9, latencyMs / span)));
     const tpm = d.capacity.tokensPerMinute;
-    if (tpm !== undefined) fit = Math.min(fit, Math.floor((tpm * capFactor - d.tokens.at(t)) / Math.max(1, req.tokens)));
+    if (tpm !== undefined) fit = Math.min(fit, Math.ceil((tpm * capFactor - d.load.tokensPerMinute(t)) / Math.max(1e-9, (req.tokens * 60_000) / span)));
     if (fit <= 0) return this.failure(b.overflow, b);
-    d.inFlight.add(t, (fit * latencyMs) / WINDOW_MS);
-    d.tokens.add(t, fit * req.tokens);
+    d.load.add(t, fit * latencyMs, fit * req.tokens);
     return { ok: true, accepted: fit, latencyMs, firstTokenMs };
   }
 

@@ -32,7 +32,7 @@ export interface Verdict {
 
 export interface RoutingPolicy {
   readonly name: PolicyName;
-  route(pool: string, facts: RequestFacts, eligible: readonly Deployment[], now: number, failedHere: ReadonlySet<string>): Verdict;
+  route(pool: string, facts: RequestFacts, eligible: readonly Deployment[], now: number, failedHere: { has(id: string): boolean }): Verdict;
 }
 
 export interface PolicyContext {
@@ -77,10 +77,9 @@ function contractPolicy(ctx: PolicyContext): RoutingPolicy {
         const h = ctx.health(id, now);
         return failedHere.has(id) ? { ...h, available: false } : h;
       }, ctx.weights);
-      const byId = new Map(eligible.map((c) => [c.id, c]));
       // Compliant deployments only down right now go last, so selection may wait for one.
       const waitable = d.filtered.filter((f) => f.clauseId === null).map((f) => f.deploymentId);
-      const allowed = [...d.ranked, ...waitable].map((id) => byId.get(id)).filter((x): x is Deployment => x !== undefined);
+      const allowed = [...d.ranked, ...waitable].map((id) => eligible.find((c) => c.id === id)).filter((x): x is Deployment => x !== undefined);
       const v: Verdict = { allowed, preferred: d.ranked, decision: d };
       if (d.blockedBy?.length && !d.ranked.length) v.blocked = d.blockedBy.map((b) => b.reason).join('; ');
       return v;

@@ -90,16 +90,27 @@ export class ProfileSource implements TrafficSource {
   private request(t: number): SimRequest {
     const pick = this.random() * this.activeTotal;
     const m = (this.active.find((a) => pick < a.cum) ?? this.active[this.active.length - 1]!).entry;
-    const prompt = drawSize(m.promptTokens, this.random);
-    const completion = m.endpoint === 'embeddings' ? 0 : drawSize(m.completionTokens, this.random);
     const chat = m.endpoint === 'chat';
+    // One draw decides what the request needs (its context); its usage is the mean of up to
+    // 8 draws: N real requests are not all as big as one of them, and a weighted request
+    // carrying one tail draw N times would be a spike no real traffic has.
+    const first = drawSize(m.promptTokens, this.random);
+    const k = Math.min(this.weight, 8);
+    let prompt = first;
+    let completion = chat ? drawSize(m.completionTokens, this.random) : 0;
+    for (let i = 1; i < k; i++) {
+      prompt += drawSize(m.promptTokens, this.random);
+      if (chat) completion += drawSize(m.completionTokens, this.random);
+    }
+    prompt = Math.round(prompt / k);
+    completion = Math.round(completion / k);
     return {
       t,
       weight: this.weight,
       endpoint: m.endpoint,
       // Embeddings carry no tags or class in the gateway (it routes them with default facts).
-      facts: { model: m.model, tenantId: m.tenantId, keyId: m.keyId, tags: chat ? m.tags : [], trafficClass: chat ? m.trafficClass : null, expectedTokens: { prompt, completion: m.maxTokens ?? DEFAULT_MAX_TOKENS } },
-      needs: { tools: m.tools, vision: m.vision, jsonMode: m.jsonMode, minContext: prompt + (m.maxTokens ?? 0) },
+      facts: { model: m.model, tenantId: m.tenantId, keyId: m.keyId, tags: chat ? m.tags : [], trafficClass: chat ? m.trafficClass : null, expectedTokens: { prompt, completion: chat ? m.maxTokens ?? DEFAULT_MAX_TOKENS : 0 } },
+      needs: { tools: m.tools, vision: m.vision, jsonMode: m.jsonMode, minContext: first + (m.maxTokens ?? 0) },
       promptTokens: prompt,
       completionTokens: completion,
       cachedPromptTokens: Math.round((prompt * m.cachedPercent) / 100),

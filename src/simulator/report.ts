@@ -25,7 +25,7 @@ interface Run {
   state: SimContractState;
   commitments: readonly CommitmentClause[];
   byId: ReadonlyMap<string, Deployment>;
-  cpuMs: number;
+  wallMs: number;
 }
 
 export function variantResult(run: Run): VariantResult {
@@ -54,7 +54,7 @@ export function variantResult(run: Run): VariantResult {
     exceptions: [...m.exceptions].sort().map(([clause, requests]) => ({ clause, requests })),
     breaches: [...m.breaches].sort().map(([clause, requests]) => ({ clause, requests })),
     daily: m.days.map((d, i) => ({ day: day(input.startMs, i), requests: d.requests, served: d.served, availabilityPercent: pct(d.served, d.requests), effectiveUsd: d.effectiveUsd, byParty: Object.fromEntries([...d.byParty].sort()) })),
-    perf: { simulatedRequests: m.simulatedRequests, cpuMs: Math.round(run.cpuMs), requestsPerCpuSecond: run.cpuMs > 0 ? Math.round((m.simulatedRequests * 1000) / run.cpuMs) : 0 },
+    perf: { simulatedRequests: m.simulatedRequests, wallMs: Math.round(run.wallMs) },
   };
 }
 

@@ -1,9 +1,11 @@
-// The ContractState port for the simulator. Commitment spend and each reservation's tokens of
-// the last minute are kept by the gateway's own InMemoryContractState, fed with attribute()'s
-// output exactly as the gateway feeds it. Two readings are the simulator's own, because one
-// simulated request stands for `weight` real ones:
+// The ContractState port for the simulator. Commitment spend is kept by the gateway's own
+// InMemoryContractState, fed with attribute()'s output exactly as the gateway feeds it. Two
+// readings are the simulator's own, because one simulated request stands for `weight` real
+// ones:
 //  - share counts are weighted (InMemoryContractState counts one per served request), and
-//  - a reservation's requests in flight are the estate's real-unit average (estate.ts).
+//  - a reservation's usage (in flight, tokens per minute) is the load of the simulated
+//    deployment it is on, in real units (window.ts) — the very numbers the simulated
+//    deployment admits by, so the policy and the deployment agree on when it is full.
 // With weight 1 the share counts are the same numbers the gateway's counters would hold.
 
 import type { Period } from '../contracts/time.js';
@@ -16,7 +18,7 @@ export class SimContractState implements ContractState {
   /** Reservation ref → the deployment it is on, for requests in flight. */
   private readonly reservationDeployment = new Map<string, string>();
 
-  constructor(private readonly inFlight: (deploymentId: string, now: number) => number) {}
+  constructor(private readonly load: (deploymentId: string, now: number) => ReservationUsage) {}
 
   commitmentSpendUsd(ref: string): number {
     return this.inner.commitmentSpendUsd(ref);
@@ -28,7 +30,7 @@ export class SimContractState implements ContractState {
 
   reservationUsage(ref: string, now: number): ReservationUsage {
     const dep = this.reservationDeployment.get(ref);
-    return { inFlight: dep === undefined ? 0 : this.inFlight(dep, now), tokensLastMinute: this.inner.reservationUsage(ref, now).tokensLastMinute };
+    return dep === undefined ? { inFlight: 0, tokensLastMinute: 0 } : this.load(dep, now);
   }
 
   /** Registers which deployment a reservation is on (before the first decision that may read it). */
@@ -41,7 +43,7 @@ export class SimContractState implements ContractState {
   }
 
   /** Books a served part of `weight` real requests; `a` was computed on their total usage. */
-  recordServed(a: Attribution, weight: number, t: number, reservationTokens: number): void {
+  recordServed(a: Attribution, weight: number): void {
     // Shares are counted here, weighted; the inner state books the money only.
     this.inner.recordServed({ ...a, shareScopes: [] });
     for (const scope of a.shareScopes) {
@@ -49,12 +51,6 @@ export class SimContractState implements ContractState {
         this.bump(`${scope}|${key}|`, weight);
         if (a.partyId !== null) this.bump(`${scope}|${key}|${a.partyId}`, weight);
       }
-    }
-    if (a.reservationRef) {
-      // The gateway's bookkeeping: start, and (the attempt's end being irrelevant to a
-      // tokens-per-minute window) end. Requests in flight come from the estate instead.
-      this.inner.reservationStart(a.reservationRef, t, reservationTokens);
-      this.inner.reservationEnd(a.reservationRef);
     }
   }
 

@@ -7,9 +7,9 @@ export interface Series {
   dashed?: boolean;
 }
 
-const W = 920;
+const W = 1040;
 const H = 380;
-const M = { l: 84, r: 200, t: 40, b: 48 };
+const M = { l: 84, r: 300, t: 40, b: 48 };
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 
 export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -58,15 +58,20 @@ function legend(names: readonly { name: string; dashed?: boolean }[]): string[] 
   });
 }
 
-/** Lines over labelled x positions; `xTicks` picks which labels to print. */
-export function lineChart(o: { title: string; yLabel: string; x: readonly string[]; series: readonly Series[]; yMin?: number; yMax?: number; fmt?: (v: number) => string; xTicks?: (label: string, i: number) => boolean }): string {
+/** Lines over labelled x positions; `xTicks` says what to print under a position (undefined: nothing). */
+export function lineChart(o: { title: string; yLabel: string; x: readonly string[]; series: readonly Series[]; yMin?: number; yMax?: number; fmt?: (v: number) => string; xTicks?: (label: string, i: number) => string | undefined }): string {
   const vals = o.series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
   const lo = o.yMin ?? Math.min(0, ...vals);
   const hi = o.yMax ?? niceMax(Math.max(lo + 1e-9, ...vals));
   const { y, parts } = yAxis(lo, hi, o.fmt ?? shortNumber);
   const n = Math.max(1, o.x.length - 1);
   const x = (i: number): number => M.l + (i / n) * (W - M.l - M.r);
-  const ticks = o.x.map((label, i) => ((o.xTicks ?? ((_l, j) => j % Math.ceil(o.x.length / 12) === 0))(label, i) ? `<text x="${x(i).toFixed(1)}" y="${H - M.b + 18}" text-anchor="middle">${esc(label)}</text>` : '')).filter(Boolean);
+  const every = Math.ceil(o.x.length / 12);
+  const tickOf = o.xTicks ?? ((label: string, j: number) => (j % every === 0 ? label : undefined));
+  const ticks = o.x.map((label, i) => {
+    const text = tickOf(label, i);
+    return text === undefined ? '' : `<text x="${x(i).toFixed(1)}" y="${H - M.b + 18}" text-anchor="middle">${esc(text)}</text>`;
+  }).filter(Boolean);
   const lines = o.series.map((s, k) => {
     let d = '';
     s.values.forEach((v, i) => {

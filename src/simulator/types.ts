@@ -134,7 +134,8 @@ export interface VariantResult {
   /** Clauses broken without it: only a contract-blind policy should have any. */
   breaches: { clause: string; requests: number }[];
   daily: DayResult[];
-  perf: { simulatedRequests: number; cpuMs: number; requestsPerCpuSecond: number };
+  /** Wall time of this variant's run (variants may run side by side on threads; CPU is counted for the whole run). */
+  perf: { simulatedRequests: number; wallMs: number };
 }
 
 export interface SimulationResult {
