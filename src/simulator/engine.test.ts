@@ -84,15 +84,17 @@ describe('simulate() over the demo estate', () => {
   });
 });
 
+// Re-pinned after the latency term was capped (a full reservation can no longer outrank
+// on-demand under load): slightly fewer 429s, so a few more served requests.
 const PINNED = {
   simulated: 20810,
   real: 2081000,
-  served: 2045340,
-  onDemandUsd: 4654.03,
+  served: 2045537,
+  onDemandUsd: 4666.99,
   feesUsd: 4722.58,
-  commitmentUsd: 251420.73,
-  ptuPercent: 67.33,
+  commitmentUsd: 251425.6,
+  ptuPercent: 67.28,
   exceptions: [{ clause: 'partner-msa/frontier-exclusivity', requests: 51947 }],
   // The amendment raises the floor from 60 % to 70 % on 2026-06-01; the controller settles just above it.
-  shares: [['2026-05', 60, 88.67], ['2026-06', 70, 70.83]],
+  shares: [['2026-05', 60, 88.67], ['2026-06', 70, 70.84]],
 };
