@@ -17,6 +17,8 @@ import { createAdminServer } from './admin/server.js';
 import { serveStatic } from './admin/static-files.js';
 import { tenantRoutes } from './admin/tenant-routes.js';
 import { contractRoutes } from './admin/contract-routes.js';
+import type { Router } from './admin/router.js';
+import { assertSharedLedger, ClusterNode, clusterOptions, clusterRoutes, type ClusterSettings } from './cluster/index.js';
 import { ContractsHolder } from './governance/contracts-holder.js';
 import { ContractGovernance } from './governance/governance.js';
 import { resolve as resolvePath } from 'node:path';
@@ -27,7 +29,7 @@ import { hashKey } from './http/auth.js';
 import { Authenticator } from './http/principal.js';
 import { createGatewayServer } from './http/server.js';
 import { openLedger } from './ledger/open.js';
-import type { LedgerStore } from './ledger/store.js';
+import type { AttemptRow, LedgerStore, OrphanSettlement } from './ledger/store.js';
 import { MemoryCounterStore } from './limits/counter-store.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import { LiveMetrics } from './observability/live-metrics.js';
@@ -61,6 +63,8 @@ export interface StartOptions {
   /** Overrides ledger.url (tests use sqlite::memory:). */
   ledgerUrl?: string;
   logWrite?: (line: string) => void;
+  /** Overrides the cluster section (treaty serve --cluster redis://…). */
+  cluster?: ClusterSettings;
 }
 
 export interface RunningGateway {
@@ -73,6 +77,8 @@ export interface RunningGateway {
   throttle: AdaptiveThrottle;
   ledger: LedgerStore;
   contracts: ContractsHolder;
+  /** Cluster mode's node (Redis link, shared limits and health), when clustered. */
+  cluster: ClusterNode | undefined;
   /** Where the admin API listens, when admin.key is set. */
   adminUrl: string | undefined;
   close(): Promise<void>;
@@ -88,7 +94,7 @@ export function loadConfig(opts: StartOptions): GatewayConfig {
   return loadConfigFile(opts.configPath, common);
 }
 
-async function openStore(config: GatewayConfig, override: string | undefined, log: Logger): Promise<LedgerStore> {
+async function openStore(config: GatewayConfig, override: string | undefined, log: Logger, clustered: boolean): Promise<LedgerStore> {
   const url = override ?? config.ledger.url;
   if (url.startsWith('sqlite:') && !url.includes(':memory:')) mkdirSync(dirname(url.slice('sqlite:'.length)), { recursive: true });
   // No waiting for company: writes queued in the same event-loop turn (and, on Postgres, during
@@ -96,15 +102,22 @@ async function openStore(config: GatewayConfig, override: string | undefined, lo
   const store = await openLedger(url, { durability: config.ledger.durability, batch: { maxDelayMs: 0 } });
   await store.migrate();
   // Single process: every row still 'started' belongs to a process that died. Settle it from
-  // its estimate now (cluster mode sweeps by age instead, since other replicas are alive).
-  const settled = await store.recoverOrphans(Date.now(), (row) => {
+  // its estimate now. Cluster mode sweeps by age instead (ClusterNode.sweepOrphans), since
+  // the other replicas are alive and their in-flight rows look the same.
+  if (clustered) return store;
+  const settled = await store.recoverOrphans(Date.now(), settleOrphan(config));
+  if (settled) log.warn('settled interrupted attempts from a previous run', { attempts: settled });
+  return store;
+}
+
+/** An interrupted attempt is settled from its prompt estimate; its completion stays unknown. */
+function settleOrphan(config: GatewayConfig): (row: AttemptRow) => OrphanSettlement {
+  return (row) => {
     const dep = config.deployments.get(row.deploymentId);
     const usage = { promptTokens: row.estimatedPromptTokens, completionTokens: 0, totalTokens: row.estimatedPromptTokens };
     const cost = attemptCost(dep?.prices, usage);
     return { promptTokens: usage.promptTokens, completionTokens: null, listCostUsd: cost?.listUsd ?? null, effectiveCostUsd: cost?.effectiveUsd ?? null };
-  });
-  if (settled) log.warn('settled interrupted attempts from a previous run', { attempts: settled });
-  return store;
+  };
 }
 
 function worstCase(config: GatewayConfig): (req: ChatRequest, promptTokens: number) => number | undefined {
@@ -123,7 +136,11 @@ function worstCase(config: GatewayConfig): (req: ChatRequest, promptTokens: numb
 export async function startGateway(opts: StartOptions): Promise<RunningGateway> {
   const config = loadConfig(opts);
   const log = createLogger(config.logging.level, opts.logWrite);
-  const ledger = await openStore(config, opts.ledgerUrl, log);
+  const redisUrl = opts.cluster?.redisUrl ?? config.cluster.redisUrl;
+  const clusterSettings = redisUrl ? { ...config.cluster, ...opts.cluster, redisUrl } : undefined;
+  if (clusterSettings) assertSharedLedger(opts.ledgerUrl ?? config.ledger.url);
+  const ledger = await openStore(config, opts.ledgerUrl, log, clusterSettings !== undefined);
+  const cluster = clusterSettings ? new ClusterNode(clusterOptions(clusterSettings), { log, now: Date.now, random: Math.random }) : undefined;
   const transport = createUndiciTransport({ connectionsPerOrigin: config.server.upstreamConnections });
   const bound = new Map<string, BoundAdapter>();
   const adapterFor = (dep: Deployment): BoundAdapter => {
@@ -137,7 +154,8 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   const live = new LiveMetrics(Date.now);
   const stats = new DeploymentStats();
   const r = config.resilience;
-  const health = new HealthTracker({ ...r, rateLimitBaseMs: r.rateLimitCooldownMs, rateLimitMaxMs: 60_000 }, Math.random);
+  const healthCfg = { ...r, rateLimitBaseMs: r.rateLimitCooldownMs, rateLimitMaxMs: 60_000 };
+  const health = cluster ? cluster.healthTracker(healthCfg, () => [...config.models.values()].map((m) => m.deployments.map((d) => d.id))) : new HealthTracker(healthCfg, Math.random);
   const holder = new ContractsHolder(config.contracts.file && resolvePath(opts.configPath ? dirname(opts.configPath) : '.', config.contracts.file), Date.now);
   holder.load();
   const governance = new ContractGovernance({
@@ -150,6 +168,12 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   });
   const reseed = (): Promise<void> => seedCommitments(holder, governance, ledger);
   await reseed();
+  cluster?.syncContracts(holder, (res) => {
+    if (res.ok) {
+      log.info('contracts reloaded (announced by another replica)', { version: res.version });
+      void reseed();
+    } else log.error('contracts announced by another replica were rejected here; the old version stays in force', { problems: res.problems });
+  });
   const stopWatching = config.contracts.watchMs > 0 ? holder.watch(config.contracts.watchMs, (res) => {
     if (res.ok && res.changed) {
       log.info('contracts reloaded', { version: res.version });
@@ -199,6 +223,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     governance,
   });
   const auth = new Authenticator(config.auth.keys, config.auth.disabled, ledger, Date.now);
+  cluster?.syncKeys(auth);
   const settled = (traces: AttemptTrace[]): { usd: number | undefined; tokens: number | undefined } => {
     let usd: number | undefined;
     let tokens: number | undefined;
@@ -213,7 +238,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     config,
     proxy,
     auth,
-    admission: new Admission(new RateLimiter(new MemoryCounterStore(Date.now)), ledger, Date.now),
+    admission: new Admission(new RateLimiter(cluster?.counters ?? new MemoryCounterStore(Date.now)), ledger, Date.now),
     idempotency: ledger,
     worstCaseUsd: worstCase(config),
     settled,
@@ -227,6 +252,8 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       if (tracer && ex.model) tracer.record({ requestId: ex.requestId, model: ex.model, stream: ex.stream ?? false, startedAt, endedAt: Date.now(), status, attempts: ex.attempts ?? [], providerOf: (id) => config.deployments.get(id)?.provider });
     },
   });
+  cluster?.sweepOrphans(ledger, settleOrphan(config), config.server.requestTimeoutMs);
+  await cluster?.connect();
   const { url, port } = await listen(server, config.server.host, opts.port ?? config.server.port);
   log.info('gateway listening', { url, deployments: config.deployments.size, models: [...config.models.keys()] });
   let admin: { server: Server; url: string } | undefined;
@@ -236,9 +263,13 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       log,
       routes: [
         (rt) => estateRoutes(rt, { config: () => config, health, stats, live, now: Date.now, reservation: (id, now) => governance.reservationOf(id, now) }),
-        (rt) => tenantRoutes(rt, { store: ledger, now: Date.now, onRevoke: () => auth.forget() }),
+        (rt) => tenantRoutes(rt, { store: ledger, now: Date.now, onRevoke: () => {
+          auth.forget();
+          cluster?.keyRevoked();
+        } }),
         (rt) => ledgerRoutes(rt, { store: ledger, now: Date.now }),
         (rt) => contractRoutes(rt, { holder, governance, config: () => config, store: ledger, now: Date.now, reseed }),
+        ...(cluster ? [(rt: Router) => clusterRoutes(rt, cluster)] : []),
       ],
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
       fallback: ({ req, res }) => serveStatic(opts.webDir ?? defaultWebDir(), req.method ?? 'GET', new URL(req.url ?? '/', 'http://x').pathname, res),
@@ -257,6 +288,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     ledger,
     adminUrl: admin?.url,
     contracts: holder,
+    cluster,
     close: async () => {
       stopWatching();
       for (const s of [server, admin?.server]) {
@@ -267,6 +299,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       await transport.close();
       await recorder.flush();
       await tracer?.flush();
+      await cluster?.close();
       await ledger.close();
     },
   };

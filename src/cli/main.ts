@@ -31,9 +31,16 @@ program
   .description('run the gateway')
   .requiredOption('-c, --config <file>', 'path to treaty.yaml')
   .option('-p, --port <port>', 'override server.port', port)
-  .action(async (opts: { config: string; port?: number }) => {
+  .option('--cluster <redisUrl>', 'cluster mode: share limits, health, contract reloads and key revocations with the other replicas through this Redis (overrides cluster.redisUrl; needs a postgres:// ledger)')
+  .option('--ledger <url>', 'override ledger.url, e.g. postgres://treaty@db:5432/treaty')
+  .action(async (opts: { config: string; port?: number; cluster?: string; ledger?: string }) => {
     try {
-      const gw = await startGateway({ configPath: opts.config, ...(opts.port !== undefined ? { port: opts.port } : {}) });
+      const gw = await startGateway({
+        configPath: opts.config,
+        ...(opts.port !== undefined ? { port: opts.port } : {}),
+        ...(opts.ledger !== undefined ? { ledgerUrl: opts.ledger } : {}),
+        ...(opts.cluster !== undefined ? { cluster: { redisUrl: opts.cluster } } : {}),
+      });
       const stop = (): void => void gw.close().then(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

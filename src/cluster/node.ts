@@ -30,6 +30,8 @@ export interface ClusterStatus {
   replicas: number;
   sharesOf: number;
   failMode: FailMode;
+  /** Rate-limit checks decided by Redis, and locally (Redis down or late). */
+  limits: { shared: number; local: number };
   events: { published: number; received: number; malformed: number };
 }
 
@@ -142,6 +144,7 @@ export class ClusterNode {
       replicas: this.membership.count,
       sharesOf: this.sharesOf(),
       failMode: this.opts.failMode,
+      limits: { ...this.counters.decided },
       events: { ...this.bus.counts },
     };
   }

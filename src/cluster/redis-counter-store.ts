@@ -40,6 +40,8 @@ export class RedisCounterStore implements CounterStore {
   private readonly shares: LocalShares;
   private readonly redis: Redis & Scripts;
   private flushing = false;
+  /** Check-and-adds decided by Redis, and by the local share (Redis down or late). */
+  readonly decided = { shared: 0, local: 0 };
 
   constructor(
     private readonly link: RedisLink,
@@ -64,11 +66,13 @@ export class RedisCounterStore implements CounterStore {
       try {
         const [ok, value] = await this.link.run(() => this.redis.treatyTryAdd(this.k(key, windowStart), String(amount), String(cap), String(windowStart + 2 * windowMs)));
         this.shares.noteShared(key, windowStart, Number(value));
+        this.decided.shared++;
         return ok === 1;
       } catch {
-        // Unavailable (the link is now down): this request is counted locally instead.
+        // Unavailable or late: this request is counted locally instead (and written back).
       }
     }
+    this.decided.local++;
     return this.shares.tryAdd(key, windowStart, windowMs, amount, cap, this.opts.now());
   }
 

@@ -18,9 +18,21 @@ export interface GatewayConfig {
   ledger: { url: string; durability: 'process' | 'power' };
   /** `file` is as written; resolve it against the config file's folder. */
   contracts: { file: string | undefined; watchMs: number };
+  /** Cluster mode's settings; on when a Redis URL is known (here or `serve --cluster`). */
+  cluster: ClusterSection;
   telemetry: { otlpEndpoint: string | undefined; serviceName: string };
   deployments: ReadonlyMap<string, Deployment>;
   models: ReadonlyMap<string, ModelPool>;
+}
+
+export interface ClusterSection {
+  redisUrl: string | undefined;
+  keyPrefix: string;
+  failMode: 'open' | 'closed';
+  replicas: number | undefined;
+  commandTimeoutMs: number;
+  sweepIntervalMs: number;
+  orphanMarginMs: number;
 }
 
 export interface ResilienceConfig {
@@ -123,6 +135,9 @@ export function compileConfig(input: CompileInput): GatewayConfig {
   const adminKey = adminRaw.key === undefined ? undefined : secret(adminRaw.key as string, ['admin', 'key']);
   const ledgerRaw = raw.ledger as Raw;
   const ledgerUrl = (ledgerRaw.url as string).startsWith('env:') ? secret(ledgerRaw.url as string, ['ledger', 'url']) : (ledgerRaw.url as string);
+  const clusterRaw = raw.cluster as Raw;
+  const redisRaw = clusterRaw.redisUrl as string | undefined;
+  const redisUrl = redisRaw?.startsWith('env:') ? secret(redisRaw, ['cluster', 'redisUrl']) : redisRaw;
   if (problems.length) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -134,6 +149,7 @@ export function compileConfig(input: CompileInput): GatewayConfig {
     ledger: Object.freeze({ url: ledgerUrl ?? '', durability: ledgerRaw.durability as 'process' | 'power' }),
     telemetry: Object.freeze({ otlpEndpoint: (raw.telemetry as Raw).otlpEndpoint as string | undefined, serviceName: (raw.telemetry as Raw).serviceName as string }),
     contracts: Object.freeze({ file: (raw.contracts as Raw).file as string | undefined, watchMs: (raw.contracts as Raw).watchMs as number }),
+    cluster: Object.freeze({ redisUrl, keyPrefix: clusterRaw.keyPrefix as string, failMode: clusterRaw.failMode as 'open' | 'closed', replicas: clusterRaw.replicas as number | undefined, commandTimeoutMs: clusterRaw.commandTimeoutMs as number, sweepIntervalMs: clusterRaw.sweepIntervalMs as number, orphanMarginMs: clusterRaw.orphanMarginMs as number }),
     deployments,
     models,
   });

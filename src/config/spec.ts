@@ -150,6 +150,19 @@ export const configSpec: Record<string, FieldSpec> = {
       serviceName: { kind: 'string', doc: 'service.name on the exported resource.', default: 'treaty' },
     },
   },
+  cluster: {
+    kind: 'object',
+    doc: 'Cluster mode (docs/cluster.md): replicas behind a load balancer share rate limits, deployment health (ejections, cooldowns), contract reloads and key revocations through Redis. Off unless redisUrl is set; needs a postgres:// ledger.',
+    fields: {
+      redisUrl: { kind: 'string', doc: 'redis://host:6379[/db] or rediss://… (write env:VARIABLE_NAME when it carries a password). Setting it turns cluster mode on; so does `treaty serve --cluster <url>`, which overrides it (the other settings here still apply).', pattern: /^(rediss?:\/\/|env:)/, patternHint: 'must be a redis:// or rediss:// URL, or env:VARIABLE_NAME', example: 'redis://10.0.0.7:6379' },
+      keyPrefix: { kind: 'string', doc: 'Prefix of every Redis key and channel Treaty uses, so several clusters can share one Redis.', default: 'treaty:' },
+      failMode: { kind: 'enum', doc: 'Rate limits while Redis is unreachable: each replica enforces its share of every cap on its own. open: ⌈cap ÷ N⌉ each, counted from zero (errs toward serving: the window in which Redis went away can admit up to about twice the cap). closed: ⌊cap ÷ N⌋ each, less its part of what Redis had already counted in the window (errs toward the limit; a cap below N refuses everything until Redis returns).', values: ['open', 'closed'], default: 'open' },
+      replicas: { kind: 'number', doc: 'N for those shares. By default, the number of live replicas seen through heartbeats before Redis went away.', integer: true, min: 1, example: 3 },
+      commandTimeoutMs: { kind: 'number', doc: 'Longest a Redis command may take. A late reply sends that check to the local share; two in a row (or a closed connection) put the replica on local state until Redis answers again. So a dead or hung Redis holds a request for at most two of these.', integer: true, min: 5, default: 100 },
+      sweepIntervalMs: { kind: 'number', doc: 'How often one replica (holding a Redis lock) settles ledger rows left open by a replica that died.', integer: true, min: 100, default: 30_000 },
+      orphanMarginMs: { kind: 'number', doc: 'A ledger row still open this long after server.requestTimeoutMs belongs to a dead replica and is settled from its estimate (the margin covers write batching and clock skew).', integer: true, min: 0, default: 60_000 },
+    },
+  },
   logging: {
     kind: 'object',
     doc: 'Structured JSON logs on stdout.',

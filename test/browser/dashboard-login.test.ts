@@ -89,6 +89,8 @@ describe.skipIf(!runBrowserTests)('dashboard: sign-in', () => {
     expect(reached).toEqual(['estate', 'traffic', 'contracts', 'requests', 'tenants']);
     await page.keyboard.press('Enter');
     await page.waitForURL(/#\/tenants$/);
+    // The view moves focus to its heading once it has rendered; wait for that, not a fixed time.
+    await page.waitForFunction('document.activeElement && document.activeElement.tagName === "H1"', undefined, { timeout: 5000 });
     expect(await inPage(page, 'document.activeElement.tagName')).toBe('H1');
     await page.close();
   });

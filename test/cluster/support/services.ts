@@ -1,0 +1,95 @@
+// The Redis and Postgres servers the cluster tests run against (TREATY_TEST_REDIS_URL,
+// TREATY_TEST_PG_URL; default the local servers). Unreachable: the suite is skipped with a
+// message, except under CI=true, where that is a failure.
+
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { describe, it } from 'vitest';
+
+export const REDIS_URL = process.env.TREATY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const PG_URL = process.env.TREATY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function redisProblem(): Promise<string | undefined> {
+  const r = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  r.on('error', () => undefined);
+  try {
+    await r.connect();
+    await r.ping();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    r.disconnect();
+  }
+}
+
+async function pgProblem(): Promise<string | undefined> {
+  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2_000 });
+  try {
+    await c.connect();
+    await c.query('select 1');
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/**
+ * `describe` when Redis (and Postgres, if `needsPg`) answer; otherwise a skipped suite with the
+ * reason, or under CI=true a failing one.
+ */
+export async function describeWithServices(name: string, needsPg: boolean, body: () => void): Promise<void> {
+  const problems = [await redisProblem().then((p) => p && `Redis at ${new URL(REDIS_URL).host}: ${p}`), needsPg ? await pgProblem().then((p) => p && `Postgres at ${new URL(PG_URL).host}: ${p}`) : undefined].filter(Boolean);
+  if (!problems.length) {
+    describe(name, body);
+    return;
+  }
+  const why = `${problems.join('; ')}. Set TREATY_TEST_REDIS_URL / TREATY_TEST_PG_URL.`;
+  if (process.env.CI === 'true') {
+    describe(name, () => it('reaches Redis and Postgres (required under CI=true)', () => {
+      throw new Error(why);
+    }));
+    return;
+  }
+  console.warn(`${name} SKIPPED: ${why} Under CI=true this fails.`);
+  describe.skip(`${name} (skipped: ${why})`, () => it('needs Redis and Postgres', () => undefined));
+}
+
+/** A unique name for this run's Postgres schema and Redis key prefix. */
+export function runId(what: string): string {
+  return `treaty_cl_${what}_${process.pid}_${randomBytes(3).toString('hex')}`;
+}
+
+export function withSchema(schema: string): string {
+  const u = new URL(PG_URL);
+  u.searchParams.set('schema', schema);
+  return u.toString();
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(`drop schema if exists "${schema}" cascade`);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Deletes every key under a test run's prefix. */
+export async function dropRedisPrefix(prefix: string): Promise<void> {
+  const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    for (let cursor = '0'; ; ) {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length) await r.del(...keys);
+      cursor = next;
+      if (cursor === '0') break;
+    }
+  } finally {
+    r.disconnect();
+  }
+}
