@@ -89,9 +89,14 @@ describe.skipIf(!runBrowserTests)('dashboard: sign-in', () => {
     expect(reached).toEqual(['estate', 'traffic', 'contracts', 'requests', 'tenants']);
     await page.keyboard.press('Enter');
     await page.waitForURL(/#\/tenants$/);
-    // The view moves focus to its heading once it has rendered; wait for that, not a fixed time.
-    await page.waitForFunction('document.activeElement && document.activeElement.tagName === "H1"', undefined, { timeout: 5000 });
-    expect(await inPage(page, 'document.activeElement.tagName')).toBe('H1');
+    // The view moves focus to its heading once it has rendered: poll for that (page.evaluate,
+    // which the CSP allows; waitForFunction would need eval), not a fixed wait.
+    let focused = '';
+    for (let i = 0; i < 100 && focused !== 'H1'; i++) {
+      focused = await inPage<string>(page, 'document.activeElement ? document.activeElement.tagName : ""');
+      if (focused !== 'H1') await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(focused).toBe('H1');
     await page.close();
   });
 
