@@ -17,6 +17,7 @@ import { createAdminServer } from './admin/server.js';
 import { serveStatic } from './admin/static-files.js';
 import { tenantRoutes } from './admin/tenant-routes.js';
 import { contractRoutes } from './admin/contract-routes.js';
+import { simulationRoutes } from './admin/simulation-routes.js';
 import type { Router } from './admin/router.js';
 import { assertSharedLedger, ClusterNode, clusterOptions, clusterRoutes, type ClusterSettings } from './cluster/index.js';
 import { ContractsHolder } from './governance/contracts-holder.js';
@@ -268,6 +269,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
           cluster?.keyRevoked();
         } }),
         (rt) => ledgerRoutes(rt, { store: ledger, now: Date.now }),
+        (rt) => simulationRoutes(rt, resolvePath(config.admin.simulationsDir)),
         (rt) => contractRoutes(rt, { holder, governance, config: () => config, store: ledger, now: Date.now, reseed }),
         ...(cluster ? [(rt: Router) => clusterRoutes(rt, cluster)] : []),
       ],

@@ -11,7 +11,7 @@ export type { ModelPool };
 
 export interface GatewayConfig {
   server: { host: string; port: number; maxBodyBytes: number; maxMessages: number; requestTimeoutMs: number; maxAttempts: number; maxInFlight: number; upstreamConnections: number };
-  admin: { host: string; port: number; key: string | undefined };
+  admin: { host: string; port: number; key: string | undefined; simulationsDir: string };
   auth: { disabled: boolean; keys: readonly { name: string; sha256: string }[] };
   logging: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
   resilience: Readonly<ResilienceConfig>;
@@ -142,7 +142,7 @@ export function compileConfig(input: CompileInput): GatewayConfig {
 
   return Object.freeze({
     server: Object.freeze({ ...server }),
-    admin: Object.freeze({ host: adminRaw.host as string, port: adminRaw.port as number, key: adminKey }),
+    admin: Object.freeze({ host: adminRaw.host as string, port: adminRaw.port as number, key: adminKey, simulationsDir: adminRaw.simulationsDir as string }),
     auth: Object.freeze({ disabled: authRaw.disabled as boolean, keys: Object.freeze(keys) }),
     logging: Object.freeze({ level: (raw.logging as Raw).level as GatewayConfig['logging']['level'] }),
     resilience: Object.freeze({ ...(raw.resilience as unknown as ResilienceConfig) }),

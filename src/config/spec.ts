@@ -82,6 +82,7 @@ export const configSpec: Record<string, FieldSpec> = {
       host: { kind: 'string', doc: 'Interface to bind.', default: '127.0.0.1' },
       port: { kind: 'number', doc: 'Port to bind.', integer: true, min: 0, max: 65535, default: 8081 },
       key: { kind: 'string', doc: 'Admin key, written env:VARIABLE_NAME. There is no default key.', secret: true, example: 'env:TREATY_ADMIN_KEY' },
+      simulationsDir: { kind: 'string', doc: 'Where the dashboard finds simulation runs: each `treaty simulate --out <this folder>/<name>` shows up as a run.', default: '.treaty/simulations' },
     },
   },
   auth: {

@@ -10,6 +10,7 @@ import { requestsView } from './views/requests';
 import { tenantDetailView } from './views/tenant-detail';
 import { tenantsView } from './views/tenants';
 import { trafficView } from './views/traffic';
+import { simulationDetailView, simulationsView } from './views/simulations';
 
 const ROUTES: Route[] = [
   { name: 'estate', title: 'Estate', views: [estateView], nav: true },
@@ -17,6 +18,7 @@ const ROUTES: Route[] = [
   { name: 'contracts', title: 'Contracts', views: [contractsView], nav: true },
   { name: 'requests', title: 'Requests', views: [requestsView, requestDetailView], nav: true },
   { name: 'tenants', title: 'Tenants & keys', views: [tenantsView, tenantDetailView], nav: true },
+  { name: 'simulations', title: 'Simulations', views: [simulationsView, simulationDetailView], nav: true },
 ];
 
 let current: Lifetime | null = null;

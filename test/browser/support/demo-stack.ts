@@ -22,6 +22,10 @@ export interface DemoStack {
   clientKey: string;
   logs: string[];
   /** GET (or POST) an admin route directly, as the test's source of truth. */
+  /** Where `treaty simulate --out` should write runs for this stack's dashboard. */
+  simulationsDir: string;
+  /** This stack's treaty.yaml. */
+  configFile: string;
   admin<T = unknown>(path: string, method?: 'GET' | 'POST'): Promise<{ status: number; body: T }>;
   /** One small chat completion through the gateway; returns status and x-request-id. */
   chat(model?: string, key?: string): Promise<{ status: number; requestId: string | undefined }>;
@@ -41,6 +45,8 @@ export async function startDemoStack(): Promise<DemoStack> {
     const file = join(dir, 'treaty.yaml');
     let yaml = await readFile(file, 'utf8');
     specs.forEach((s, i) => (yaml = yaml.replaceAll(`http://127.0.0.1:${s.port}`, estate.clouds[i]!.url)));
+    // Simulation runs the dashboard lists live in this stack's own folder.
+    yaml = yaml.replace('admin:\n', `admin:\n  simulationsDir: "${join(dir, 'simulations')}"\n`);
     await writeFile(file, yaml);
     gateway = await startGateway({
       configPath: file,
@@ -61,6 +67,8 @@ export async function startDemoStack(): Promise<DemoStack> {
   return {
     estate,
     gateway,
+    simulationsDir: join(dir, 'simulations'),
+    configFile: join(dir, 'treaty.yaml'),
     adminUrl,
     adminKey,
     clientKey,
