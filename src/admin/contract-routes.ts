@@ -1,7 +1,7 @@
 // Contracts through the admin API: what is in force (with the checker's findings), reload
 // without a restart, and the compliance reports (computed in reports/, shared with the CLI).
 
-import { checkContracts } from '../contracts/check.js';
+import { checkAgainstConfig } from '../governance/check.js';
 import { contractsView } from '../contracts/view.js';
 import type { GatewayConfig } from '../config/compile.js';
 import { GatewayError } from '../domain/errors.js';
@@ -24,16 +24,12 @@ export interface ContractRouteDeps {
 
 const need = (h: ContractsHolder): LoadedContracts => h.get() ?? (() => { throw new GatewayError('TREATY_NOT_FOUND', 'No contracts are loaded (set contracts.file in treaty.yaml).'); })();
 
-export function findings(l: LoadedContracts, cfg: GatewayConfig, now: number) {
-  const models = Object.fromEntries([...cfg.models.values()].map((m) => [m.name, m.deployments.map((d) => d.id)]));
-  return checkContracts(l.compiled, { deployments: [...cfg.deployments.values()], models, now });
-}
 
 export function contractRoutes(r: Router, deps: ContractRouteDeps): void {
   r.on('GET', '/admin/contracts', ({ res }) => {
     const l = need(deps.holder);
     const now = deps.now();
-    sendJson(res, 200, { ...contractsView(l.compiled, now), loadedAt: l.loadedAt, findings: findings(l, deps.config(), now) });
+    sendJson(res, 200, { ...contractsView(l.compiled, now), loadedAt: l.loadedAt, findings: checkAgainstConfig(l.compiled, deps.config(), now) });
   });
 
   r.on('POST', '/admin/contracts/reload', async ({ res }) => {

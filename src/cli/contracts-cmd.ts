@@ -1,10 +1,10 @@
 // `treaty contracts check` and `treaty contracts docs`.
 
 import { readFileSync } from 'node:fs';
-import { checkContracts } from '../contracts/check.js';
 import { parseContracts } from '../contracts/compile.js';
 import { exitCodeFor, formatFindings } from '../contracts/findings.js';
 import { contractsReference } from '../contracts/reference.js';
+import { checkAgainstConfig } from '../governance/check.js';
 import { loadConfig } from '../main.js';
 
 export function contractsCheck(opts: { config: string; contracts: string; strict?: boolean }): number {
@@ -12,8 +12,7 @@ export function contractsCheck(opts: { config: string; contracts: string; strict
   const env = new Proxy(process.env, { get: (t, k) => (typeof k === 'string' ? (t[k] ?? 'unset-for-check') : undefined) });
   const config = loadConfig({ configPath: opts.config, env });
   const compiled = parseContracts(readFileSync(opts.contracts, 'utf8'), opts.contracts);
-  const models = Object.fromEntries([...config.models.values()].map((m) => [m.name, m.deployments.map((d) => d.id)]));
-  const findings = checkContracts(compiled, { deployments: [...config.deployments.values()], models, now: Date.now() });
+  const findings = checkAgainstConfig(compiled, config, Date.now());
   console.log(formatFindings(findings));
   console.log(`contracts version ${compiled.version.slice(0, 12)}: ${findings.length} finding(s)`);
   return exitCodeFor(findings, { strict: opts.strict ?? false });

@@ -9,7 +9,7 @@ import type { GatewayConfig } from '../config/compile.js';
 import type { ChatRequest } from '../domain/chat.js';
 import { GatewayError } from '../domain/errors.js';
 import type { Logger } from '../observability/logger.js';
-import { requirementsOf } from '../policy/capabilities.js';
+import { estimatePromptTokens } from '../policy/capabilities.js';
 import { ClientGoneError, type ChatProxy, type Served } from '../proxy/chat-proxy.js';
 import type { AttemptTrace, RequestContext } from '../proxy/ports.js';
 import { parseChatRequest } from '../wire/chat-request.js';
@@ -86,7 +86,7 @@ export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<vo
   const deadlineAt = deadlineOf(deps, ex);
   const idem = await beginIdempotency(deps, ex, principal, chat.stream, text);
   if (idem === 'replayed') return;
-  const est = requirementsOf(chat).minContext - (chat.maxTokens ?? 0);
+  const est = estimatePromptTokens(chat);
   const admitted = await admitOrAbandon(deps, principal, chat, est, idem);
   const facts = {
     tenantId: principal.tenantId,

@@ -24,6 +24,8 @@ export interface RecorderDeps {
 export class LedgerRecorder implements AttemptObserver {
   /** Final writes not yet acknowledged, so shutdown can wait for them. */
   private readonly pending = new Set<Promise<unknown>>();
+  /** Each ended attempt's row, computed once: budgets and metrics read it again after the write. */
+  private readonly rows = new WeakMap<AttemptTrace, AttemptFinish>();
 
   constructor(private readonly deps: RecorderDeps) {}
 
@@ -65,6 +67,15 @@ export class LedgerRecorder implements AttemptObserver {
   }
 
   finishRow(t: AttemptTrace): AttemptFinish {
+    const known = this.rows.get(t);
+    if (known && t.outcome) return known;
+    const row = this.computeRow(t);
+    // Only an ended attempt is final; an unfinished one may still gain usage.
+    if (t.outcome) this.rows.set(t, row);
+    return row;
+  }
+
+  private computeRow(t: AttemptTrace): AttemptFinish {
     const dep = this.deps.deployment(t.deploymentId);
     const { usage, source } = usageOf(t);
     const cost = usage && dep ? this.deps.price(dep, usage, t.startedAt) : undefined;

@@ -13,6 +13,9 @@ const KEY_COLUMNS = [
   'allowed_models', 'traffic_class', 'tags', 'rpm', 'tpm', 'budget_nano_usd', 'budget_period',
 ] as const;
 
+/** Access columns of a tenant or key that sets none: every model, no limits, no budget. */
+const NO_ACCESS_LIMITS = { allowed_models: null, traffic_class: null, tags: '[]', rpm: null, tpm: null, budget_nano_usd: null, budget_period: null } as const;
+
 export async function createTenant(db: Db, t: TenantInput, now: number): Promise<Tenant> {
   checkAccess(t);
   checkBudgetPair(t);
@@ -20,13 +23,7 @@ export async function createTenant(db: Db, t: TenantInput, now: number): Promise
     id: t.id ?? randomUUID(),
     name: t.name,
     created_at: t.createdAt ?? now,
-    allowed_models: null,
-    traffic_class: null,
-    tags: '[]',
-    rpm: null,
-    tpm: null,
-    budget_nano_usd: null,
-    budget_period: null,
+    ...NO_ACCESS_LIMITS,
     ...accessToColumns(t),
   };
   await db.insertInto('tenants').values(row).execute();
@@ -69,13 +66,7 @@ export async function createKey(db: Db, k: KeyInput): Promise<ApiKeyRecord> {
     prefix: k.prefix,
     created_at: k.createdAt,
     revoked_at: null,
-    allowed_models: null,
-    traffic_class: null,
-    tags: '[]',
-    rpm: null,
-    tpm: null,
-    budget_nano_usd: null,
-    budget_period: null,
+    ...NO_ACCESS_LIMITS,
     ...accessToColumns(k),
   };
   // The foreign key rejects an unknown tenant; the unique index rejects a reused hash.
