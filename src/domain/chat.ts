@@ -136,7 +136,7 @@ export type StreamEvent =
     }
   | { kind: 'finish'; choiceIndex: number; finishReason: FinishReason; extra?: Record<string, unknown> }
   | { kind: 'usage'; usage: Usage }
-  /** Chunk-level extras with no choice (e.g. Azure's prompt_filter_results frame). */
+  /** Chunk-level extras with no choice (e.g. a provider's prompt content-filter frame). */
   | { kind: 'meta'; extra: Record<string, unknown> }
   /** The upstream model id and response id, when the wire carries them. */
   | { kind: 'identity'; id?: string; model?: string; created?: number };
