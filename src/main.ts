@@ -19,9 +19,11 @@ import { tenantRoutes } from './admin/tenant-routes.js';
 import { contractRoutes } from './admin/contract-routes.js';
 import { simulationRoutes } from './admin/simulation-routes.js';
 import type { Router } from './admin/router.js';
-import { assertSharedLedger, ClusterNode, clusterOptions, clusterRoutes, type ClusterSettings } from './cluster/index.js';
+import { assertSharedLedger, ClusterNode, clusterOptions, clusterRoutes, type ClusterSettings, type CommitmentTerm } from './cluster/index.js';
+import { InMemoryContractState } from './policy/contracts-state.js';
 import { ContractsHolder } from './governance/contracts-holder.js';
 import { ContractGovernance } from './governance/governance.js';
+import { liveCounters } from './governance/live-counters.js';
 import { resolve as resolvePath } from 'node:path';
 import { compileConfig, loadConfigFile, type GatewayConfig } from './config/compile.js';
 import type { ChatRequest } from './domain/chat.js';
@@ -36,7 +38,6 @@ import { RateLimiter } from './limits/rate-limiter.js';
 import { LiveMetrics } from './observability/live-metrics.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { OtlpTraceExporter } from './observability/otlp-traces.js';
-import { periodOf } from './contracts/time.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { ChatProxy } from './proxy/chat-proxy.js';
 import { DeploymentStats } from './proxy/deployment-stats.js';
@@ -159,15 +160,19 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   const health = cluster ? cluster.healthTracker(healthCfg, () => [...config.models.values()].map((m) => m.deployments.map((d) => d.id))) : new HealthTracker(healthCfg, Math.random);
   const holder = new ContractsHolder(config.contracts.file && resolvePath(opts.configPath ? dirname(opts.configPath) : '.', config.contracts.file), Date.now);
   holder.load();
+  // Cluster mode: commitment, share and reservation counters are the cluster's, over Redis.
+  const sharedCounters = cluster?.contractCounters(ledger, config.server.requestTimeoutMs);
+  const localCounters = sharedCounters ? undefined : new InMemoryContractState();
   const governance = new ContractGovernance({
     holder,
+    state: sharedCounters?.counters ?? localCounters!,
     deployment: (id) => config.deployments.get(id),
     health: (id, now) => {
       const s = stats.view(id);
       return { available: health.availability(id, now).state === 'available', ...(s.ewmaMs !== undefined ? { latencyMs: s.ewmaMs } : {}), outstanding: s.outstanding };
     },
   });
-  const reseed = (): Promise<void> => seedCommitments(holder, governance, ledger);
+  const reseed = (): Promise<void> => (sharedCounters ? sharedCounters.setContracts(...contractTerms(holder)) : seedCommitments(holder, localCounters!, ledger));
   await reseed();
   cluster?.syncContracts(holder, (res) => {
     if (res.ok) {
@@ -321,30 +326,28 @@ function defaultWebDir(): string {
 function contractGauges(holder: ContractsHolder, governance: ContractGovernance, now: number) {
   const loaded = holder.get();
   if (!loaded) return { commitments: [], shares: [] };
-  const clauses = loaded.compiled.agreements.flatMap((a) => a.clauses);
+  const live = liveCounters(loaded.compiled, governance.state, now);
   return {
-    commitments: clauses.filter((c) => c.type === 'commitment').map((c) => {
-      const spentUsd = governance.state.commitmentSpendUsd(c.ref);
-      return { clause: c.ref, spentUsd, ratio: c.type === 'commitment' && c.amountUsd > 0 ? spentUsd / c.amountUsd : 0 };
-    }),
-    shares: clauses.flatMap((c) => {
-      if (c.type !== 'preferred-share') return [];
-      const counts = governance.state.shareCounts(c.scope, c.partyId, periodOf(c.period, now));
-      return counts.total ? [{ clause: c.ref, percent: (100 * counts.toParty) / counts.total }] : [];
-    }),
+    commitments: live.commitments.map(({ clause, spentUsd, ratio }) => ({ clause, spentUsd, ratio })),
+    shares: live.shares.flatMap((s) => (s.percent === null ? [] : [{ clause: s.clause, percent: s.percent }])),
   };
 }
 
 /** Commitment spend to date comes from the ledger (the durable truth), then moves in memory. */
-async function seedCommitments(holder: ContractsHolder, governance: ContractGovernance, ledger: LedgerStore): Promise<void> {
-  const loaded = holder.get();
-  if (!loaded) return;
-  for (const a of loaded.compiled.agreements) {
-    for (const c of a.clauses) {
-      if (c.type !== 'commitment') continue;
-      governance.state.setCommitmentSpend(c.ref, await ledger.spendToDate(c.countsToward.accounts, c.termStartMs, Date.now() + 1));
-    }
+async function seedCommitments(holder: ContractsHolder, state: InMemoryContractState, ledger: LedgerStore): Promise<void> {
+  for (const c of contractTerms(holder)[0]) state.setCommitmentSpend(c.ref, await ledger.spendToDate(c.accounts, c.termStartMs, Date.now() + 1));
+}
+
+/** The commitments (with what counts toward them) and reservations of the contracts loaded now. */
+function contractTerms(holder: ContractsHolder): [CommitmentTerm[], string[]] {
+  const clauses = holder.get()?.compiled.agreements.flatMap((a) => a.clauses) ?? [];
+  const commitments: CommitmentTerm[] = [];
+  const reservations: string[] = [];
+  for (const c of clauses) {
+    if (c.type === 'commitment') commitments.push({ ref: c.ref, accounts: c.countsToward.accounts, termStartMs: c.termStartMs });
+    else if (c.type === 'reservation') reservations.push(c.ref);
   }
+  return [commitments, reservations];
 }
 
 async function listen(server: Server, host: string, port: number): Promise<{ url: string; port: number }> {

@@ -9,6 +9,7 @@ import { sendJson } from '../http/body.js';
 import type { LedgerStore } from '../ledger/store.js';
 import type { ContractsHolder, LoadedContracts } from '../governance/contracts-holder.js';
 import type { ContractGovernance } from '../governance/governance.js';
+import { liveCounters } from '../governance/live-counters.js';
 import { commitmentReport, exceptionReport, reservationReport, shareReport } from '../reports/compliance.js';
 import type { Router } from './router.js';
 
@@ -30,6 +31,12 @@ export function contractRoutes(r: Router, deps: ContractRouteDeps): void {
     const l = need(deps.holder);
     const now = deps.now();
     sendJson(res, 200, { ...contractsView(l.compiled, now), loadedAt: l.loadedAt, findings: checkAgainstConfig(l.compiled, deps.config(), now) });
+  });
+
+  // The counters the router ranks with right now (cluster-wide in cluster mode).
+  r.on('GET', '/admin/contracts/counters', ({ res }) => {
+    const l = need(deps.holder);
+    sendJson(res, 200, { version: l.compiled.version, ...liveCounters(l.compiled, deps.governance.state, deps.now()) });
   });
 
   r.on('POST', '/admin/contracts/reload', async ({ res }) => {

@@ -3,3 +3,4 @@
 export { ClusterNode, type ClusterStatus } from './node.js';
 export { clusterOptions, assertSharedLedger, CLUSTER_DEFAULTS, type ClusterOptions, type ClusterSettings, type FailMode } from './options.js';
 export { clusterRoutes } from './admin-routes.js';
+export type { CommitmentTerm } from './contract-sync.js';

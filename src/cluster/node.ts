@@ -8,6 +8,7 @@ import type { AttemptRow, LedgerStore, OrphanSettlement } from '../ledger/store.
 import type { Logger } from '../observability/logger.js';
 import type { HealthConfig } from '../routing/health.js';
 import { ClusterBus } from './bus.js';
+import { ContractSync } from './contract-sync.js';
 import { Membership } from './membership.js';
 import type { ClusterOptions, FailMode } from './options.js';
 import { RedisCounterStore } from './redis-counter-store.js';
@@ -33,7 +34,12 @@ export interface ClusterStatus {
   /** Rate-limit checks decided by Redis, and locally (Redis down or late). */
   limits: { shared: number; local: number };
   events: { published: number; received: number; malformed: number };
+  /** Contract counter exchanges with Redis that succeeded and failed. */
+  contractSync: { synced: number; failed: number } | null;
 }
+
+/** How often commitment spend before the ledger/Redis boundary is re-read from the ledger. */
+const RESEED_MS = 60_000;
 
 /** How long a replica waits for Redis at start before it starts on local state anyway. */
 const CONNECT_WAIT_MS = 2_000;
@@ -44,6 +50,7 @@ export class ClusterNode {
   private readonly bus: ClusterBus;
   private readonly membership: Membership;
   private sweeper: ClusterSweeper | undefined;
+  private contracts: ContractSync | undefined;
   private readonly log: Logger;
 
   /** Builds everything without I/O; `connect()` starts it once the gateway has wired it in. */
@@ -123,6 +130,17 @@ export class ClusterNode {
     this.bus.publish({ kind: 'keys-revoked' });
   }
 
+  /**
+   * Commitment, share and reservation counters shared by every replica (the contracts'
+   * LiveContractState), synced every contractSyncMs. `requestTimeoutMs` bounds how long an
+   * attempt can run, which places the boundary between ledger and Redis figures.
+   */
+  contractCounters(ledger: Pick<LedgerStore, 'spendToDate'>, requestTimeoutMs: number): ContractSync {
+    const horizonMs = requestTimeoutMs + this.opts.orphanMarginMs;
+    this.contracts = new ContractSync(this.link, ledger, { keyPrefix: this.opts.keyPrefix, replicaId: this.opts.replicaId, syncMs: this.opts.contractSyncMs, horizonMs, reseedMs: RESEED_MS }, this.log, this.deps.now);
+    return this.contracts;
+  }
+
   /** Settles rows orphaned by dead replicas, by age, on one replica at a time. */
   sweepOrphans(ledger: Pick<LedgerStore, 'recoverOrphans'>, settle: (row: AttemptRow) => OrphanSettlement, requestTimeoutMs: number): void {
     this.sweeper = new ClusterSweeper(this.link, ledger, settle, { keyPrefix: this.opts.keyPrefix, replicaId: this.opts.replicaId, intervalMs: this.opts.sweepIntervalMs, maxAgeMs: requestTimeoutMs + this.opts.orphanMarginMs }, this.log, this.deps.now);
@@ -133,6 +151,7 @@ export class ClusterNode {
     this.membership.start();
     await this.link.connect(CONNECT_WAIT_MS);
     this.sweeper?.start();
+    this.contracts?.start();
     this.log.info('cluster mode', { redis: this.link.isUp ? 'up' : 'down', replicas: this.membership.count, failMode: this.opts.failMode });
   }
 
@@ -146,10 +165,12 @@ export class ClusterNode {
       failMode: this.opts.failMode,
       limits: { ...this.counters.decided },
       events: { ...this.bus.counts },
+      contractSync: this.contracts ? { ...this.contracts.counts } : null,
     };
   }
 
   async close(): Promise<void> {
+    this.contracts?.stop();
     await this.sweeper?.stop();
     await this.membership.stop();
     await this.link.close();

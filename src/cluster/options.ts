@@ -34,6 +34,8 @@ export interface ClusterOptions {
    * request on any replica (write batching and clock skew are covered by the margin).
    */
   orphanMarginMs: number;
+  /** How often contract counters (commitment spend, shares, reservation use) are exchanged via Redis. */
+  contractSyncMs: number;
   /** This replica's name in logs, heartbeats and events. */
   replicaId: string;
 }
@@ -45,6 +47,7 @@ export const CLUSTER_DEFAULTS = {
   heartbeatMs: 1_000,
   sweepIntervalMs: 30_000,
   orphanMarginMs: 60_000,
+  contractSyncMs: 500,
 } as const satisfies Partial<ClusterOptions>;
 
 export type ClusterSettings = Partial<ClusterOptions> & { redisUrl: string };

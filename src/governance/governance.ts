@@ -8,7 +8,7 @@ import type { Usage } from '../domain/chat.js';
 import type { Deployment } from '../domain/deployment.js';
 import { attribute } from '../policy/contracts-attribution.js';
 import { decide, summary } from '../policy/contracts-decide.js';
-import { InMemoryContractState } from '../policy/contracts-state.js';
+import { InMemoryContractState, type LiveContractState } from '../policy/contracts-state.js';
 import type { AttemptTrace, Governance, RouteFacts, RouteVerdict } from '../proxy/ports.js';
 import type { ContractsHolder, LoadedContracts } from './contracts-holder.js';
 
@@ -16,12 +16,16 @@ export interface GovernanceDeps {
   holder: ContractsHolder;
   deployment: (id: string) => Deployment | undefined;
   health: (id: string, now: number) => { available: boolean; latencyMs?: number; outstanding: number };
+  /** Where commitment, share and reservation counters live: in memory by default, shared over Redis in cluster mode. */
+  state?: LiveContractState;
 }
 
 export class ContractGovernance implements Governance {
-  readonly state = new InMemoryContractState();
+  readonly state: LiveContractState;
 
-  constructor(private readonly deps: GovernanceDeps) {}
+  constructor(private readonly deps: GovernanceDeps) {
+    this.state = deps.state ?? new InMemoryContractState();
+  }
 
   pin(): LoadedContracts | undefined {
     return this.deps.holder.get();
@@ -82,7 +86,7 @@ export class ContractGovernance implements Governance {
     if (!loaded || !dep || !facts || t.outcome !== 'ok') return;
     const u = usage ?? t.usage;
     const tokens = u ? { prompt: u.promptTokens, completion: u.completionTokens } : { prompt: t.estimatedPromptTokens, completion: 0 };
-    this.state.recordServed(attribute(loaded.compiled, { model: t.model, tenantId: facts.tenantId, keyId: facts.keyId, tags: facts.tags, trafficClass: facts.trafficClass, expectedTokens: tokens }, dep, t.startedAt, tokens));
+    this.state.recordServed(attribute(loaded.compiled, { model: t.model, tenantId: facts.tenantId, keyId: facts.keyId, tags: facts.tags, trafficClass: facts.trafficClass, expectedTokens: tokens }, dep, t.startedAt, tokens), t.startedAt);
   }
 
   private reservationRef(t: AttemptTrace): string | undefined {

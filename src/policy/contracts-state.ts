@@ -28,6 +28,18 @@ export interface ContractState {
   reservationUsage(ref: string, now: number): ReservationUsage;
 }
 
+/**
+ * The state the gateway keeps live: the reads above plus what each attempt books. One replica
+ * keeps it in memory; cluster mode swaps in counters shared over Redis (src/cluster).
+ */
+export interface LiveContractState extends ContractState {
+  /** Counts a served request; `startedAt` is when its attempt started (what the ledger keys spend by). */
+  recordServed(a: Attribution, startedAt: number): void;
+  /** A request starts on reservation `ref` with this many expected tokens. */
+  reservationStart(ref: string, t: number, tokens: number): void;
+  reservationEnd(ref: string): void;
+}
+
 const MINUTE_MS = 60_000;
 
 interface ReservationLog {
@@ -39,7 +51,7 @@ interface ReservationLog {
 }
 
 /** Counters in memory. Pure bookkeeping: time is passed in, nothing is read from a clock. */
-export class InMemoryContractState implements ContractState {
+export class InMemoryContractState implements LiveContractState {
   private readonly spend = new Map<string, number>();
   private readonly shares = new Map<string, number>();
   private readonly reservations = new Map<string, ReservationLog>();
