@@ -134,6 +134,12 @@ describe('tenants and virtual keys', () => {
     expect(r.status).toBe(400);
     expect(r.body.error.param).toBe('budgetUsd');
     expect((await admin('POST', '/admin/tenants', { name: 'X', apiBase: 'http://evil' })).status).toBe(400);
+    // A fractional page size once reached the store and came back as a 500.
+    for (const q of ['limit=1.5', 'offset=0.5', 'limit=-1', 'from=soon']) {
+      const l = await admin('GET', `/admin/requests?${q}`);
+      expect(l.status, q).toBe(400);
+      expect(l.body.error.param).toBe(q.split('=')[0]);
+    }
   });
 });
 

@@ -18,7 +18,8 @@ function int(q: URLSearchParams, name: string, def?: number): number | undefined
   const v = q.get(name);
   if (v === null || v === '') return def;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new GatewayError('TREATY_INVALID_REQUEST', `"${name}" must be a non-negative number (epoch ms for times).`, { param: name });
+  // Whole numbers only: the stores bind these as integers (a fraction used to reach them and fail as a 500).
+  if (!Number.isSafeInteger(n) || n < 0) throw new GatewayError('TREATY_INVALID_REQUEST', `"${name}" must be a non-negative whole number (epoch ms for times), got "${v.slice(0, 40)}".`, { param: name });
   return n;
 }
 
