@@ -4,7 +4,7 @@
 import type { ExpressionBuilder } from 'kysely';
 import type { AttemptFilter, AttemptFinish, AttemptPage, AttemptRow, AttemptStart, OrphanSettlement } from '../store.js';
 import { aggregate, inWriteTx, toNanoOrNull, type AttemptsTable, type Db, type LedgerDb, type SqlFlavor } from './db.js';
-import { rowToAttempt, startToRow } from './rows.js';
+import { finishToColumns, rowToAttempt, startToRow } from './rows.js';
 import { checkFinish } from './validate.js';
 
 export type AttemptWrite = { kind: 'begin'; start: AttemptStart } | { kind: 'finish'; finish: AttemptFinish };
@@ -51,20 +51,7 @@ export async function commitAttemptWrites(db: Db, flavor: SqlFlavor, writes: rea
 async function finishOne(tx: Db, f: AttemptFinish): Promise<boolean> {
   const r = await tx
     .updateTable('attempts')
-    .set({
-      status: f.status,
-      ended_at: f.endedAt,
-      first_byte_at: f.firstByteAt,
-      http_status: f.httpStatus,
-      failure_kind: f.failureKind,
-      prompt_tokens: f.promptTokens,
-      completion_tokens: f.completionTokens,
-      cached_prompt_tokens: f.cachedPromptTokens,
-      cache_write_tokens: f.cacheWriteTokens,
-      usage_source: f.usageSource,
-      list_cost_nano_usd: toNanoOrNull(f.listCostUsd),
-      effective_cost_nano_usd: toNanoOrNull(f.effectiveCostUsd),
-    })
+    .set(finishToColumns(f))
     .where('request_id', '=', f.requestId)
     .where('attempt_no', '=', f.attemptNo)
     .where('status', '=', 'started')

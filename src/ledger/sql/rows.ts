@@ -1,7 +1,7 @@
 // Translation between stored rows and the port's records. Kept in one place so a column is
 // mapped once, and so NULL stays null in both directions (never `?? 0`).
 
-import type { AccessSettings, ApiKeyRecord, AttemptRow, AttemptStart, AttemptStatus, BudgetPeriod, Tenant, UsageSource } from '../store.js';
+import type { AccessSettings, ApiKeyRecord, AttemptFinish, AttemptRow, AttemptStart, AttemptStatus, BudgetPeriod, Tenant, UsageSource } from '../store.js';
 import { fromNano, fromNanoOrNull, toNanoOrNull, type AccessColumns, type ApiKeysTable, type AttemptsTable, type TenantsTable } from './db.js';
 
 /** Postgres hands BIGINT back through our int8 parser; this guards a missed parser. */
@@ -40,6 +40,30 @@ export function startToRow(s: AttemptStart): AttemptsTable {
     list_cost_nano_usd: null,
     effective_cost_nano_usd: null,
     settled_from_estimate: 0,
+  };
+}
+
+/** The columns a finish writes; the WHERE (key and `status = 'started'`) is the caller's. */
+export type FinishColumns = Pick<
+  AttemptsTable,
+  'status' | 'ended_at' | 'first_byte_at' | 'http_status' | 'failure_kind' | 'prompt_tokens' | 'completion_tokens'
+  | 'cached_prompt_tokens' | 'cache_write_tokens' | 'usage_source' | 'list_cost_nano_usd' | 'effective_cost_nano_usd'
+>;
+
+export function finishToColumns(f: AttemptFinish): FinishColumns {
+  return {
+    status: f.status,
+    ended_at: f.endedAt,
+    first_byte_at: f.firstByteAt,
+    http_status: f.httpStatus,
+    failure_kind: f.failureKind,
+    prompt_tokens: f.promptTokens,
+    completion_tokens: f.completionTokens,
+    cached_prompt_tokens: f.cachedPromptTokens,
+    cache_write_tokens: f.cacheWriteTokens,
+    usage_source: f.usageSource,
+    list_cost_nano_usd: toNanoOrNull(f.listCostUsd),
+    effective_cost_nano_usd: toNanoOrNull(f.effectiveCostUsd),
   };
 }
 

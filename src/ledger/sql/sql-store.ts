@@ -28,6 +28,8 @@ export interface SqlStoreOptions {
   now?: () => number;
 }
 
+export type AttemptCommit = (writes: readonly attempts.AttemptWrite[]) => Promise<boolean[]>;
+
 export class SqlLedgerStore implements LedgerStore {
   readonly #db: Db;
   readonly #flavor: SqlFlavor;
@@ -37,10 +39,14 @@ export class SqlLedgerStore implements LedgerStore {
   /** Runs after the Kysely instance is destroyed (temp files, schemas). */
   readonly #onClose: () => Promise<void>;
 
-  constructor(db: Db, flavor: SqlFlavor, opts: SqlStoreOptions = {}, onClose: () => Promise<void> = async () => {}) {
+  /**
+   * `commitAttempts` replaces the shared Kysely commit of attempt batches (a dialect's faster
+   * path with the same contract: one transaction per batch, one result per write, in order).
+   */
+  constructor(db: Db, flavor: SqlFlavor, opts: SqlStoreOptions = {}, onClose: () => Promise<void> = async () => {}, commitAttempts?: AttemptCommit) {
     this.#db = db;
     this.#flavor = flavor;
-    this.#writer = new BatchWriter((ops) => attempts.commitAttemptWrites(db, flavor, ops), opts.batch);
+    this.#writer = new BatchWriter(commitAttempts ?? ((ops) => attempts.commitAttemptWrites(db, flavor, ops)), opts.batch);
     this.#ttlMs = opts.idempotencyInFlightTtlMs ?? 15 * 60_000;
     this.#now = opts.now ?? Date.now;
     this.#onClose = onClose;

@@ -7,6 +7,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { LedgerStore } from '../store.js';
 import type { LedgerDb, SqlFlavor } from '../sql/db.js';
 import { SqlLedgerStore, type SqlStoreOptions } from '../sql/sql-store.js';
+import { preparedAttemptCommit } from './prepared-attempts.js';
 import { withStatementCache } from './statement-cache.js';
 
 export interface SqliteLedgerOptions extends SqlStoreOptions {
@@ -19,6 +20,12 @@ export interface SqliteLedgerOptions extends SqlStoreOptions {
   durability?: 'process' | 'power';
   /** How long a write waits for another connection's write lock. Default 5,000 ms. */
   busyTimeoutMs?: number;
+  /**
+   * Attempt writes through prepared statements (default true), or through the shared Kysely
+   * query code that Postgres runs (false). The two store the same rows; false exists so the
+   * benchmark (bench/ledger-writes.ts) and the tests can compare and check both.
+   */
+  preparedAttemptWrites?: boolean;
 }
 
 const sqliteFlavor: SqlFlavor = {
@@ -46,5 +53,6 @@ export function openSqliteLedger(path: string, opts: SqliteLedgerOptions = {}): 
     throw err;
   }
   const db = new Kysely<LedgerDb>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return new SqlLedgerStore(db, sqliteFlavor, opts);
+  const commit = opts.preparedAttemptWrites === false ? undefined : preparedAttemptCommit(db, sqlite);
+  return new SqlLedgerStore(db, sqliteFlavor, opts, undefined, commit);
 }

@@ -1,0 +1,78 @@
+// The prepared attempt writer shares its SQLite connection with Kysely. A batch must never
+// run inside a transaction that Kysely holds open across awaits: its callers would be told
+// "committed" while their rows still hung on someone else's COMMIT (or ROLLBACK).
+
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runMigrations } from './migrations/index.js';
+import type { AttemptWrite } from './sql/attempts.js';
+import { inWriteTx, type LedgerDb, type SqlFlavor } from './sql/db.js';
+import { startToRow } from './sql/rows.js';
+import { preparedAttemptCommit } from './sqlite/prepared-attempts.js';
+import type { AttemptFinish } from './store.js';
+import { finish, start } from './test-support/fixtures.js';
+
+const flavor: SqlFlavor = { name: 'sqlite', beginWrite: 'begin immediate', lockMigrations: async () => {} };
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+let db: Kysely<LedgerDb> | undefined;
+afterEach(async () => {
+  await db?.destroy();
+  db = undefined;
+});
+
+async function open() {
+  const sqlite = new Database(':memory:');
+  db = new Kysely<LedgerDb>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await runMigrations(db, flavor, 0);
+  return { db, commit: preparedAttemptCommit(db, sqlite) };
+}
+
+async function ids(k: Kysely<LedgerDb>): Promise<string[]> {
+  return (await k.selectFrom('attempts').select('request_id').orderBy('request_id').execute()).map((r) => r.request_id);
+}
+
+describe('prepared attempt writes (SQLite)', () => {
+  it('a batch waits for a Kysely transaction held open across awaits and is not rolled back with it', async () => {
+    const { db, commit } = await open();
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const held = inWriteTx(db, flavor, async (tx) => {
+      await tx.insertInto('attempts').values(startToRow(start({ requestId: 'doomed' }))).execute();
+      entered();
+      await sleep(20);
+      throw new Error('rolled back');
+    });
+    await inside;
+    let settled = false;
+    const mine = commit([{ kind: 'begin', start: start({ requestId: 'mine' }) }]).finally(() => (settled = true));
+    await sleep(5);
+    expect(settled).toBe(false);
+    await expect(held).rejects.toThrow('rolled back');
+    expect(await mine).toEqual([true]);
+    expect(await ids(db)).toEqual(['mine']);
+  });
+
+  it('finishes report whether they applied, in queue order within one batch', async () => {
+    const { commit } = await open();
+    const writes: AttemptWrite[] = [
+      { kind: 'begin', start: start() },
+      { kind: 'begin', start: start() },
+      { kind: 'finish', finish: finish() },
+      { kind: 'finish', finish: finish({ status: 'failed' }) },
+      { kind: 'finish', finish: finish({ requestId: 'ghost' }) },
+    ];
+    expect(await commit(writes)).toEqual([true, true, true, false, false]);
+  });
+
+  it('a batch is one transaction: a write the database refuses rolls back the whole batch', async () => {
+    const { db, commit } = await open();
+    const bad = finish({ status: 'bogus' as AttemptFinish['status'] });
+    await expect(commit([{ kind: 'begin', start: start() }, { kind: 'finish', finish: bad }])).rejects.toThrow(/CHECK/);
+    expect(await ids(db)).toEqual([]);
+    // The connection is clean afterwards: the next batch commits.
+    expect(await commit([{ kind: 'begin', start: start() }])).toEqual([true]);
+    expect(await ids(db)).toEqual(['req-1']);
+  });
+});

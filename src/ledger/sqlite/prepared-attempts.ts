@@ -1,0 +1,79 @@
+// Attempt writes on SQLite through two prepared better-sqlite3 statements instead of Kysely.
+// Per attempt the gateway does one begin and one finish; through Kysely each batch built and
+// compiled a multi-row INSERT (26 parameters a row, a new SQL string for the statement cache
+// to hash, and to prepare for each new batch size) and every finish built its own UPDATE:
+// about as much CPU as SQLite's own work (README, Performance). The statements here are the
+// same SQL as the shared path in sql/attempts.ts (which Postgres keeps), bound by column name
+// from the same row mappers in sql/rows.ts, so the two cannot drift apart.
+
+import type { Database, Statement } from 'better-sqlite3';
+import type { AttemptWrite } from '../sql/attempts.js';
+import type { AttemptsTable, Db } from '../sql/db.js';
+import { finishToColumns, startToRow, type FinishColumns } from '../sql/rows.js';
+
+// `satisfies` makes the compiler reject a column added to the table types but not here.
+const COLUMNS = Object.keys({
+  request_id: 1, attempt_no: 1, tenant_id: 1, key_id: 1, model: 1, deployment_id: 1, account: 1, region: 1,
+  stream: 1, started_at: 1, decision: 1, contract_version: 1, estimated_prompt_tokens: 1, status: 1, ended_at: 1,
+  first_byte_at: 1, http_status: 1, failure_kind: 1, prompt_tokens: 1, completion_tokens: 1, cached_prompt_tokens: 1,
+  cache_write_tokens: 1, usage_source: 1, list_cost_nano_usd: 1, effective_cost_nano_usd: 1, settled_from_estimate: 1,
+} satisfies Record<keyof AttemptsTable, 1>);
+
+// ON CONFLICT DO NOTHING: a replayed begin cannot create a second row (as in sql/attempts.ts).
+const INSERT_SQL =
+  `insert into attempts (${COLUMNS.join(', ')}) values (${COLUMNS.map((c) => `@${c}`).join(', ')}) ` +
+  'on conflict (request_id, attempt_no) do nothing';
+
+// Guarded: only a `started` row changes, so a second finish (or one after orphan recovery)
+// is a no-op and reports false.
+const FINISH_COLUMNS = Object.keys({
+  status: 1, ended_at: 1, first_byte_at: 1, http_status: 1, failure_kind: 1, prompt_tokens: 1, completion_tokens: 1,
+  cached_prompt_tokens: 1, cache_write_tokens: 1, usage_source: 1, list_cost_nano_usd: 1, effective_cost_nano_usd: 1,
+} satisfies Record<keyof FinishColumns, 1>);
+const UPDATE_SQL =
+  `update attempts set ${FINISH_COLUMNS.map((c) => `${c} = @${c}`).join(', ')} ` +
+  "where request_id = @request_id and attempt_no = @attempt_no and status = 'started'";
+
+/**
+ * A commit function for the group-commit writer: the whole batch in one BEGIN IMMEDIATE
+ * transaction, in queue order, returning begins true and finishes whether they applied.
+ *
+ * `db` is the Kysely instance on the same connection. Its SQLite driver has one connection
+ * behind a mutex, and every Kysely transaction (inWriteTx for orphan recovery, migrations)
+ * holds that mutex from BEGIN to COMMIT across awaits. Taking the same mutex here, and then
+ * running the batch synchronously (better-sqlite3 is synchronous, so nothing else can run on
+ * the event loop meanwhile), means a batch never lands inside someone else's transaction and
+ * nobody else's statement lands inside ours.
+ */
+export function preparedAttemptCommit(db: Db, sqlite: Database): (writes: readonly AttemptWrite[]) => Promise<boolean[]> {
+  let apply: ((writes: readonly AttemptWrite[]) => boolean[]) | undefined;
+  // Prepared on first use: the store is opened before migrate() creates the table.
+  const prepare = (): ((writes: readonly AttemptWrite[]) => boolean[]) => {
+    const insert: Statement = sqlite.prepare(INSERT_SQL);
+    const update: Statement = sqlite.prepare(UPDATE_SQL);
+    const tx = sqlite.transaction((writes: readonly AttemptWrite[]): boolean[] => {
+      const results: boolean[] = [];
+      for (const w of writes) {
+        if (w.kind === 'begin') {
+          insert.run(startToRow(w.start));
+          results.push(true);
+        } else {
+          const f = w.finish;
+          results.push(update.run({ ...finishToColumns(f), request_id: f.requestId, attempt_no: f.attemptNo }).changes === 1);
+        }
+      }
+      return results;
+    });
+    // BEGIN IMMEDIATE, as inWriteTx: the write lock is taken up front, so another process
+    // holding it makes us wait busy_timeout instead of failing a deferred lock upgrade.
+    return (writes) => tx.immediate(writes);
+  };
+  return (writes) =>
+    db.connection().execute(async () => {
+      // Holding the mutex, no transaction of ours can be open; if one is, something bypassed
+      // the mutex, and writing now would silently join (or commit) a stranger's transaction.
+      if (sqlite.inTransaction) throw new Error('ledger: a transaction is open outside the connection mutex');
+      apply ??= prepare();
+      return apply(writes);
+    });
+}
