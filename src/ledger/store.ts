@@ -17,9 +17,15 @@ export type UsageSource = 'reported' | 'estimated';
 
 /** What is known before the upstream call; written durably before it is made. */
 export interface AttemptStart {
+  /** Treaty's id for the request: unique per request, whatever the client sent. */
   requestId: string;
   /** 1-based; `(requestId, attemptNo)` is unique: one row per upstream attempt. */
   attemptNo: number;
+  /**
+   * The client's own `x-request-id`, for correlation only: clients reuse theirs (a retry, a
+   * batch), and two tenants may pick the same one, so it is never a key.
+   */
+  clientRequestId?: string | null;
   tenantId: string | null;
   keyId: string | null;
   /** The public model name the client asked for. */
@@ -59,6 +65,7 @@ type FinishFields = Omit<AttemptFinish, 'requestId' | 'attemptNo' | 'status' | '
 
 /** One stored attempt row. */
 export interface AttemptRow extends AttemptStart, FinishFields {
+  clientRequestId: string | null;
   status: AttemptStatus;
   /** Null while started, and for orphans (when it really ended is unknown). */
   endedAt: number | null;
@@ -72,6 +79,8 @@ export type OrphanSettlement = Pick<AttemptFinish, 'promptTokens' | 'completionT
 /** Filters combine with AND; the time range is on `startedAt`, `[from, to)`. */
 export interface AttemptFilter {
   requestId?: string;
+  /** The client's `x-request-id` (several requests may share one). */
+  clientRequestId?: string;
   tenantId?: string;
   model?: string;
   deploymentId?: string;

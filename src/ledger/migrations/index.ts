@@ -7,6 +7,7 @@
 import type { Kysely } from 'kysely';
 import { inWriteTx, type Db, type SqlFlavor } from '../sql/db.js';
 import * as v1 from './0001-initial.js';
+import * as v2 from './0002-client-request-id.js';
 
 export interface Migration {
   version: number;
@@ -16,7 +17,10 @@ export interface Migration {
 }
 
 /** In order. Never edit a released migration: add the next version. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', up: v1.up }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', up: v1.up },
+  { version: 2, name: 'client-request-id', up: v2.up },
+];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 

@@ -123,6 +123,7 @@ function nullFinish(row: AttemptRow): AttemptFinish {
 function matches(eb: ExpressionBuilder<LedgerDb, 'attempts'>, f: AttemptFilter) {
   const conds = [];
   if (f.requestId !== undefined) conds.push(eb('request_id', '=', f.requestId));
+  if (f.clientRequestId !== undefined) conds.push(eb('client_request_id', '=', f.clientRequestId));
   if (f.tenantId !== undefined) conds.push(eb('tenant_id', '=', f.tenantId));
   if (f.model !== undefined) conds.push(eb('model', '=', f.model));
   if (f.deploymentId !== undefined) conds.push(eb('deployment_id', '=', f.deploymentId));

@@ -8,6 +8,7 @@ import { sql, type Kysely } from 'kysely';
 export interface AttemptsTable {
   request_id: string;
   attempt_no: number;
+  client_request_id: string | null;
   tenant_id: string | null;
   key_id: string | null;
   model: string;

@@ -16,6 +16,7 @@ export function startToRow(s: AttemptStart): AttemptsTable {
   return {
     request_id: s.requestId,
     attempt_no: s.attemptNo,
+    client_request_id: s.clientRequestId ?? null,
     tenant_id: s.tenantId,
     key_id: s.keyId,
     model: s.model,
@@ -71,6 +72,7 @@ export function rowToAttempt(r: AttemptsTable): AttemptRow {
   return {
     requestId: r.request_id,
     attemptNo: int(r.attempt_no),
+    clientRequestId: r.client_request_id,
     tenantId: r.tenant_id,
     keyId: r.key_id,
     model: r.model,

@@ -13,7 +13,7 @@ import { finishToColumns, startToRow, type FinishColumns } from '../sql/rows.js'
 
 // `satisfies` makes the compiler reject a column added to the table types but not here.
 const COLUMNS = Object.keys({
-  request_id: 1, attempt_no: 1, tenant_id: 1, key_id: 1, model: 1, deployment_id: 1, account: 1, region: 1,
+  request_id: 1, attempt_no: 1, client_request_id: 1, tenant_id: 1, key_id: 1, model: 1, deployment_id: 1, account: 1, region: 1,
   stream: 1, started_at: 1, decision: 1, contract_version: 1, estimated_prompt_tokens: 1, status: 1, ended_at: 1,
   first_byte_at: 1, http_status: 1, failure_kind: 1, prompt_tokens: 1, completion_tokens: 1, cached_prompt_tokens: 1,
   cache_write_tokens: 1, usage_source: 1, list_cost_nano_usd: 1, effective_cost_nano_usd: 1, settled_from_estimate: 1,

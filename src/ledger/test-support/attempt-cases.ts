@@ -25,6 +25,17 @@ export function attemptCases(h: CurrentHarness): void {
     });
   });
 
+  it('requests that share a client x-request-id keep rows of their own, found by that id', async () => {
+    // Two tenants picked the same id; each request still has Treaty's own key.
+    await h().store.beginAttempt(start({ requestId: 'req-a', clientRequestId: 'order-42', tenantId: 'tenant-a' }));
+    await h().store.beginAttempt(start({ requestId: 'req-b', clientRequestId: 'order-42', tenantId: 'tenant-b' }));
+    expect(await h().store.finishAttempt(finish({ requestId: 'req-b', completionTokens: 7 }))).toBe(true);
+    const both = await h().store.listAttempts({ clientRequestId: 'order-42' });
+    expect(both.map((r) => [r.requestId, r.tenantId, r.status])).toEqual([['req-a', 'tenant-a', 'started'], ['req-b', 'tenant-b', 'ok']]);
+    expect(await h().store.listAttempts({ clientRequestId: 'order-42', tenantId: 'tenant-a' })).toHaveLength(1);
+    expect((await only(h, 'req-a')).completionTokens).toBeNull();
+  });
+
   it('a finished attempt reads back with its outcome, usage, cost and timings', async () => {
     await h().store.beginAttempt(start());
     expect(await h().store.finishAttempt(finish())).toBe(true);

@@ -9,6 +9,7 @@ export function start(over: Partial<AttemptStart> = {}): AttemptStart {
   return {
     requestId: 'req-1',
     attemptNo: 1,
+    clientRequestId: null,
     tenantId: 'tenant-a',
     keyId: 'key-a',
     model: 'frontier',
