@@ -5,11 +5,12 @@
 // counter scripts per request: the worst case) and a static key (no limits: nothing shared on
 // the request path). Also the bare counter round trip, Redis versus in-process.
 //
-//   node --import tsx test/cluster/bench-cluster.ts [--seconds 2] [--rounds 8] [--concurrency 1,16]
+//   npm run bench:cluster -- [--seconds 2] [--rounds 8] [--concurrency 1,16]
+// Writes bench/results/cluster-latest.md.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
@@ -26,6 +27,8 @@ const SECONDS = Number(opt.seconds);
 const ROUNDS = Number(opt.rounds);
 const CONC = opt.concurrency.split(',').map(Number);
 const STATIC_KEY = 'sk-bench-cluster-static-000000001';
+const RESULTS = new URL('../../bench/results/', import.meta.url).pathname;
+const loadBefore = loadavg().map((x) => x.toFixed(2)).join(' ');
 const ADMIN_KEY = 'sk-bench-cluster-admin-0000000001';
 
 interface Target {
@@ -167,10 +170,19 @@ try {
   const onRedis = await admissionLatency(node.counters, 5_000);
   const inProcess = await admissionLatency(new MemoryCounterStore(Date.now), 5_000);
   await node.close();
-  console.log(`\nCluster path vs single process (${ROUNDS} rounds × ${SECONDS} s per cell, interleaved; Node ${process.version})\n`);
-  console.log(rows.join('\n'));
   const us = (ms: number): string => `${(ms * 1000).toFixed(0)} µs`;
-  console.log(`\nAdmission alone (key + tenant, RPM + TPM: 4 check-and-adds), one at a time: Redis p50 ${us(onRedis.p50)} / p99 ${us(onRedis.p99)}; in process p50 ${us(inProcess.p50)} / p99 ${us(inProcess.p99)}; added p50 ${us(onRedis.p50 - inProcess.p50)}.`);
+  const report = [
+    `# Cluster path vs single process — ${new Date().toISOString()}`,
+    '',
+    `${ROUNDS} rounds × ${SECONDS} s per cell, interleaved; Node ${process.version}; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; load average before ${loadBefore}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')}. Both targets use the same Postgres ledger; "cluster" adds Redis counters, health news and contract-counter sync.`,
+    '',
+    ...rows,
+    '',
+    `Admission alone (key + tenant, RPM + TPM: 4 check-and-adds), one at a time: Redis p50 ${us(onRedis.p50)} / p99 ${us(onRedis.p99)}; in process p50 ${us(inProcess.p50)} / p99 ${us(inProcess.p99)}; added p50 ${us(onRedis.p50 - inProcess.p50)}.`,
+  ].join('\n');
+  console.log(`\n${report}`);
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, 'cluster-latest.md'), `${report}\n`);
 } finally {
   for (const t of targets) t.proc.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 500));
