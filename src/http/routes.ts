@@ -3,6 +3,7 @@
 // GatewayErrors and leave through the server's one error exit.
 
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Admission, Admitted } from '../admission/admission.js';
 import type { GatewayConfig } from '../config/compile.js';
@@ -16,6 +17,7 @@ import { parseChatRequest } from '../wire/chat-request.js';
 import { ChunkRenderer, renderChatResponse } from '../wire/chat-response.js';
 import { parseEmbeddingsRequest, renderEmbeddings } from '../wire/embeddings.js';
 import { readJsonBodyText, sendJson } from './body.js';
+import { serverTiming } from './gateway-timing.js';
 import type { Authenticator, Principal } from './principal.js';
 import { writeStream } from './stream-writer.js';
 
@@ -78,6 +80,7 @@ function requireModel(deps: RouteDeps, model: string): void {
 }
 
 export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<void> {
+  const t0 = performance.now();
   const principal = await deps.auth.authenticate(ex.req);
   const { value, text } = await readJsonBodyText(ex.req, deps.config.server.maxBodyBytes);
   const chat = parseChatRequest(value, { maxMessages: deps.config.server.maxMessages });
@@ -107,11 +110,15 @@ export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<vo
     if (result.kind === 'complete') {
       const body = JSON.stringify(renderChatResponse(result.response));
       if (idem) await deps.idempotency!.idempotencyComplete(idem.tenant, idem.key, 200, body);
-      ex.res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      headers['server-timing'] = serverTiming(t0, traces);
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = Buffer.byteLength(body);
+      ex.res.writeHead(200, headers);
       ex.res.end(body);
       log.info('request served', { deployment: result.deployment.id, attempts: result.attempts, status: 200, ms: deps.now() - started });
       return;
     }
+    headers['server-timing'] = serverTiming(t0, traces);
     const renderer = new ChunkRenderer(`chatcmpl-${ex.requestId}`, result.deployment.upstreamModel, Math.floor(deps.now() / 1000));
     const outcome = await writeStream(ex.res, result.events, { headers, renderer, includeUsage: chat.includeUsage });
     log.info(outcome.complete ? 'stream served' : 'stream ended early', { deployment: result.deployment.id, attempts: result.attempts, complete: outcome.complete, error: outcome.error, ms: deps.now() - started });
@@ -162,6 +169,7 @@ async function beginIdempotency(deps: RouteDeps, ex: Exchange, p: Principal, str
 }
 
 export async function embeddings(deps: RouteDeps, ex: Exchange): Promise<void> {
+  const t0 = performance.now();
   const principal = await deps.auth.authenticate(ex.req);
   const { value } = await readJsonBodyText(ex.req, deps.config.server.maxBodyBytes);
   const req = parseEmbeddingsRequest(value);
@@ -177,6 +185,7 @@ export async function embeddings(deps: RouteDeps, ex: Exchange): Promise<void> {
     traces = result.traces;
     const headers = servedHeaders(ex, result);
     if (!result.response.usage) headers['x-treaty-usage'] = 'unreported';
+    headers['server-timing'] = serverTiming(t0, traces);
     sendJson(ex.res, 200, renderEmbeddings(result.response, req.encodingFormat ?? 'float'), headers);
   } catch (err) {
     if (err instanceof ClientGoneError) return;

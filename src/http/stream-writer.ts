@@ -23,13 +23,18 @@ export async function writeStream(
 ): Promise<StreamOutcome> {
   let usage: Usage | undefined;
   let headersOut = false;
-  const write = async (text: string): Promise<void> => {
+  /** Writes one event; returns a promise only when the client is slow (so most events cost no await). */
+  const send = (text: string): Promise<unknown> | undefined => {
     if (!headersOut) {
       res.writeHead(200, { ...opts.headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
       headersOut = true;
     }
     // Backpressure: a slow client slows the upstream read instead of growing our memory.
-    if (!res.write(text) && !res.destroyed) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (res.write(text) || res.destroyed) return undefined;
+    return Promise.race([once(res, 'drain'), once(res, 'close')]);
+  };
+  const write = async (text: string): Promise<void> => {
+    await send(text);
   };
   // Frames that carry no choice (e.g. a content-filter preamble) may arrive before the
   // upstream's id and model; hold them until the first real chunk so every chunk agrees.
@@ -54,7 +59,9 @@ export async function writeStream(
         early = undefined;
       }
       const json = opts.renderer.render(e);
-      if (json !== undefined) await write(sseData(json));
+      if (json === undefined) continue;
+      const slow = send(sseData(json));
+      if (slow) await slow;
     }
     for (const m of early ?? []) await write(sseData(opts.renderer.render(m)!));
     if (res.destroyed) return { complete: false, usage, error: 'client disconnected' };

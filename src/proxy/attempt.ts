@@ -20,17 +20,27 @@ export function commitsStream(e: StreamEvent): boolean {
   return (e.kind === 'delta' && ((e.content !== undefined && e.content !== '') || e.toolCalls !== undefined || e.refusal !== undefined)) || e.kind === 'finish';
 }
 
-/**
- * The life of one attempt: its abort controller (client gone, deadline), its place in the
- * deployment stats, and its trace, ended exactly once whatever happens.
- */
 /** Called once when an attempt ends, so health tracking sees every outcome (mid-stream ones too). */
 export type Settle = (outcome: NonNullable<AttemptTrace['outcome']>, failure?: UpstreamFailure) => void;
 
+/**
+ * The life of one attempt: its abort controller (client gone, deadline, our timers), its place
+ * in the deployment stats, and its trace, ended exactly once whatever happens.
+ *
+ * A stream's first-token and idle timers are one timer that is re-armed, not a timer and a
+ * promise race per chunk (that was most of the proxy's own cost per streamed chunk). When it
+ * fires it aborts the attempt; the pending read then fails and `timedOut` says why.
+ */
 class AttemptScope {
   readonly ac = new AbortController();
-  private readonly timer: NodeJS.Timeout;
+  private readonly deadline: NodeJS.Timeout;
+  private phase: NodeJS.Timeout | undefined;
+  private phaseFailure: (() => UpstreamFailure) | undefined;
+  /** Idle phase only: whether a read from the upstream is pending (a slow client is not a stall). */
+  private reading = true;
   private readonly onClientGone = (): void => this.ac.abort(new Error('client disconnected'));
+  /** When the upstream call started (performance.now()), for the gateway-time header. */
+  private upstreamFrom: number | undefined;
   /** Set when one of our own timers (not the deadline) cut the attempt short. */
   timedOut: UpstreamFailure | undefined;
 
@@ -45,28 +55,49 @@ class AttemptScope {
     ctx.signal.addEventListener('abort', this.onClientGone, { once: true });
     const left = ctx.deadlineAt - ports.now();
     const ms = Math.max(0, Math.min(left, limitMs));
-    this.timer = setTimeout(() => {
+    this.deadline = setTimeout(() => {
       if (ms < left) this.timedOut = upstreamFailure('timeout', `no complete answer within ${ms} ms`, { providerCode: 'attempt_timeout' });
       this.ac.abort(new Error('deadline'));
     }, ms);
     ports.stats.begin(dep.id);
   }
 
-  /** Races `p` against a timer; on expiry the attempt is aborted and fails with `failure`. */
-  async within<T>(p: Promise<T>, ms: number, failure: () => UpstreamFailure): Promise<T> {
-    let t: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      t = setTimeout(() => {
-        this.timedOut = failure();
-        this.ac.abort(new Error('timer'));
-        reject(new UpstreamFailureError(this.timedOut));
-      }, ms);
-    });
-    try {
-      return await Promise.race([p, timeout]);
-    } finally {
-      clearTimeout(t);
+  /** Starts a timed phase (first token, then idle): when `ms` pass, the attempt fails with `failure`. */
+  startPhase(ms: number, failure: () => UpstreamFailure): void {
+    if (this.phase) clearTimeout(this.phase);
+    this.phaseFailure = failure;
+    this.phase = setTimeout(this.onPhaseTimer, ms);
+  }
+
+  private readonly onPhaseTimer = (): void => {
+    // The idle timer counts only while we wait on the upstream, not while the client drains.
+    if (!this.reading) {
+      this.phase!.refresh();
+      return;
     }
+    this.timedOut = this.phaseFailure!();
+    this.ac.abort(new Error('timer'));
+  };
+
+  /** From here on the phase timer is the idle timer, counting only while a read is pending. */
+  idle(ms: number, failure: () => UpstreamFailure): void {
+    this.reading = false;
+    this.startPhase(ms, failure);
+  }
+
+  /** A read from the upstream starts: the idle timer runs again from zero. */
+  beginRead(): void {
+    this.reading = true;
+    this.phase?.refresh();
+  }
+
+  endRead(): void {
+    this.reading = false;
+  }
+
+  /** The answer (or first token) is in hand: stop counting upstream time. */
+  upstreamDone(): void {
+    if (this.upstreamFrom !== undefined && this.trace.upstreamMs === undefined) this.trace.upstreamMs = performance.now() - this.upstreamFrom;
   }
 
   finish(outcome: NonNullable<AttemptTrace['outcome']>, failure?: UpstreamFailure): void {
@@ -80,8 +111,14 @@ class AttemptScope {
     this.ports.observer?.finished(t);
   }
 
+  /** The failure behind `err`: our own timer's verdict first, since its abort is what broke the read. */
+  failureOf(err: unknown): UpstreamFailure {
+    return this.timedOut ?? toFailure(err, this.ac.signal, this.ctx.signal);
+  }
+
   fail(err: unknown): Failed {
-    const failure = this.timedOut && !(err instanceof UpstreamFailureError) ? this.timedOut : toFailure(err, this.ac.signal, this.ctx.signal);
+    this.upstreamDone();
+    const failure = this.failureOf(err);
     this.finish(this.ctx.signal.aborted ? 'cancelled' : 'failed', failure);
     // Free the upstream connection: nothing more will be read from this attempt.
     this.ac.abort(new Error('attempt failed'));
@@ -93,18 +130,23 @@ class AttemptScope {
   }
 
   release(): void {
-    clearTimeout(this.timer);
+    clearTimeout(this.deadline);
+    if (this.phase) clearTimeout(this.phase);
     this.ctx.signal.removeEventListener('abort', this.onClientGone);
   }
 
   async send(baseUrl: string, httpReq: UpstreamHttpRequest, decodeError: (h: UpstreamResponseHead, b: Uint8Array) => UpstreamFailure): Promise<UpstreamResponse> {
     // Write-ahead: the ledger row is durable before the provider sees (and bills) anything.
     await this.ports.observer?.started(this.trace);
+    // Treaty's own time (the ledger write above included) is what the gateway-time header shows.
+    this.upstreamFrom = performance.now();
     const res = await this.ports.transport.send(baseUrl, httpReq, this.ac.signal);
     this.trace.status = res.head.status;
     this.trace.firstByteAt = this.ports.now();
     if (res.head.status < 200 || res.head.status >= 300) {
-      throw new UpstreamFailureError(decodeError(res.head, await res.readAll(1024 * 1024)));
+      const body = await res.readAll(1024 * 1024);
+      this.upstreamDone();
+      throw new UpstreamFailureError(decodeError(res.head, body));
     }
     return res;
   }
@@ -125,7 +167,9 @@ export async function runUnaryAttempt<T>(
   const scope = new AttemptScope(ports, dep, ctx, trace, settle, ports.timing.attemptTimeoutMs);
   try {
     const res = await scope.send(dep.baseUrl, httpReq, decodeError);
-    const value = decode(res.head, await res.readAll());
+    const body = await res.readAll();
+    scope.upstreamDone();
+    const value = decode(res.head, body);
     const usage = usageOf(value);
     if (usage) trace.usage = usage;
     scope.finish('ok');
@@ -157,15 +201,14 @@ export async function runAttempt(
   }
   const scope = new AttemptScope(ports, dep, ctx, trace, settle, Infinity);
   const ttft = ports.timing.firstTokenTimeoutMs;
-  const silent = (): UpstreamFailure => upstreamFailure('timeout', `no first token within ${ttft} ms`, { providerCode: 'first_token_timeout' });
   try {
     // Headers and the first real token share one time-to-first-token budget.
-    const firstTokenBy = ports.now() + ttft;
-    const res = await scope.within(scope.send(dep.baseUrl, httpReq, (h, b) => adapter.decodeError(h, b)), ttft, silent);
+    scope.startPhase(ttft, () => upstreamFailure('timeout', `no first token within ${ttft} ms`, { providerCode: 'first_token_timeout' }));
+    const res = await scope.send(dep.baseUrl, httpReq, (h, b) => adapter.decodeError(h, b));
     const it = adapter.decodeChatStream(res.head, res.body)[Symbol.asyncIterator]();
     const buffered: StreamEvent[] = [];
     for (;;) {
-      const n = await scope.within(it.next(), Math.max(0, firstTokenBy - ports.now()), silent);
+      const n = await it.next();
       if (n.done) break;
       buffered.push(n.value);
       if (n.value.kind === 'usage') trace.usage = n.value.usage;
@@ -174,33 +217,42 @@ export async function runAttempt(
         break;
       }
     }
-    return { ok: true, kind: 'stream', head: res.head, events: continueStream(buffered, it, scope, ports.timing.idleTimeoutMs) };
+    scope.upstreamDone();
+    const idleMs = ports.timing.idleTimeoutMs;
+    scope.idle(idleMs, () => upstreamFailure('timeout', `the stream stalled: no chunk for ${idleMs} ms`, { providerCode: 'idle_timeout' }));
+    return { ok: true, kind: 'stream', head: res.head, events: continueStream(buffered, it, scope) };
   } catch (err) {
     scope.release();
     return scope.fail(err);
   }
 }
 
-async function* continueStream(buffered: StreamEvent[], it: AsyncIterator<StreamEvent>, scope: AttemptScope, idleMs: number): AsyncGenerator<StreamEvent> {
+/** A never-aborted signal: a failure mid-stream is the upstream's, even if the client left too. */
+const NEVER = new AbortController().signal;
+
+async function* continueStream(buffered: StreamEvent[], it: AsyncIterator<StreamEvent>, scope: AttemptScope): AsyncGenerator<StreamEvent> {
+  const trace = scope.trace;
   let sent = false;
   try {
     for (const e of buffered) {
-      if (e.kind === 'delta' && e.content) (scope.trace.streamedChars ??= []).push(e.content);
+      if (e.kind === 'delta' && e.content) (trace.streamedChars ??= []).push(e.content);
       sent = true;
       yield e;
     }
-    const stalled = (): UpstreamFailure => upstreamFailure('timeout', `the stream stalled: no chunk for ${idleMs} ms`, { providerCode: 'idle_timeout' });
     for (;;) {
-      const n = await scope.within(it.next(), idleMs, stalled);
+      scope.beginRead();
+      const n = await it.next();
+      scope.endRead();
       if (n.done) break;
-      if (n.value.kind === 'usage') scope.trace.usage = n.value.usage;
-      else if (n.value.kind === 'delta' && n.value.content) (scope.trace.streamedChars ??= []).push(n.value.content);
+      const e = n.value;
+      if (e.kind === 'usage') trace.usage = e.usage;
+      else if (e.kind === 'delta' && e.content) (trace.streamedChars ??= []).push(e.content);
       sent = true;
-      yield n.value;
+      yield e;
     }
     scope.finish('ok');
   } catch (err) {
-    const base = err instanceof UpstreamFailureError ? err.failure : (scope.timedOut ?? toFailure(err, scope.ac.signal, new AbortController().signal));
+    const base = scope.timedOut ?? toFailure(err, scope.ac.signal, NEVER);
     const failure: UpstreamFailure = { ...base, midStream: sent };
     // The client leaving is a cancellation, not an upstream fault (it must not count toward ejection).
     scope.finish(scope.clientGone ? 'cancelled' : 'interrupted', failure);

@@ -50,6 +50,11 @@ export interface AttemptTrace {
   /** Streams: when the first real token arrived (time to first token). */
   firstTokenAt?: number;
   endedAt?: number;
+  /**
+   * High-resolution ms spent waiting on the upstream until its answer (or, for a stream, its
+   * first token) was in hand; what the gateway-time header leaves out.
+   */
+  upstreamMs?: number;
   outcome?: AttemptOutcome;
   failure?: UpstreamFailure;
   usage?: Usage;

@@ -1,8 +1,13 @@
 // The HTTP client for every upstream: one keep-alive undici Pool per origin. Timing policy
 // (deadlines, first-token and idle timers) belongs to the proxy, so undici's own timeouts
 // are set wide and the proxy aborts through the signal.
+//
+// Each call is driven through undici's dispatch API with our own handler rather than
+// `request()`: no Readable stream, async-hooks resource and stream async-iterator per
+// response — the body's chunks go straight to whoever reads them. That was a large share of the
+// gateway's per-request and per-streamed-chunk CPU.
 
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { UpstreamHttpRequest, UpstreamResponseHead } from './adapter.js';
 
 export interface UpstreamResponse {
@@ -21,7 +26,12 @@ export interface UpstreamTransport {
 
 export class BodyTooLargeError extends Error {}
 
+/** Thrown into a body nobody reads any more (the reader stopped early). */
+class BodyDiscardedError extends Error {}
+
 const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
+/** Unread body bytes above which the upstream socket is paused (as a Readable's highWaterMark). */
+const HIGH_WATER = 64 * 1024;
 
 export function createUndiciTransport(opts: { connectionsPerOrigin?: number; connectTimeoutMs?: number } = {}): UpstreamTransport {
   const pools = new Map<string, Pool>();
@@ -42,33 +52,166 @@ export function createUndiciTransport(opts: { connectionsPerOrigin?: number; con
     return p;
   };
   return {
-    async send(baseUrl, req, signal) {
-      const res = await poolFor(baseUrl).request({ method: req.method, path: req.path, headers: req.headers, body: req.body, signal });
-      const body = res.body;
-      return {
-        head: { status: res.statusCode, headers: res.headers as UpstreamResponseHead['headers'] },
-        body: body as AsyncIterable<Uint8Array>,
-        async readAll(limit = DEFAULT_BODY_LIMIT) {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          for await (const c of body) {
-            size += (c as Buffer).length;
-            if (size > limit) {
-              body.destroy();
-              throw new BodyTooLargeError(`upstream body exceeded ${limit} bytes`);
-            }
-            chunks.push(c as Buffer);
-          }
-          return Buffer.concat(chunks);
-        },
-        discard() {
-          body.destroy();
-        },
-      };
+    send(baseUrl, req, signal) {
+      return new Promise<UpstreamResponse>((resolve, reject) => {
+        const call = new UpstreamCall(signal, resolve, reject);
+        poolFor(baseUrl).dispatch({ method: req.method, path: req.path, headers: req.headers, body: req.body }, call);
+      });
     },
     async close() {
       await Promise.all([...pools.values()].map((p) => p.destroy()));
       pools.clear();
     },
   };
+}
+
+type Waiter = { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: unknown) => void };
+type Collector = { resolve: (b: Uint8Array) => void; reject: (e: unknown) => void; limit: number; size: number };
+
+/**
+ * One upstream exchange, as undici's dispatch handler and as the response handed to the proxy.
+ * Body chunks are handed to a pending read at once, or queued (pausing the socket above
+ * HIGH_WATER, so a slow reader slows the upstream instead of growing memory).
+ */
+class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamResponse, AsyncIterator<Uint8Array> {
+  head: UpstreamResponseHead = { status: 0, headers: {} };
+  readonly body: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => this };
+  private controller: Dispatcher.DispatchController | undefined;
+  private started = false;
+  private ended = false;
+  private error: unknown;
+  private readonly queue: Buffer[] = [];
+  private queued = 0;
+  private waiter: Waiter | undefined;
+  private collector: Collector | undefined;
+  private readonly onAbort = (): void => this.abort(this.signal.reason ?? new Error('aborted'));
+
+  constructor(
+    private readonly signal: AbortSignal,
+    private resolveHead: ((r: UpstreamResponse) => void) | undefined,
+    private rejectHead: ((e: unknown) => void) | undefined,
+  ) {
+    if (signal.aborted) this.error = signal.reason ?? new Error('aborted');
+    else signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  // --- undici's side -------------------------------------------------------------------------
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    // Aborted while waiting for a connection: end it before a byte is sent.
+    if (this.error !== undefined) controller.abort(this.error as Error);
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return; // informational (100 Continue): the real head follows
+    this.head = { status: statusCode, headers };
+    this.started = true;
+    const resolve = this.resolveHead;
+    this.resolveHead = this.rejectHead = undefined;
+    resolve?.(this);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const c = this.collector;
+    if (c) {
+      c.size += chunk.length;
+      if (c.size > c.limit) return this.abort(new BodyTooLargeError(`upstream body exceeded ${c.limit} bytes`));
+      this.queue.push(chunk);
+      return;
+    }
+    const w = this.waiter;
+    if (w) {
+      this.waiter = undefined;
+      w.resolve({ value: chunk, done: false });
+      return;
+    }
+    this.queue.push(chunk);
+    this.queued += chunk.length;
+    if (this.queued > HIGH_WATER) controller.pause();
+  }
+
+  onResponseEnd(): void {
+    this.ended = true;
+    this.signal.removeEventListener('abort', this.onAbort);
+    const c = this.collector;
+    if (c) {
+      this.collector = undefined;
+      c.resolve(this.takeQueue());
+    }
+    const w = this.waiter;
+    if (w) {
+      this.waiter = undefined;
+      w.resolve({ value: undefined, done: true });
+    }
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.error ??= err;
+    this.signal.removeEventListener('abort', this.onAbort);
+    const e = this.error;
+    const reject = this.rejectHead;
+    this.resolveHead = this.rejectHead = undefined;
+    reject?.(e);
+    const c = this.collector;
+    this.collector = undefined;
+    c?.reject(e);
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.reject(e);
+  }
+
+  // --- the reader's side ---------------------------------------------------------------------
+
+  next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.queue.length > 0) {
+      const value = this.queue.shift()!;
+      this.queued -= value.length;
+      if (this.queued <= HIGH_WATER && this.controller?.paused) this.controller.resume();
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.error !== undefined) return Promise.reject(this.error);
+    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    });
+  }
+
+  /** The reader stopped early (break, or it threw): free the connection. */
+  return(): Promise<IteratorResult<Uint8Array>> {
+    this.discard();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  readAll(limit = DEFAULT_BODY_LIMIT): Promise<Uint8Array> {
+    if (this.error !== undefined) return Promise.reject(this.error);
+    if (this.queued > limit) {
+      this.abort(new BodyTooLargeError(`upstream body exceeded ${limit} bytes`));
+      return Promise.reject(this.error);
+    }
+    if (this.ended) return Promise.resolve(this.takeQueue());
+    return new Promise((resolve, reject) => {
+      this.collector = { resolve, reject, limit, size: this.queued };
+      if (this.controller?.paused) this.controller.resume();
+    });
+  }
+
+  discard(): void {
+    if (!this.ended && this.error === undefined) this.abort(new BodyDiscardedError('response body discarded'));
+  }
+
+  private takeQueue(): Buffer {
+    const out = this.queue.length === 1 ? this.queue[0]! : Buffer.concat(this.queue);
+    this.queue.length = 0;
+    this.queued = 0;
+    return out;
+  }
+
+  private abort(reason: unknown): void {
+    if (this.ended || this.error !== undefined) return;
+    this.error = reason;
+    if (this.controller) this.controller.abort(reason as Error);
+    // Not connected yet (queued in the pool): fail the caller now; onRequestStart aborts it later.
+    else this.onResponseError(undefined as unknown as Dispatcher.DispatchController, reason as Error);
+  }
 }

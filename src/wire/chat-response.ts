@@ -44,6 +44,8 @@ export class ChunkRenderer {
   ) {}
 
   private locked = false;
+  /** `{"id":…,"object":…,"created":…,"model":…,"choices":[`, serialised once the identity is fixed. */
+  private head: string | undefined;
 
   /** Adopt the upstream's id/model, unless a chunk already went out: every chunk must agree. */
   identify(id: string | undefined, model: string | undefined): void {
@@ -61,15 +63,19 @@ export class ChunkRenderer {
     if (e.kind !== 'usage' && e.kind !== 'identity') this.locked = true;
     switch (e.kind) {
       case 'delta': {
+        // Most chunks carry only text: serialise that without building the objects (same bytes).
+        if (e.content !== undefined && !e.role && e.refusal === undefined && !e.toolCalls && !e.extra) {
+          return `${this.prefix()}{"index":${e.choiceIndex},"delta":{"content":${JSON.stringify(e.content)}},"logprobs":null,"finish_reason":null}]}`;
+        }
         const delta: Record<string, unknown> = {};
         if (e.role) delta.role = e.role;
         if (e.content !== undefined) delta.content = e.content;
         if (e.refusal !== undefined) delta.refusal = e.refusal;
         if (e.toolCalls) delta.tool_calls = e.toolCalls;
-        return this.chunk([{ index: e.choiceIndex, delta, logprobs: null, finish_reason: null, ...e.extra }]);
+        return this.chunk({ index: e.choiceIndex, delta, logprobs: null, finish_reason: null, ...e.extra });
       }
       case 'finish':
-        return this.chunk([{ index: e.choiceIndex, delta: {}, logprobs: null, finish_reason: e.finishReason, ...e.extra }]);
+        return this.chunk({ index: e.choiceIndex, delta: {}, logprobs: null, finish_reason: e.finishReason, ...e.extra });
       case 'meta':
         return JSON.stringify({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [], ...e.extra });
       case 'usage':
@@ -82,7 +88,11 @@ export class ChunkRenderer {
     return JSON.stringify({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [], usage: renderUsage(u) });
   }
 
-  private chunk(choices: unknown[]): string {
-    return JSON.stringify({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices });
+  private prefix(): string {
+    return (this.head ??= `{"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${JSON.stringify(this.created)},"model":${JSON.stringify(this.model)},"choices":[`);
+  }
+
+  private chunk(choice: Record<string, unknown>): string {
+    return `${this.prefix()}${JSON.stringify(choice)}]}`;
   }
 }

@@ -1,6 +1,11 @@
 // Server-sent events: the one parser and the one serialiser in the project. Accepts `\n`,
 // `\r\n` and `\r` line ends, comment lines, multi-line data, and caps line length because
 // upstream output is untrusted.
+//
+// The parser is push-based (`SseParser`: bytes in, events out, synchronously), so a stream
+// decoder reads its body once and handles the events of each read in the same turn; an async
+// generator per layer cost a promise and a microtask per event. `parseSse` wraps it for callers
+// that want an async iterable.
 
 export interface SseEvent {
   event?: string;
@@ -16,71 +21,102 @@ export class SseLineTooLongError extends Error {
 }
 
 const DEFAULT_MAX_LINE = 4 * 1024 * 1024;
+const NONE: readonly SseEvent[] = Object.freeze([]);
+const STREAM = { stream: true } as const;
 
-/** Parses a byte stream into SSE events. Yields nothing for comment-only or empty events. */
-export async function* parseSse(body: AsyncIterable<Uint8Array>, maxLine = DEFAULT_MAX_LINE): AsyncGenerator<SseEvent> {
-  const decoder = new TextDecoder('utf-8');
-  let buf = '';
-  let data: string[] = [];
-  let event: string | undefined;
-  let id: string | undefined;
-  let lastWasCr = false;
+export class SseParser {
+  private readonly decoder = new TextDecoder('utf-8');
+  private buf = '';
+  /** The data lines of the event being read, joined with \n; undefined before the first. */
+  private data: string | undefined;
+  private event: string | undefined;
+  private id: string | undefined;
+  /** The last chunk ended in \r: a \n starting the next one belongs to that line end. */
+  private lastWasCr = false;
+  private out: SseEvent[] | undefined;
 
-  const flush = (): SseEvent | undefined => {
-    if (data.length === 0) {
-      event = undefined;
-      return undefined;
+  constructor(private readonly maxLine = DEFAULT_MAX_LINE) {}
+
+  /** Feeds bytes; returns the events they complete, in order (often none). */
+  push(chunk: Uint8Array): readonly SseEvent[] {
+    let buf = this.buf + this.decoder.decode(chunk, STREAM);
+    let start = 0;
+    if (this.lastWasCr && buf.charCodeAt(0) === 10) start = 1;
+    this.lastWasCr = false;
+    if (buf.indexOf('\r', start) === -1) {
+      // The common case: \n line ends only.
+      for (let nl = buf.indexOf('\n', start); nl !== -1; nl = buf.indexOf('\n', start)) {
+        this.line(buf.slice(start, nl));
+        start = nl + 1;
+      }
+    } else {
+      for (let i = start; i < buf.length; i++) {
+        const c = buf.charCodeAt(i);
+        if (c !== 10 && c !== 13) continue;
+        this.line(buf.slice(start, i));
+        if (c === 13) {
+          if (i + 1 < buf.length) {
+            if (buf.charCodeAt(i + 1) === 10) i++;
+          } else {
+            this.lastWasCr = true;
+          }
+        }
+        start = i + 1;
+      }
     }
-    const ev: SseEvent = { data: data.join('\n') };
-    if (event !== undefined) ev.event = event;
-    if (id !== undefined) ev.id = id;
-    data = [];
-    event = undefined;
-    return ev;
-  };
+    buf = start === 0 ? buf : buf.slice(start);
+    if (buf.length > this.maxLine) throw new SseLineTooLongError(this.maxLine);
+    this.buf = buf;
+    return this.take();
+  }
 
-  const takeLine = (line: string): SseEvent | undefined => {
-    if (line === '') return flush();
-    if (line.charCodeAt(0) === 58 /* : */) return undefined;
+  /** The body ended: a last line or event without its blank line still counts. */
+  end(): readonly SseEvent[] {
+    const rest = this.buf + this.decoder.decode();
+    this.buf = '';
+    if (rest.length > 0) this.line(rest);
+    this.flush();
+    return this.take();
+  }
+
+  private take(): readonly SseEvent[] {
+    const out = this.out;
+    if (!out) return NONE;
+    this.out = undefined;
+    return out;
+  }
+
+  private line(line: string): void {
+    if (line === '') return this.flush();
+    if (line.charCodeAt(0) === 58 /* : */) return;
     const colon = line.indexOf(':');
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? '' : line.slice(colon + 1);
     if (value.charCodeAt(0) === 32) value = value.slice(1);
-    if (field === 'data') data.push(value);
-    else if (field === 'event') event = value;
-    else if (field === 'id') id = value;
-    return undefined;
-  };
+    if (field === 'data') this.data = this.data === undefined ? value : `${this.data}\n${value}`;
+    else if (field === 'event') this.event = value;
+    else if (field === 'id') this.id = value;
+  }
 
-  for await (const chunk of body) {
-    buf += decoder.decode(chunk, { stream: true });
-    let start = 0;
-    for (let i = 0; i < buf.length; i++) {
-      const c = buf.charCodeAt(i);
-      if (c !== 10 && c !== 13) continue;
-      // A \r\n pair split across chunks: the \n ends nothing new.
-      if (c === 10 && i === start && lastWasCr && start === 0) {
-        start = i + 1;
-        lastWasCr = false;
-        continue;
-      }
-      const ev = takeLine(buf.slice(start, i));
-      if (ev) yield ev;
-      if (c === 13 && buf.charCodeAt(i + 1) === 10) i++;
-      lastWasCr = c === 13 && i === buf.length - 1;
-      start = i + 1;
+  private flush(): void {
+    if (this.data === undefined) {
+      this.event = undefined;
+      return;
     }
-    buf = buf.slice(start);
-    if (buf.length > maxLine) throw new SseLineTooLongError(maxLine);
+    const ev: SseEvent = { data: this.data };
+    if (this.event !== undefined) ev.event = this.event;
+    if (this.id !== undefined) ev.id = this.id;
+    this.data = undefined;
+    this.event = undefined;
+    (this.out ??= []).push(ev);
   }
-  buf += decoder.decode();
-  if (buf.length > 0) {
-    const ev = takeLine(buf);
-    if (ev) yield ev;
-  }
-  // A final event without its blank line still counts: some servers close right after it.
-  const last = flush();
-  if (last) yield last;
+}
+
+/** Parses a byte stream into SSE events. Yields nothing for comment-only or empty events. */
+export async function* parseSse(body: AsyncIterable<Uint8Array>, maxLine = DEFAULT_MAX_LINE): AsyncGenerator<SseEvent> {
+  const parser = new SseParser(maxLine);
+  for await (const chunk of body) yield* parser.push(chunk);
+  yield* parser.end();
 }
 
 /** Serialises one `data:` event. `data` must not contain newlines (JSON.stringify never does). */

@@ -21,19 +21,25 @@ export interface ChunkState {
 const TOP_LEVEL_KNOWN = new Set(['id', 'object', 'created', 'model', 'choices', 'usage']);
 const CHOICE_KNOWN = new Set(['index', 'delta', 'finish_reason']);
 
-export function* chunkEvents(chunk: WireCompletion, st: ChunkState): Generator<StreamEvent> {
+/** Appends the events `chunk` carries to `out` (an array, not a generator: this runs per chunk). */
+export function chunkEvents(chunk: WireCompletion, st: ChunkState, out: StreamEvent[]): void {
   const identity = identityOf(chunk, st);
-  if (identity) yield identity;
+  if (identity) out.push(identity);
   const meta = newExtras(chunk, st);
-  if (meta) yield { kind: 'meta', extra: meta };
+  if (meta) out.push({ kind: 'meta', extra: meta });
   // vLLM sends choices: null (or no key) on the usage chunk; Azure sends [] on its filter frame.
-  const choices = Array.isArray(chunk.choices) ? chunk.choices.filter(isRecord) : [];
-  for (const [pos, c] of choices.entries()) yield* choiceEvents(c as WireChoice, pos, st);
+  let choices = 0;
+  if (Array.isArray(chunk.choices)) {
+    for (const c of chunk.choices) {
+      if (!isRecord(c)) continue;
+      choiceEvents(c as WireChoice, choices++, st, out);
+    }
+  }
   const usage = toUsage(chunk.usage);
   if (!usage) return;
-  if (choices.length === 0) {
+  if (choices === 0) {
     st.pendingUsage = undefined;
-    yield { kind: 'usage', usage };
+    out.push({ kind: 'usage', usage });
   } else {
     st.pendingUsage = usage;
   }
@@ -54,18 +60,18 @@ function identityOf(chunk: WireCompletion, st: ChunkState): StreamEvent | undefi
 }
 
 function newExtras(chunk: WireCompletion, st: ChunkState): Record<string, unknown> | undefined {
-  const all = extrasOf(chunk, TOP_LEVEL_KNOWN);
-  if (!all) return undefined;
   let out: Record<string, unknown> | undefined;
-  for (const [k, v] of Object.entries(all)) {
-    if (st.metaKeys.has(k)) continue;
+  for (const k in chunk) {
+    if (TOP_LEVEL_KNOWN.has(k) || st.metaKeys.has(k)) continue;
+    const v = (chunk as Record<string, unknown>)[k];
+    if (v === null || v === undefined) continue;
     st.metaKeys.add(k);
     (out ??= {})[k] = v;
   }
   return out;
 }
 
-function* choiceEvents(c: WireChoice, pos: number, st: ChunkState): Generator<StreamEvent> {
+function choiceEvents(c: WireChoice, pos: number, st: ChunkState, out: StreamEvent[]): void {
   const index = typeof c.index === 'number' ? c.index : pos;
   st.seen.add(index);
   const delta = isRecord(c.delta) ? c.delta : {};
@@ -82,9 +88,9 @@ function* choiceEvents(c: WireChoice, pos: number, st: ChunkState): Generator<St
   // finish chunk they ride on the finish event; on an annotation-only frame, alone.
   if (extra && (hasDelta || finish === null)) ev.extra = extra;
   if (ev.content !== undefined || ev.refusal !== undefined || calls !== undefined) st.sawAnswer = true;
-  if (hasDelta || ev.extra) yield ev;
+  if (hasDelta || ev.extra) out.push(ev);
   if (finish !== null) {
     st.finished.add(index);
-    yield extra && !ev.extra ? { kind: 'finish', choiceIndex: index, finishReason: finish, extra } : { kind: 'finish', choiceIndex: index, finishReason: finish };
+    out.push(extra && !ev.extra ? { kind: 'finish', choiceIndex: index, finishReason: finish, extra } : { kind: 'finish', choiceIndex: index, finishReason: finish });
   }
 }

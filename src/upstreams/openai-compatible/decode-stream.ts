@@ -4,7 +4,7 @@
 
 import type { StreamEvent, Usage } from '../../domain/chat.js';
 import { UpstreamFailureError, upstreamFailure, type UpstreamFailure } from '../../domain/upstream-failure.js';
-import { parseSse, SseLineTooLongError, type SseEvent } from '../../wire/sse.js';
+import { SseLineTooLongError, SseParser, type SseEvent } from '../../wire/sse.js';
 import type { HeaderBag } from '../retry-headers.js';
 import type { ErrorClassifier } from './classify-error.js';
 import { chunkEvents, type ChunkState } from './chunk-events.js';
@@ -19,23 +19,56 @@ export async function* decodeOpenAIStream(
 ): AsyncGenerator<StreamEvent> {
   const st: ChunkState = { identitySent: false, sawAnswer: false, seen: new Set(), finished: new Set(), metaKeys: new Set(), pendingUsage: undefined };
   const fail = (f: UpstreamFailure): UpstreamFailureError => new UpstreamFailureError({ ...f, midStream: st.sawAnswer });
-
-  for await (const ev of framesOf(body, () => st.sawAnswer)) {
-    const data = ev.data.trim();
-    if (data === '[DONE]') {
-      yield* flushUsage(st);
-      return;
+  // The body is read here directly (not through another async generator): the events of one
+  // read are decoded and yielded in the same turn.
+  const sse = new SseParser();
+  const it = body[Symbol.asyncIterator]();
+  let open = true;
+  const out: StreamEvent[] = [];
+  try {
+    for (;;) {
+      let r: IteratorResult<Uint8Array>;
+      try {
+        r = await it.next();
+      } catch (err) {
+        open = false;
+        throw broken(err, st.sawAnswer);
+      }
+      let frames: readonly SseEvent[];
+      if (r.done) {
+        open = false;
+        frames = sse.end();
+      } else {
+        try {
+          frames = sse.push(r.value);
+        } catch (err) {
+          throw broken(err, st.sawAnswer);
+        }
+      }
+      for (const ev of frames) {
+        const data = ev.data.trim();
+        if (data === '[DONE]') {
+          yield* flushUsage(st);
+          return;
+        }
+        let chunk: unknown;
+        try {
+          chunk = JSON.parse(data);
+        } catch {
+          throw fail(upstreamFailure('malformed', `unparseable stream frame: ${data.slice(0, 80)}`, { status: 200 }));
+        }
+        if (!isRecord(chunk)) throw fail(upstreamFailure('malformed', 'stream frame is not a JSON object', { status: 200 }));
+        const error = parseErrorBody(chunk, true) ?? (ev.event === 'error' ? parseErrorBody(chunk) : undefined);
+        if (error) throw fail(classify(undefined, error, headers));
+        chunkEvents(chunk as WireCompletion, st, out);
+        for (const e of out) yield e;
+        out.length = 0;
+      }
+      if (!open) break;
     }
-    let chunk: unknown;
-    try {
-      chunk = JSON.parse(data);
-    } catch {
-      throw fail(upstreamFailure('malformed', `unparseable stream frame: ${data.slice(0, 80)}`, { status: 200 }));
-    }
-    if (!isRecord(chunk)) throw fail(upstreamFailure('malformed', 'stream frame is not a JSON object', { status: 200 }));
-    const error = parseErrorBody(chunk, true) ?? (ev.event === 'error' ? parseErrorBody(chunk) : undefined);
-    if (error) throw fail(classify(undefined, error, headers));
-    yield* chunkEvents(chunk as WireCompletion, st);
+  } finally {
+    // Stopped before the body ended ([DONE] first, a bad frame, the reader gone): free it.
+    if (open) void it.return?.();
   }
 
   // No [DONE]: some servers close right after the last chunk. That is a complete answer only
@@ -53,13 +86,9 @@ function* flushUsage(st: { pendingUsage: Usage | undefined }): Generator<StreamE
   st.pendingUsage = undefined;
 }
 
-/** SSE frames, with transport failures (reset, socket closed) turned into classified failures. */
-async function* framesOf(body: AsyncIterable<Uint8Array>, sawAnswer: () => boolean): AsyncGenerator<SseEvent> {
-  try {
-    yield* parseSse(body);
-  } catch (err) {
-    if (err instanceof UpstreamFailureError) throw err;
-    const kind = err instanceof SseLineTooLongError ? 'malformed' : 'stream_interrupted';
-    throw new UpstreamFailureError(upstreamFailure(kind, `upstream stream broke: ${(err as Error).message}`, { status: 200, midStream: sawAnswer() }));
-  }
+/** A transport failure (reset, socket closed) or an over-long line, as a classified failure. */
+function broken(err: unknown, sawAnswer: boolean): UpstreamFailureError {
+  if (err instanceof UpstreamFailureError) return err;
+  const kind = err instanceof SseLineTooLongError ? 'malformed' : 'stream_interrupted';
+  return new UpstreamFailureError(upstreamFailure(kind, `upstream stream broke: ${(err as Error).message}`, { status: 200, midStream: sawAnswer }));
 }
