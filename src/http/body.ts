@@ -11,7 +11,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
 /** The parsed body and its exact text (Idempotency-Key compares bodies byte for byte). */
 export async function readJsonBodyText(req: IncomingMessage, maxBytes: number): Promise<{ value: unknown; text: string }> {
   const type = req.headers['content-type'];
-  if (type && !/^application\/(.+\+)?json\b/i.test(type) && !/^text\/plain\b/i.test(type)) {
+  if (type && type !== 'application/json' && !/^application\/(.+\+)?json\b/i.test(type) && !/^text\/plain\b/i.test(type)) {
     throw new GatewayError('TREATY_UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json (got ${JSON.stringify(type.slice(0, 80))}).`);
   }
   const declared = Number(req.headers['content-length']);
@@ -19,23 +19,54 @@ export async function readJsonBodyText(req: IncomingMessage, maxBytes: number): 
     req.resume();
     throw tooLarge(maxBytes);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > maxBytes) {
-      req.resume();
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(c as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = (await collect(req, maxBytes)).toString('utf8');
   if (text.trim() === '') throw new GatewayError('TREATY_INVALID_JSON', 'The request body is empty; send a JSON object.');
   try {
     return { value: JSON.parse(text) as unknown, text };
   } catch (err) {
     throw new GatewayError('TREATY_INVALID_JSON', `We could not parse the JSON body of your request (${(err as Error).message}). Check for a trailing comma or an unquoted key.`);
   }
+}
+
+/**
+ * The body's bytes, refusing more than `maxBytes`. Read with 'data' events rather than the
+ * stream's async iterator, which costs a generator and several listeners per request.
+ */
+function collect(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (c: Buffer): void => {
+      size += c.length;
+      if (size > maxBytes) {
+        done();
+        req.resume();
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(c);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error): void => {
+      done();
+      reject(err);
+    };
+    // The client went away before the body ended.
+    const onClose = (): void => onError(new Error('the request was aborted before its body ended'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 function tooLarge(maxBytes: number): GatewayError {

@@ -2,7 +2,7 @@
 // API (stored hashed in the ledger) with its tenant. Lookups are cached briefly; a revocation
 // in this process drops the cache entry at once.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../domain/errors.js';
 import { presentedKey } from './auth.js';
@@ -36,7 +36,8 @@ const NO_KEY = 'You didn\'t provide an API key. Send it as "Authorization: Beare
 const BAD_KEY = 'Incorrect API key provided. Check the key you were issued; revoked keys stop working at once.';
 
 export class Authenticator {
-  private readonly statics: { name: string; hash: Buffer }[];
+  /** Each static key's hash, with its principal built once (principals are never mutated). */
+  private readonly statics: { name: string; hash: Buffer; principal: Principal }[];
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
 
   constructor(
@@ -47,18 +48,18 @@ export class Authenticator {
     /** How long a lookup is trusted; bounds how late another replica sees a revocation. */
     private readonly cacheMs = 1_000,
   ) {
-    this.statics = staticKeys.map((k) => ({ name: k.name, hash: Buffer.from(k.sha256, 'hex') }));
+    this.statics = staticKeys.map((k) => ({ name: k.name, hash: Buffer.from(k.sha256, 'hex'), principal: Object.freeze({ keyName: k.name, keyId: null, tenantId: null, key: null, tenant: null }) }));
   }
 
   async authenticate(req: IncomingMessage): Promise<Principal> {
     if (this.disabled) return { keyName: 'anonymous', keyId: null, tenantId: null, key: null, tenant: null };
     const key = presentedKey(req);
     if (!key) throw new GatewayError('TREATY_UNAUTHORIZED', NO_KEY);
-    const digest = createHash('sha256').update(key).digest();
-    let match: string | undefined;
+    const digest = hash('sha256', key, 'buffer');
+    let match: Principal | undefined;
     // Compare against every static key, so timing does not reveal which one matched.
-    for (const k of this.statics) if (timingSafeEqual(k.hash, digest) && match === undefined) match = k.name;
-    if (match !== undefined) return { keyName: match, keyId: null, tenantId: null, key: null, tenant: null };
+    for (const k of this.statics) if (timingSafeEqual(k.hash, digest) && match === undefined) match = k.principal;
+    if (match !== undefined) return match;
     const hex = digest.toString('hex');
     const cached = this.cache.get(hex);
     const now = this.now();

@@ -18,4 +18,31 @@ describe('logger', () => {
     expect(out).toContain('Bearer [redacted]');
     expect(redact('nothing to see here')).toBe('nothing to see here');
   });
+
+  it('writes the same object whatever the fields: errors, nested values, a field overriding the base', () => {
+    const lines: string[] = [];
+    const log = createLogger('debug', (l) => lines.push(l)).child({ requestId: 'r1', tenant: null, stream: false });
+    log.info('plain', { ms: 3, model: 'm "quoted"', skipped: undefined });
+    log.warn('nested', { attempts: ['a', 'b'], err: new TypeError('boom') });
+    log.error('clash', { requestId: 'r2', extra: 1 });
+    log.debug('no fields');
+    const objs = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.every((l) => l.endsWith('}\n'))).toBe(true);
+    expect(Object.keys(objs[0]!)).toEqual(['time', 'level', 'msg', 'requestId', 'tenant', 'stream', 'ms', 'model']);
+    expect(objs[0]).toMatchObject({ level: 'info', msg: 'plain', requestId: 'r1', tenant: null, stream: false, ms: 3, model: 'm "quoted"' });
+    expect(objs[1]).toMatchObject({ attempts: ['a', 'b'], err: { name: 'TypeError', message: 'boom' } });
+    expect(Object.keys(objs[2]!)).toEqual(['time', 'level', 'msg', 'requestId', 'tenant', 'stream', 'extra']);
+    expect(objs[2]).toMatchObject({ requestId: 'r2', extra: 1 });
+    expect(objs[3]).toMatchObject({ level: 'debug', msg: 'no fields', requestId: 'r1' });
+    expect(typeof objs[3]!.time).toBe('string');
+  });
+
+  it('redacts a credential in the base fields, the message or the fields of a line', () => {
+    const lines: string[] = [];
+    const log = createLogger('info', (l) => lines.push(l)).child({ note: 'Bearer abcdefgh12345678' });
+    log.info('sk-abcdef123456 leaked', { key: 'AKIAABCDEFGHIJKLMNOP' });
+    expect(lines[0]).not.toMatch(/abcdefgh12345678|sk-abcdef123456|AKIAABCDEFGHIJKLMNOP/);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ note: 'Bearer [redacted]' });
+  });
 });
+

@@ -41,23 +41,91 @@ function batched(write: (chunk: string) => void): (line: string) => void {
 }
 
 export function createLogger(level: Level | 'silent', write?: (line: string) => void, base: Record<string, unknown> = {}): Logger {
-  return makeLogger(level, write ?? batched((l) => process.stdout.write(l)), base);
+  return new JsonLogger(ORDER[level], write ?? batched((l) => process.stdout.write(l)), base);
 }
 
-function makeLogger(level: Level | 'silent', write: (line: string) => void, base: Record<string, unknown>): Logger {
-  const min = ORDER[level];
-  const emit = (lvl: Level, msg: string, fields?: Record<string, unknown>): void => {
-    if (ORDER[lvl] < min) return;
-    const line = JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }, errorReplacer);
-    write(`${redact(line)}\n`);
-  };
-  return {
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-    child: (fields) => makeLogger(level, write, { ...base, ...fields }),
-  };
+/** Keys every line starts with; a field of the same name takes the slow, exact path. */
+const HEAD_KEYS = new Set(['time', 'level', 'msg']);
+
+let isoMs = 0;
+let iso = '';
+/** The ISO time of `ms`, formatted once per millisecond however many lines share it. */
+function isoTime(ms: number): string {
+  if (ms !== isoMs) {
+    isoMs = ms;
+    iso = new Date(ms).toISOString();
+  }
+  return iso;
+}
+
+/**
+ * A line is `{"time","level","msg", ...base, ...fields}`. The base (a child's fixed fields) is
+ * serialised and redacted once per logger, not per line, and plain fields are serialised without
+ * JSON.stringify's replacer (which turns off its fast path); lines with an Error, a nested
+ * object or a key clash go the general way. A secret cannot straddle two fragments: each holds
+ * whole `"key":value` pairs.
+ */
+class JsonLogger implements Logger {
+  /** The base as `"k":v,…` (redacted), '' when empty; undefined until first needed. */
+  private fragment: string | undefined;
+
+  constructor(
+    private readonly min: number,
+    private readonly write: (line: string) => void,
+    private readonly base: Record<string, unknown>,
+  ) {}
+
+  debug(msg: string, fields?: Record<string, unknown>): void {
+    if (ORDER.debug >= this.min) this.emit('debug', msg, fields);
+  }
+
+  info(msg: string, fields?: Record<string, unknown>): void {
+    if (ORDER.info >= this.min) this.emit('info', msg, fields);
+  }
+
+  warn(msg: string, fields?: Record<string, unknown>): void {
+    if (ORDER.warn >= this.min) this.emit('warn', msg, fields);
+  }
+
+  error(msg: string, fields?: Record<string, unknown>): void {
+    if (ORDER.error >= this.min) this.emit('error', msg, fields);
+  }
+
+  child(fields: Record<string, unknown>): Logger {
+    return new JsonLogger(this.min, this.write, { ...this.base, ...fields });
+  }
+
+  private emit(level: Level, msg: string, fields: Record<string, unknown> | undefined): void {
+    const time = isoTime(Date.now());
+    const base = this.baseFragment();
+    if (base === undefined || (fields && !plain(fields, this.base))) {
+      const line = JSON.stringify({ time, level, msg, ...this.base, ...fields }, errorReplacer);
+      this.write(`${redact(line)}\n`);
+      return;
+    }
+    let own = fields ? JSON.stringify(fields) : '{}';
+    own = own.length > 2 ? redact(own.slice(1, -1)) : '';
+    const rest = base && own ? `${base},${own}` : base || own;
+    this.write(`{"time":"${time}","level":"${level}","msg":${redact(JSON.stringify(msg))}${rest ? `,${rest}` : ''}}\n`);
+  }
+
+  private baseFragment(): string | undefined {
+    if (this.fragment === undefined && plain(this.base, undefined)) {
+      const json = JSON.stringify(this.base);
+      this.fragment = json.length > 2 ? redact(json.slice(1, -1)) : '';
+    }
+    return this.fragment;
+  }
+}
+
+/** Only primitives (no Error to unwrap, nothing nested), no key that would move or replace another. */
+function plain(fields: Record<string, unknown>, base: Record<string, unknown> | undefined): boolean {
+  for (const k in fields) {
+    const v = fields[k];
+    if (v !== null && typeof v === 'object') return false;
+    if (HEAD_KEYS.has(k) || (base !== undefined && k in base)) return false;
+  }
+  return true;
 }
 
 function errorReplacer(_key: string, value: unknown): unknown {

@@ -7,6 +7,7 @@ import type { Deployment } from '../domain/deployment.js';
 import { UpstreamFailureError, upstreamFailure, type UpstreamFailure } from '../domain/upstream-failure.js';
 import type { BoundAdapter, UpstreamHttpRequest, UpstreamResponseHead } from '../upstreams/adapter.js';
 import type { UpstreamResponse } from '../upstreams/transport.js';
+import { Cancellation } from './cancellation.js';
 import type { AttemptTrace, ProxyPorts, RequestContext } from './ports.js';
 
 export type Failed = { ok: false; failure: UpstreamFailure; cancelled: boolean };
@@ -24,7 +25,7 @@ export function commitsStream(e: StreamEvent): boolean {
 export type Settle = (outcome: NonNullable<AttemptTrace['outcome']>, failure?: UpstreamFailure) => void;
 
 /**
- * The life of one attempt: its abort controller (client gone, deadline, our timers), its place
+ * The life of one attempt: its cancellation (client gone, deadline, our timers), its place
  * in the deployment stats, and its trace, ended exactly once whatever happens.
  *
  * A stream's first-token and idle timers are one timer that is re-armed, not a timer and a
@@ -32,13 +33,13 @@ export type Settle = (outcome: NonNullable<AttemptTrace['outcome']>, failure?: U
  * fires it aborts the attempt; the pending read then fails and `timedOut` says why.
  */
 class AttemptScope {
-  readonly ac = new AbortController();
+  readonly cancel = new Cancellation();
   private readonly deadline: NodeJS.Timeout;
   private phase: NodeJS.Timeout | undefined;
   private phaseFailure: (() => UpstreamFailure) | undefined;
   /** Idle phase only: whether a read from the upstream is pending (a slow client is not a stall). */
   private reading = true;
-  private readonly onClientGone = (): void => this.ac.abort(new Error('client disconnected'));
+  private readonly onClientGone = (): void => this.cancel.abort(new Error('client disconnected'));
   /** When the upstream call started (performance.now()), for the gateway-time header. */
   private upstreamFrom: number | undefined;
   /** Set when one of our own timers (not the deadline) cut the attempt short. */
@@ -57,7 +58,7 @@ class AttemptScope {
     const ms = Math.max(0, Math.min(left, limitMs));
     this.deadline = setTimeout(() => {
       if (ms < left) this.timedOut = upstreamFailure('timeout', `no complete answer within ${ms} ms`, { providerCode: 'attempt_timeout' });
-      this.ac.abort(new Error('deadline'));
+      this.cancel.abort(new Error('deadline'));
     }, ms);
     ports.stats.begin(dep.id);
   }
@@ -76,7 +77,7 @@ class AttemptScope {
       return;
     }
     this.timedOut = this.phaseFailure!();
-    this.ac.abort(new Error('timer'));
+    this.cancel.abort(new Error('timer'));
   };
 
   /** From here on the phase timer is the idle timer, counting only while a read is pending. */
@@ -113,7 +114,7 @@ class AttemptScope {
 
   /** The failure behind `err`: our own timer's verdict first, since its abort is what broke the read. */
   failureOf(err: unknown): UpstreamFailure {
-    return this.timedOut ?? toFailure(err, this.ac.signal, this.ctx.signal);
+    return this.timedOut ?? toFailure(err, this.cancel, this.ctx.signal);
   }
 
   fail(err: unknown): Failed {
@@ -121,7 +122,7 @@ class AttemptScope {
     const failure = this.failureOf(err);
     this.finish(this.ctx.signal.aborted ? 'cancelled' : 'failed', failure);
     // Free the upstream connection: nothing more will be read from this attempt.
-    this.ac.abort(new Error('attempt failed'));
+    this.cancel.abort(new Error('attempt failed'));
     return { ok: false, failure, cancelled: this.ctx.signal.aborted };
   }
 
@@ -140,7 +141,7 @@ class AttemptScope {
     await this.ports.observer?.started(this.trace);
     // Treaty's own time (the ledger write above included) is what the gateway-time header shows.
     this.upstreamFrom = performance.now();
-    const res = await this.ports.transport.send(baseUrl, httpReq, this.ac.signal);
+    const res = await this.ports.transport.send(baseUrl, httpReq, this.cancel);
     this.trace.status = res.head.status;
     this.trace.firstByteAt = this.ports.now();
     if (res.head.status < 200 || res.head.status >= 300) {
@@ -228,7 +229,7 @@ export async function runAttempt(
 }
 
 /** A never-aborted signal: a failure mid-stream is the upstream's, even if the client left too. */
-const NEVER = new AbortController().signal;
+const NEVER = { aborted: false } as const;
 
 async function* continueStream(buffered: StreamEvent[], it: AsyncIterator<StreamEvent>, scope: AttemptScope): AsyncGenerator<StreamEvent> {
   const trace = scope.trace;
@@ -252,7 +253,7 @@ async function* continueStream(buffered: StreamEvent[], it: AsyncIterator<Stream
     }
     scope.finish('ok');
   } catch (err) {
-    const base = scope.timedOut ?? toFailure(err, scope.ac.signal, NEVER);
+    const base = scope.timedOut ?? toFailure(err, scope.cancel, NEVER);
     const failure: UpstreamFailure = { ...base, midStream: sent };
     // The client leaving is a cancellation, not an upstream fault (it must not count toward ejection).
     scope.finish(scope.clientGone ? 'cancelled' : 'interrupted', failure);
@@ -261,12 +262,12 @@ async function* continueStream(buffered: StreamEvent[], it: AsyncIterator<Stream
     // Reached on normal end, on error, and when the consumer stops early (client gone):
     // abort whatever is left of the upstream call so it stops generating (and billing).
     scope.finish('cancelled');
-    scope.ac.abort(new Error('stream closed'));
+    scope.cancel.abort(new Error('stream closed'));
     scope.release();
   }
 }
 
-export function toFailure(err: unknown, attemptSignal: AbortSignal, clientSignal: AbortSignal): UpstreamFailure {
+export function toFailure(err: unknown, attemptSignal: { readonly aborted: boolean }, clientSignal: { readonly aborted: boolean }): UpstreamFailure {
   if (err instanceof UpstreamFailureError) return err.failure;
   if (clientSignal.aborted) return upstreamFailure('timeout', 'cancelled: the client disconnected');
   if (attemptSignal.aborted) return upstreamFailure('timeout', 'the request deadline passed before the upstream answered');

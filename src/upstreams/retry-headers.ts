@@ -5,6 +5,11 @@
 
 export type HeaderBag = Readonly<Record<string, string | string[] | undefined>>;
 
+/** A response head whose headers a decoder reads only when it must (classifying an error): the transport parses them on first access. */
+export interface HeadWithHeaders {
+  readonly headers: HeaderBag;
+}
+
 /** Longest wait we believe; anything larger is more likely a bug or an epoch than advice. */
 const MAX_WAIT_MS = 24 * 60 * 60 * 1000;
 

@@ -7,7 +7,7 @@
 // response — the body's chunks go straight to whoever reads them. That was a large share of the
 // gateway's per-request and per-streamed-chunk CPU.
 
-import { Pool, type Dispatcher } from 'undici';
+import { Pool, util, type Dispatcher } from 'undici';
 import type { UpstreamHttpRequest, UpstreamResponseHead } from './adapter.js';
 
 export interface UpstreamResponse {
@@ -19,8 +19,19 @@ export interface UpstreamResponse {
   discard(): void;
 }
 
+/**
+ * What the transport needs of a cancellation. An AbortSignal is one; the proxy passes a lighter
+ * object of its own (an AbortController per attempt was a visible share of per-request CPU).
+ */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 export interface UpstreamTransport {
-  send(baseUrl: string, req: UpstreamHttpRequest, signal: AbortSignal): Promise<UpstreamResponse>;
+  send(baseUrl: string, req: UpstreamHttpRequest, signal: CancelSignal): Promise<UpstreamResponse>;
   close(): Promise<void>;
 }
 
@@ -55,7 +66,7 @@ export function createUndiciTransport(opts: { connectionsPerOrigin?: number; con
     send(baseUrl, req, signal) {
       return new Promise<UpstreamResponse>((resolve, reject) => {
         const call = new UpstreamCall(signal, resolve, reject);
-        poolFor(baseUrl).dispatch({ method: req.method, path: req.path, headers: req.headers, body: req.body }, call);
+        poolFor(baseUrl).dispatch({ method: req.method, path: req.path, headers: req.headers, body: req.body }, call as Dispatcher.DispatchHandler);
       });
     },
     async close() {
@@ -67,17 +78,37 @@ export function createUndiciTransport(opts: { connectionsPerOrigin?: number; con
 
 type Waiter = { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: unknown) => void };
 type Collector = { resolve: (b: Uint8Array) => void; reject: (e: unknown) => void; limit: number; size: number };
+type RawHeaders = Buffer[] | string[] | null;
+
+/** A response head whose headers are parsed from undici's raw list only if someone reads them. */
+class Head implements UpstreamResponseHead {
+  private parsed: UpstreamResponseHead['headers'] | undefined;
+
+  constructor(
+    readonly status: number,
+    private readonly raw: RawHeaders,
+  ) {}
+
+  get headers(): UpstreamResponseHead['headers'] {
+    return (this.parsed ??= this.raw ? (util.parseHeaders(this.raw) as UpstreamResponseHead['headers']) : {});
+  }
+}
 
 /**
  * One upstream exchange, as undici's dispatch handler and as the response handed to the proxy.
  * Body chunks are handed to a pending read at once, or queued (pausing the socket above
  * HIGH_WATER, so a slow reader slows the upstream instead of growing memory).
+ *
+ * It implements undici's original handler methods (onConnect/onHeaders/onData/…), which undici
+ * still drives internally: the newer controller API would put a wrapper and an eager header
+ * parse in front of every response.
  */
-class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamResponse, AsyncIterator<Uint8Array> {
-  head: UpstreamResponseHead = { status: 0, headers: {} };
+class UpstreamCall implements UpstreamResponse, AsyncIterator<Uint8Array> {
+  head: UpstreamResponseHead = new Head(0, null);
   readonly body: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => this };
-  private controller: Dispatcher.DispatchController | undefined;
-  private started = false;
+  private abortFn: ((err: Error) => void) | undefined;
+  private resumeFn: (() => void) | undefined;
+  private paused = false;
   private ended = false;
   private error: unknown;
   private readonly queue: Buffer[] = [];
@@ -87,7 +118,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamResponse, Asyn
   private readonly onAbort = (): void => this.abort(this.signal.reason ?? new Error('aborted'));
 
   constructor(
-    private readonly signal: AbortSignal,
+    private readonly signal: CancelSignal,
     private resolveHead: ((r: UpstreamResponse) => void) | undefined,
     private rejectHead: ((e: unknown) => void) | undefined,
   ) {
@@ -97,41 +128,46 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamResponse, Asyn
 
   // --- undici's side -------------------------------------------------------------------------
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
+  onConnect(abort: (err: Error) => void): void {
+    this.abortFn = abort;
     // Aborted while waiting for a connection: end it before a byte is sent.
-    if (this.error !== undefined) controller.abort(this.error as Error);
+    if (this.error !== undefined) abort(this.error as Error);
   }
 
-  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
-    if (statusCode < 200) return; // informational (100 Continue): the real head follows
-    this.head = { status: statusCode, headers };
-    this.started = true;
+  onHeaders(statusCode: number, rawHeaders: RawHeaders, resume: () => void): boolean {
+    if (statusCode < 200) return true; // informational (100 Continue): the real head follows
+    this.head = new Head(statusCode, rawHeaders);
+    this.resumeFn = resume;
     const resolve = this.resolveHead;
     this.resolveHead = this.rejectHead = undefined;
     resolve?.(this);
+    return true;
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onData(chunk: Buffer): boolean {
     const c = this.collector;
     if (c) {
       c.size += chunk.length;
-      if (c.size > c.limit) return this.abort(new BodyTooLargeError(`upstream body exceeded ${c.limit} bytes`));
+      if (c.size > c.limit) {
+        this.abort(new BodyTooLargeError(`upstream body exceeded ${c.limit} bytes`));
+        return false;
+      }
       this.queue.push(chunk);
-      return;
+      return true;
     }
     const w = this.waiter;
     if (w) {
       this.waiter = undefined;
       w.resolve({ value: chunk, done: false });
-      return;
+      return true;
     }
     this.queue.push(chunk);
     this.queued += chunk.length;
-    if (this.queued > HIGH_WATER) controller.pause();
+    if (this.queued > HIGH_WATER) this.paused = true;
+    return !this.paused;
   }
 
-  onResponseEnd(): void {
+  onComplete(): void {
     this.ended = true;
     this.signal.removeEventListener('abort', this.onAbort);
     const c = this.collector;
@@ -146,7 +182,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamResponse, Asyn
     }
   }
 
-  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+  onError(err: Error): void {
     this.error ??= err;
     this.signal.removeEventListener('abort', this.onAbort);
     const e = this.error;
@@ -167,7 +203,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamResponse, Asyn
     if (this.queue.length > 0) {
       const value = this.queue.shift()!;
       this.queued -= value.length;
-      if (this.queued <= HIGH_WATER && this.controller?.paused) this.controller.resume();
+      if (this.paused && this.queued <= HIGH_WATER) this.resume();
       return Promise.resolve({ value, done: false });
     }
     if (this.error !== undefined) return Promise.reject(this.error);
@@ -192,12 +228,17 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamResponse, Asyn
     if (this.ended) return Promise.resolve(this.takeQueue());
     return new Promise((resolve, reject) => {
       this.collector = { resolve, reject, limit, size: this.queued };
-      if (this.controller?.paused) this.controller.resume();
+      if (this.paused) this.resume();
     });
   }
 
   discard(): void {
     if (!this.ended && this.error === undefined) this.abort(new BodyDiscardedError('response body discarded'));
+  }
+
+  private resume(): void {
+    this.paused = false;
+    this.resumeFn?.();
   }
 
   private takeQueue(): Buffer {
@@ -210,8 +251,8 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamResponse, Asyn
   private abort(reason: unknown): void {
     if (this.ended || this.error !== undefined) return;
     this.error = reason;
-    if (this.controller) this.controller.abort(reason as Error);
-    // Not connected yet (queued in the pool): fail the caller now; onRequestStart aborts it later.
-    else this.onResponseError(undefined as unknown as Dispatcher.DispatchController, reason as Error);
+    if (this.abortFn) this.abortFn(reason as Error);
+    // Not connected yet (queued in the pool): fail the caller now; onConnect aborts it later.
+    else this.onError(reason as Error);
   }
 }

@@ -45,11 +45,11 @@ export function createAzureOpenAIAdapter(deps: AzureAdapterDeps = {}): ProviderA
             toOpenAIChatBody(req, { model: deployment.upstreamModel, wantUsage: enc.wantUsage, streamUsage: true, defaultMaxTokensField: 'max_completion_tokens' }),
             req.stream,
           ),
-        decodeChat: (head, body) => decodeOpenAIChat(head.headers, body, classify),
-        decodeChatStream: (head, body) => decodeOpenAIStream(head.headers, body, classify),
+        decodeChat: (head, body) => decodeOpenAIChat(head, body, classify),
+        decodeChatStream: (head, body) => decodeOpenAIStream(head, body, classify),
         decodeError: (head, body) => decodeOpenAIError(head, body, classify),
         encodeEmbeddings: async (req) => post(paths.embeddings, toOpenAIEmbeddingsBody(req, deployment.upstreamModel), false),
-        decodeEmbeddings: (head, body) => decodeOpenAIEmbeddings(head.headers, body, classify),
+        decodeEmbeddings: (head, body) => decodeOpenAIEmbeddings(head, body, classify),
       };
     },
   };

@@ -41,11 +41,11 @@ export function createOpenAICompatibleAdapter(deps: AdapterDeps = {}): ProviderA
           }
           return post('/chat/completions', body, req.stream);
         },
-        decodeChat: (head, body) => decodeOpenAIChat(head.headers, body, classify),
-        decodeChatStream: (head, body) => decodeOpenAIStream(head.headers, body, classify),
+        decodeChat: (head, body) => decodeOpenAIChat(head, body, classify),
+        decodeChatStream: (head, body) => decodeOpenAIStream(head, body, classify),
         decodeError: (head, body) => decodeOpenAIError(head, body, classify),
         encodeEmbeddings: async (req) => post('/embeddings', toOpenAIEmbeddingsBody(req, deployment.upstreamModel), false),
-        decodeEmbeddings: (head, body) => decodeOpenAIEmbeddings(head.headers, body, classify),
+        decodeEmbeddings: (head, body) => decodeOpenAIEmbeddings(head, body, classify),
       };
     },
   };

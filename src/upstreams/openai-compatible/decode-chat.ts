@@ -3,7 +3,7 @@
 
 import type { ChatChoice, ChatResponse } from '../../domain/chat.js';
 import { UpstreamFailureError, upstreamFailure } from '../../domain/upstream-failure.js';
-import type { HeaderBag } from '../retry-headers.js';
+import type { HeadWithHeaders } from '../retry-headers.js';
 import type { ErrorClassifier } from './classify-error.js';
 import { parseErrorBody } from './error-body.js';
 import { isRecord, parseJsonBytes } from './json.js';
@@ -13,8 +13,8 @@ import type { WireChoice, WireCompletion } from './wire-types.js';
 const TOP_LEVEL_KNOWN = new Set(['id', 'object', 'created', 'model', 'choices', 'usage', 'system_fingerprint']);
 const CHOICE_KNOWN = new Set(['index', 'message', 'finish_reason']);
 
-export function decodeOpenAIChat(headers: HeaderBag, body: Uint8Array, classify: ErrorClassifier): ChatResponse {
-  const wire = parseOkBody(headers, body, classify);
+export function decodeOpenAIChat(head: HeadWithHeaders, body: Uint8Array, classify: ErrorClassifier): ChatResponse {
+  const wire = parseOkBody(head, body, classify);
   if (!Array.isArray(wire.choices)) {
     throw new UpstreamFailureError(upstreamFailure('malformed', 'chat completion without a choices array', { status: 200 }));
   }
@@ -35,13 +35,13 @@ export function decodeOpenAIChat(headers: HeaderBag, body: Uint8Array, classify:
  * Parses a 2xx JSON body that should be an answer: unparseable → 'malformed', an error object
  * in either shape → the classified failure.
  */
-export function parseOkBody(headers: HeaderBag, body: Uint8Array, classify: ErrorClassifier): WireCompletion {
+export function parseOkBody(head: HeadWithHeaders, body: Uint8Array, classify: ErrorClassifier): WireCompletion {
   const parsed = parseJsonBytes(body);
   if (!parsed.ok || !isRecord(parsed.value)) {
     throw new UpstreamFailureError(upstreamFailure('malformed', 'upstream sent a 2xx body that is not a JSON object', { status: 200 }));
   }
   const hidden = parseErrorBody(parsed.value, true);
-  if (hidden) throw new UpstreamFailureError(classify(undefined, hidden, headers));
+  if (hidden) throw new UpstreamFailureError(classify(undefined, hidden, head.headers));
   return parsed.value as WireCompletion;
 }
 

@@ -5,7 +5,7 @@
 import type { StreamEvent, Usage } from '../../domain/chat.js';
 import { UpstreamFailureError, upstreamFailure, type UpstreamFailure } from '../../domain/upstream-failure.js';
 import { SseLineTooLongError, SseParser, type SseEvent } from '../../wire/sse.js';
-import type { HeaderBag } from '../retry-headers.js';
+import type { HeadWithHeaders } from '../retry-headers.js';
 import type { ErrorClassifier } from './classify-error.js';
 import { chunkEvents, type ChunkState } from './chunk-events.js';
 import { parseErrorBody } from './error-body.js';
@@ -13,7 +13,7 @@ import { isRecord } from './json.js';
 import type { WireCompletion } from './wire-types.js';
 
 export async function* decodeOpenAIStream(
-  headers: HeaderBag,
+  head: HeadWithHeaders,
   body: AsyncIterable<Uint8Array>,
   classify: ErrorClassifier,
 ): AsyncGenerator<StreamEvent> {
@@ -59,7 +59,7 @@ export async function* decodeOpenAIStream(
         }
         if (!isRecord(chunk)) throw fail(upstreamFailure('malformed', 'stream frame is not a JSON object', { status: 200 }));
         const error = parseErrorBody(chunk, true) ?? (ev.event === 'error' ? parseErrorBody(chunk) : undefined);
-        if (error) throw fail(classify(undefined, error, headers));
+        if (error) throw fail(classify(undefined, error, head.headers));
         chunkEvents(chunk as WireCompletion, st, out);
         for (const e of out) yield e;
         out.length = 0;

@@ -3,7 +3,7 @@
 
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../domain/chat.js';
 import { UpstreamFailureError, upstreamFailure } from '../../domain/upstream-failure.js';
-import type { HeaderBag } from '../retry-headers.js';
+import type { HeadWithHeaders } from '../retry-headers.js';
 import type { ErrorClassifier } from './classify-error.js';
 import { parseOkBody } from './decode-chat.js';
 import { isRecord } from './json.js';
@@ -16,8 +16,8 @@ export function toOpenAIEmbeddingsBody(req: EmbeddingsRequest, model: string): R
   return body;
 }
 
-export function decodeOpenAIEmbeddings(headers: HeaderBag, body: Uint8Array, classify: ErrorClassifier): EmbeddingsResponse {
-  const wire = parseOkBody(headers, body, classify) as WireEmbeddings;
+export function decodeOpenAIEmbeddings(head: HeadWithHeaders, body: Uint8Array, classify: ErrorClassifier): EmbeddingsResponse {
+  const wire = parseOkBody(head, body, classify) as WireEmbeddings;
   if (!Array.isArray(wire.data)) {
     throw new UpstreamFailureError(upstreamFailure('malformed', 'embeddings response without a data array', { status: 200 }));
   }
