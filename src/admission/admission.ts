@@ -5,7 +5,7 @@
 
 import { GatewayError } from '../domain/errors.js';
 import type { Principal } from '../http/principal.js';
-import type { LimitScope, RateLimiter } from '../limits/rate-limiter.js';
+import { limitScope, type LimitScope, type RateLimiter } from '../limits/rate-limiter.js';
 
 /** The ledger's budget operations (a port). */
 export interface BudgetBook {
@@ -16,6 +16,14 @@ export interface BudgetBook {
 export interface Admitted {
   /** Books the real cost and tokens; undefined cost books the reservation (the worst case). */
   release(actualUsd: number | undefined, actualTokens: number | undefined): Promise<void>;
+}
+
+/** What a principal is limited by, worked out once per principal (the authenticator reuses them). */
+interface Plan {
+  /** Scopes with an RPM or TPM limit. */
+  scopes: LimitScope[];
+  /** Scopes with a USD budget. */
+  budgets: { scope: string; l: Principal['key'] & object }[];
 }
 
 interface Reservation {
@@ -30,6 +38,8 @@ export function periodStart(period: 'day' | 'month', now: number): number {
 }
 
 export class Admission {
+  private readonly plans = new WeakMap<Principal, Plan>();
+
   constructor(
     private readonly limiter: RateLimiter,
     private readonly budgets: BudgetBook | undefined,
@@ -38,15 +48,10 @@ export class Admission {
 
   /** @param worstCaseUsd the most this request can cost, or undefined when prices are unknown. */
   async admit(p: Principal, model: string, estTokens: number, worstCaseUsd: number | undefined): Promise<Admitted> {
-    for (const [who, limits] of [['key', p.key], ['tenant', p.tenant]] as const) {
-      if (limits?.allowedModels && !limits.allowedModels.includes(model)) {
-        throw new GatewayError('TREATY_FORBIDDEN', `This ${who} may not use model "${model}". Allowed: ${limits.allowedModels.join(', ') || '(none)'}.`, { param: 'model' });
-      }
-    }
-    const scopes: LimitScope[] = [];
-    if (p.key && p.keyId) scopes.push({ id: `key:${p.keyId}`, rpm: p.key.rpm, tpm: p.key.tpm });
-    if (p.tenant && p.tenantId) scopes.push({ id: `tenant:${p.tenantId}`, rpm: p.tenant.rpm, tpm: p.tenant.tpm });
-    const active = scopes.filter((s) => s.rpm !== null || s.tpm !== null);
+    allowed('key', p.key, model);
+    allowed('tenant', p.tenant, model);
+    const plan = this.planOf(p);
+    const active = plan.scopes;
     const now = this.now();
     const adm = active.length ? await this.limiter.admit(active, estTokens, now) : ({ ok: true, windowStart: 0 } as const);
     if (!adm.ok) {
@@ -54,7 +59,7 @@ export class Admission {
     }
     const reserved: Reservation[] = [];
     try {
-      await this.reserve(p, worstCaseUsd, now, reserved);
+      await this.reserve(plan, worstCaseUsd, now, reserved);
     } catch (err) {
       if (active.length) await this.limiter.settleTokens(active, adm.windowStart, estTokens, 0);
       throw err;
@@ -67,11 +72,23 @@ export class Admission {
     };
   }
 
-  private async reserve(p: Principal, worstCaseUsd: number | undefined, now: number, out: Reservation[]): Promise<void> {
-    const budgeted = [
-      { scope: `key:${p.keyId}`, l: p.key },
-      { scope: `tenant:${p.tenantId}`, l: p.tenant },
-    ].filter((b) => b.l?.budgetUsd != null && b.l.budgetPeriod != null);
+  private planOf(p: Principal): Plan {
+    let plan = this.plans.get(p);
+    if (plan) return plan;
+    const scopes: LimitScope[] = [];
+    if (p.key && p.keyId) scopes.push(limitScope(`key:${p.keyId}`, p.key.rpm, p.key.tpm));
+    if (p.tenant && p.tenantId) scopes.push(limitScope(`tenant:${p.tenantId}`, p.tenant.rpm, p.tenant.tpm));
+    const budgets: Plan['budgets'] = [];
+    for (const [scope, l] of [[`key:${p.keyId}`, p.key], [`tenant:${p.tenantId}`, p.tenant]] as const) {
+      if (l && l.budgetUsd != null && l.budgetPeriod != null) budgets.push({ scope, l });
+    }
+    plan = { scopes: scopes.filter((s) => s.rpm !== null || s.tpm !== null), budgets };
+    this.plans.set(p, plan);
+    return plan;
+  }
+
+  private async reserve(plan: Plan, worstCaseUsd: number | undefined, now: number, out: Reservation[]): Promise<void> {
+    const budgeted = plan.budgets;
     if (!budgeted.length || !this.budgets) return;
     // Unknown prices: nothing to reserve against; the cap cannot be enforced for this request.
     const amount = worstCaseUsd ?? 0;
@@ -84,5 +101,11 @@ export class Admission {
       }
       out.push({ scope: b.scope, periodStart: start, amountUsd: amount });
     }
+  }
+}
+
+function allowed(who: 'key' | 'tenant', limits: Principal['key'], model: string): void {
+  if (limits?.allowedModels && !limits.allowedModels.includes(model)) {
+    throw new GatewayError('TREATY_FORBIDDEN', `This ${who} may not use model "${model}". Allowed: ${limits.allowedModels.join(', ') || '(none)'}.`, { param: 'model' });
   }
 }

@@ -94,7 +94,7 @@ export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<vo
   const facts = {
     tenantId: principal.tenantId,
     keyId: principal.keyId,
-    tags: [...(principal.key?.tags ?? []), ...(principal.tenant?.tags ?? [])],
+    tags: tagsOf(principal),
     trafficClass: principal.key?.trafficClass ?? principal.tenant?.trafficClass ?? null,
     promptTokens: est,
     completionTokens: chat.maxTokens ?? 256,
@@ -136,6 +136,16 @@ export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<vo
     const s = deps.settled(traces);
     await admitted.release(s.usd, s.tokens).catch((e: unknown) => log.error('settling budget failed', { err: e }));
   }
+}
+
+const NO_TAGS: readonly string[] = Object.freeze([]);
+
+/** The key's and its tenant's tags, for the contracts (no new array when there are none). */
+function tagsOf(p: Principal): readonly string[] {
+  const k = p.key?.tags;
+  const t = p.tenant?.tags;
+  if (!k?.length) return t?.length ? t : NO_TAGS;
+  return t?.length ? [...k, ...t] : k;
 }
 
 async function admitOrAbandon(deps: RouteDeps, p: Principal, chat: ChatRequest, est: number, idem: Idem | undefined): Promise<Admitted> {

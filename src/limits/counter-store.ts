@@ -13,7 +13,8 @@ export interface CounterStore {
 }
 
 export class MemoryCounterStore implements CounterStore {
-  private readonly counters = new Map<string, { value: number; expiresAt: number }>();
+  /** Counter name → window start → count. Nested rather than `name@window` keys: no string built per call. */
+  private readonly counters = new Map<string, Map<number, { value: number; expiresAt: number }>>();
   private sweeps = 0;
 
   constructor(private readonly now: () => number) {}
@@ -30,15 +31,16 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   async get(key: string, windowStart: number): Promise<number> {
-    return this.counters.get(`${key}@${windowStart}`)?.value ?? 0;
+    return this.counters.get(key)?.get(windowStart)?.value ?? 0;
   }
 
   private counter(key: string, windowStart: number, windowMs: number): { value: number; expiresAt: number } {
-    const k = `${key}@${windowStart}`;
-    let c = this.counters.get(k);
+    let windows = this.counters.get(key);
+    if (!windows) this.counters.set(key, (windows = new Map()));
+    let c = windows.get(windowStart);
     if (!c) {
       c = { value: 0, expiresAt: windowStart + 2 * windowMs };
-      this.counters.set(k, c);
+      windows.set(windowStart, c);
       if (++this.sweeps % 1024 === 0) this.sweep();
     }
     return c;
@@ -47,6 +49,9 @@ export class MemoryCounterStore implements CounterStore {
   /** Drops expired windows now and then, so memory stays bounded by active keys. */
   private sweep(): void {
     const now = this.now();
-    for (const [k, c] of this.counters) if (c.expiresAt < now) this.counters.delete(k);
+    for (const [k, windows] of this.counters) {
+      for (const [w, c] of windows) if (c.expiresAt < now) windows.delete(w);
+      if (windows.size === 0) this.counters.delete(k);
+    }
   }
 }

@@ -11,6 +11,14 @@ export interface LimitScope {
   id: string;
   rpm: number | null;
   tpm: number | null;
+  /** The counter names, `rpm:<id>` and `tpm:<id>`, when built ahead (limitScope) rather than per call. */
+  rpmKey?: string;
+  tpmKey?: string;
+}
+
+/** A scope with its counter names built once, for scopes reused across requests. */
+export function limitScope(id: string, rpm: number | null, tpm: number | null): LimitScope {
+  return { id, rpm, tpm, rpmKey: `rpm:${id}`, tpmKey: `tpm:${id}` };
 }
 
 export type Admission = { ok: true; windowStart: number } | { ok: false; limit: 'rpm' | 'tpm'; scope: string; retryAfterMs: number };
@@ -28,18 +36,20 @@ export class RateLimiter {
     };
     for (const s of scopes) {
       if (s.rpm !== null) {
-        if (!(await this.store.tryAdd(`rpm:${s.id}`, windowStart, WINDOW_MS, 1, s.rpm))) {
+        const key = s.rpmKey ?? `rpm:${s.id}`;
+        if (!(await this.store.tryAdd(key, windowStart, WINDOW_MS, 1, s.rpm))) {
           await rollback();
           return { ok: false, limit: 'rpm', scope: s.id, retryAfterMs };
         }
-        taken.push([`rpm:${s.id}`, 1]);
+        taken.push([key, 1]);
       }
       if (s.tpm !== null) {
-        if (!(await this.store.tryAdd(`tpm:${s.id}`, windowStart, WINDOW_MS, estTokens, s.tpm))) {
+        const key = s.tpmKey ?? `tpm:${s.id}`;
+        if (!(await this.store.tryAdd(key, windowStart, WINDOW_MS, estTokens, s.tpm))) {
           await rollback();
           return { ok: false, limit: 'tpm', scope: s.id, retryAfterMs };
         }
-        taken.push([`tpm:${s.id}`, estTokens]);
+        taken.push([key, estTokens]);
       }
     }
     return { ok: true, windowStart };
@@ -49,6 +59,6 @@ export class RateLimiter {
   async settleTokens(scopes: LimitScope[], windowStart: number, estTokens: number, actualTokens: number): Promise<void> {
     const delta = actualTokens - estTokens;
     if (delta === 0) return;
-    for (const s of scopes) if (s.tpm !== null) await this.store.add(`tpm:${s.id}`, windowStart, WINDOW_MS, delta);
+    for (const s of scopes) if (s.tpm !== null) await this.store.add(s.tpmKey ?? `tpm:${s.id}`, windowStart, WINDOW_MS, delta);
   }
 }

@@ -4,6 +4,7 @@
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AttemptTrace } from '../proxy/ports.js';
+import { BatchedCounter, BatchedHistogram } from './metric-batch.js';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
@@ -17,16 +18,30 @@ export interface LiveGauges {
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requests = new Counter({ name: 'treaty_requests_total', help: 'Client requests answered, by public model and HTTP status class.', labelNames: ['model', 'status_class'], registers: [this.registry] });
-  private readonly attempts = new Counter({ name: 'treaty_upstream_attempts_total', help: 'Upstream attempts, by deployment and outcome.', labelNames: ['deployment', 'outcome'], registers: [this.registry] });
-  private readonly latency = new Histogram({ name: 'treaty_upstream_attempt_duration_seconds', help: 'Duration of successful upstream attempts.', labelNames: ['deployment'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  private readonly ttft = new Histogram({ name: 'treaty_upstream_time_to_first_byte_seconds', help: 'Time from sending an attempt to its first response byte (first token for streams).', labelNames: ['deployment'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  private readonly tokens = new Counter({ name: 'treaty_tokens_total', help: 'Tokens by deployment, kind (prompt, completion, cached_prompt) and source (reported, estimated).', labelNames: ['deployment', 'kind', 'source'], registers: [this.registry] });
-  private readonly cost = new Counter({ name: 'treaty_cost_usd_total', help: 'Effective (contract) cost of attempts in US dollars.', labelNames: ['deployment'], registers: [this.registry] });
+  private readonly requests: BatchedCounter;
+  private readonly attempts: BatchedCounter;
+  private readonly latency: BatchedHistogram;
+  private readonly ttft: BatchedHistogram;
+  private readonly tokens: BatchedCounter;
+  private readonly cost: BatchedCounter;
 
   constructor(gauges: LiveGauges) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'treaty_process_' });
+    // Event-loop lag sampled every 100 ms, not prom-client's default 10 ms: the sampler's timer
+    // alone cost ~3 ms of CPU a second on an idle gateway, and a 15 s scrape needs no finer grain.
+    collectDefaultMetrics({ register: this.registry, prefix: 'treaty_process_', eventLoopMonitoringPrecision: 100 });
     const reg = [this.registry];
+    // Each metric's label work happens at a scrape (collect), for what was counted since the last.
+    const batched = <T extends { flush(): void }>(make: (collect: () => void) => T): T => {
+      let b: T | undefined = undefined;
+      b = make(() => b!.flush());
+      return b;
+    };
+    this.requests = batched((collect) => new BatchedCounter(new Counter({ name: 'treaty_requests_total', help: 'Client requests answered, by public model and HTTP status class.', labelNames: ['model', 'status_class'], registers: reg, collect }), ['model', 'status_class']));
+    this.attempts = batched((collect) => new BatchedCounter(new Counter({ name: 'treaty_upstream_attempts_total', help: 'Upstream attempts, by deployment and outcome.', labelNames: ['deployment', 'outcome'], registers: reg, collect }), ['deployment', 'outcome']));
+    this.latency = batched((collect) => new BatchedHistogram(new Histogram({ name: 'treaty_upstream_attempt_duration_seconds', help: 'Duration of successful upstream attempts.', labelNames: ['deployment'], buckets: LATENCY_BUCKETS, registers: reg, collect }), ['deployment']));
+    this.ttft = batched((collect) => new BatchedHistogram(new Histogram({ name: 'treaty_upstream_time_to_first_byte_seconds', help: 'Time from sending an attempt to its first response byte (first token for streams).', labelNames: ['deployment'], buckets: LATENCY_BUCKETS, registers: reg, collect }), ['deployment']));
+    this.tokens = batched((collect) => new BatchedCounter(new Counter({ name: 'treaty_tokens_total', help: 'Tokens by deployment, kind (prompt, completion, cached_prompt) and source (reported, estimated).', labelNames: ['deployment', 'kind', 'source'], registers: reg, collect }), ['deployment', 'kind', 'source']));
+    this.cost = batched((collect) => new BatchedCounter(new Counter({ name: 'treaty_cost_usd_total', help: 'Effective (contract) cost of attempts in US dollars.', labelNames: ['deployment'], registers: reg, collect }), ['deployment']));
     new Gauge({ name: 'treaty_deployment_out_of_rotation', help: '1 when a deployment is ejected or cooling down after a rate limit.', labelNames: ['deployment', 'state'], registers: reg, collect() {
       this.reset();
       for (const o of gauges.out()) this.set({ deployment: o.deployment, state: o.state }, 1);
@@ -48,19 +63,21 @@ export class GatewayMetrics {
   }
 
   request(model: string, status: number): void {
-    this.requests.inc({ model, status_class: `${Math.floor(status / 100)}xx` });
+    this.requests.inc([model, STATUS_CLASS[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`]);
   }
 
   attempt(t: AttemptTrace, usage: { prompt: number | null; completion: number | null; cached: number | null; source: string | null }, costUsd: number | null): void {
-    const deployment = t.deploymentId;
-    this.attempts.inc({ deployment, outcome: t.outcome ?? 'unknown' });
-    if (t.outcome === 'ok' && t.endedAt !== undefined) this.latency.observe({ deployment }, (t.endedAt - t.startedAt) / 1000);
+    const deployment = [t.deploymentId];
+    this.attempts.inc([t.deploymentId, t.outcome ?? 'unknown']);
+    if (t.outcome === 'ok' && t.endedAt !== undefined) this.latency.observe(deployment, (t.endedAt - t.startedAt) / 1000);
     const first = t.firstTokenAt ?? t.firstByteAt;
-    if (first !== undefined) this.ttft.observe({ deployment }, (first - t.startedAt) / 1000);
+    if (first !== undefined) this.ttft.observe(deployment, (first - t.startedAt) / 1000);
     const source = usage.source ?? 'unknown';
-    if (usage.prompt !== null) this.tokens.inc({ deployment, kind: 'prompt', source }, usage.prompt);
-    if (usage.completion !== null) this.tokens.inc({ deployment, kind: 'completion', source }, usage.completion);
-    if (usage.cached !== null) this.tokens.inc({ deployment, kind: 'cached_prompt', source }, usage.cached);
-    if (costUsd !== null) this.cost.inc({ deployment }, costUsd);
+    if (usage.prompt !== null) this.tokens.inc([t.deploymentId, 'prompt', source], usage.prompt);
+    if (usage.completion !== null) this.tokens.inc([t.deploymentId, 'completion', source], usage.completion);
+    if (usage.cached !== null) this.tokens.inc([t.deploymentId, 'cached_prompt', source], usage.cached);
+    if (costUsd !== null) this.cost.inc(deployment, costUsd);
   }
 }
+
+const STATUS_CLASS: Record<number, string> = { 1: '1xx', 2: '2xx', 3: '3xx', 4: '4xx', 5: '5xx' };

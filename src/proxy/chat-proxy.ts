@@ -8,11 +8,11 @@ import { GatewayError } from '../domain/errors.js';
 import type { UpstreamFailure } from '../domain/upstream-failure.js';
 import { requirementsOf, unmetRequirement } from '../policy/capabilities.js';
 import { policyFor } from '../routing/classification.js';
-import type { BoundAdapter, UpstreamHttpRequest } from '../upstreams/adapter.js';
+import type { BoundAdapter, EncodeOptions, UpstreamHttpRequest } from '../upstreams/adapter.js';
 import { runAttempt, runUnaryAttempt, type Failed, type Settle } from './attempt.js';
 import { spliceContinuation } from './continuation.js';
 import { allOutError, finalError } from './final-error.js';
-import type { AttemptTrace, ProxyPorts, RequestContext, RouteFacts } from './ports.js';
+import type { AttemptTrace, ProxyPorts, RequestContext, RouteFacts, RouteVerdict } from './ports.js';
 import { chooseDeployment, type Exhausted } from './selection.js';
 
 export interface Served {
@@ -30,6 +30,17 @@ export type ChatResult =
   | ({ kind: 'stream'; events: AsyncIterable<StreamEvent> } & Served);
 
 export class ClientGoneError extends Error {}
+
+/** What every chat attempt asks of the encoder (the ledger needs usage even when the client did not). */
+const ENCODE: EncodeOptions = Object.freeze({ wantUsage: true });
+
+/** Each pool's member ids, computed once (pools are frozen config). */
+const memberIds = new WeakMap<ModelPool, readonly string[]>();
+function membersOf(pool: ModelPool): readonly string[] {
+  let ids = memberIds.get(pool);
+  if (!ids) memberIds.set(pool, (ids = pool.deployments.map((d) => d.id)));
+  return ids;
+}
 
 function defaultFacts(ctx: RequestContext): RouteFacts {
   return { tenantId: ctx.tenantId, keyId: ctx.keyId, tags: [], trafficClass: null, promptTokens: ctx.estimatedPromptTokens, completionTokens: 256 };
@@ -56,7 +67,8 @@ export class ChatProxy {
     type R = { kind: 'complete'; response: ChatResponse } | { kind: 'stream'; events: AsyncIterable<StreamEvent> };
     const out = await this.failover<R>(req.model, req.stream, ctx, traces, {
       unfit: (d) => extraUnfit?.(d) ?? unmetRequirement(d, needs) ?? (d.capabilities.contextWindow <= minContextAbove ? 'context window too small for this prompt' : undefined),
-      encode: (adapter, pool) => adapter.encodeChat({ ...req, model: pool.name }, { wantUsage: true }),
+      // A fallback model's attempt carries that model's name; the first pool's needs no copy.
+      encode: (adapter, pool) => adapter.encodeChat(pool.name === req.model ? req : { ...req, model: pool.name }, ENCODE),
       run: async (dep, adapter, httpReq, trace, settle) => {
         const r = await runAttempt(this.ports, dep, adapter, req, httpReq, ctx, trace, settle);
         if (!r.ok) return r;
@@ -66,14 +78,16 @@ export class ChatProxy {
         if (policyFor(f.kind).needsLargerContext) minContextAbove = Math.max(minContextAbove, dep.capabilities.contextWindow);
       },
     });
+    const { value, served } = out;
+    if (value.kind === 'complete') return { kind: 'complete', response: value.response, ...served };
     const first = this.ports.model(req.model);
     // A continuation is not itself continued: its prefill would lose the first part.
-    if (out.value.kind === 'stream' && first?.continueStreams && !resuming) {
-      const broken = out.served.deployment.id;
-      const events = spliceContinuation(out.value.events, (prefill) => this.resume(req, prefill, broken, ctx, out.served.traces));
-      return { kind: 'stream', events, ...out.served };
+    if (first?.continueStreams && !resuming) {
+      const broken = served.deployment.id;
+      const events = spliceContinuation(value.events, (prefill) => this.resume(req, prefill, broken, ctx, served.traces));
+      return { kind: 'stream', events, ...served };
     }
-    return { ...out.value, ...out.served };
+    return { kind: 'stream', events: value.events, ...served };
   }
 
   /** A continuation of a broken stream: the same request plus the text so far, on a prefill-capable deployment. */
@@ -107,6 +121,8 @@ export class ChatProxy {
     /** Deployments this request must not use again (silent, wrong credentials, too small…). */
     const excluded = new Set<string>();
     const tries = new Map<string, number>();
+    /** The keys of `tries`, as the set the contracts take (kept, not rebuilt per hop). */
+    const tried = new Set<string>();
     const unfit = new Set<string>();
     let encodeError: GatewayError | undefined;
     let exhausted: Exhausted | undefined;
@@ -114,7 +130,7 @@ export class ChatProxy {
     ports.budget.requestStarted();
     try {
       chain: for (const pool of chain) {
-        const members = pool.deployments.map((d) => d.id);
+        const members = membersOf(pool);
         for (;;) {
           if (traces.length - before >= ports.maxAttempts) break chain;
           if (ctx.signal.aborted) throw new ClientGoneError('client disconnected');
@@ -126,7 +142,7 @@ export class ChatProxy {
           });
           // The contracts filter and rank at every hop: first try, retries, fallbacks, continuations.
           if (ports.governance && ctx.pinned === undefined) ctx.pinned = ports.governance.pin() ?? null;
-          const verdict = ports.governance?.route(ctx.pinned, pool.name, ctx.facts ?? defaultFacts(ctx), eligible, ports.now(), new Set(tries.keys()));
+          const verdict = ports.governance?.route(ctx.pinned, pool.name, ctx.facts ?? defaultFacts(ctx), eligible, ports.now(), tried);
           if (verdict?.blocked && !verdict.allowed.length) {
             throw new GatewayError('TREATY_CONTRACT_BLOCKED', `No deployment of "${pool.name}" may serve this request under the contracts in force: ${verdict.blocked}.`);
           }
@@ -154,25 +170,17 @@ export class ChatProxy {
               continue;
             }
             httpReq.headers['x-request-id'] = ctx.requestId;
-            const trace: AttemptTrace = {
-              requestId: ctx.requestId,
-              attemptNo: traces.length + 1,
-              tenantId: ctx.tenantId,
-              keyId: ctx.keyId,
-              estimatedPromptTokens: ctx.estimatedPromptTokens,
-              ...(ctx.precisePromptTokens ? { precisePromptTokens: ctx.precisePromptTokens } : {}),
-              deploymentId: dep.id,
-              model: pool.name,
-              stream,
-              startedAt: ports.now(),
-              ...(verdict ? { decision: verdict.record, contractVersion: verdict.version } : {}),
-              ...(ctx.facts ? { facts: ctx.facts } : {}),
-            };
+            const trace = newTrace(ctx, traces.length + 1, dep.id, pool.name, stream, ports.now(), verdict);
             traces.push(trace);
             tries.set(dep.id, (tries.get(dep.id) ?? 0) + 1);
+            tried.add(dep.id);
             ports.health.onAttemptStart(dep.id, ports.now());
             const r = await spec.run(dep, adapter, httpReq, trace, this.settler(dep.id, members));
-            if (r.ok) return { value: r.value, served: { deployment: dep, model: pool.name, attempts: traces.length - before, traces, ...(verdict ? { decision: verdict.summary } : {}) } };
+            if (r.ok) {
+              const served: Served = { deployment: dep, model: pool.name, attempts: traces.length - before, traces };
+              if (verdict) served.decision = verdict.summary;
+              return { value: r.value, served };
+            }
             if (r.cancelled) throw new ClientGoneError('client disconnected');
             failures.push(r.failure);
             ports.log.warn('upstream attempt failed', { requestId: ctx.requestId, deployment: dep.id, attempt: trace.attemptNo, kind: r.failure.kind, status: r.failure.status, providerCode: r.failure.providerCode });
@@ -235,4 +243,35 @@ export class ChatProxy {
     if (out.length === 0) throw new GatewayError('TREATY_MODEL_NOT_FOUND', `The model \`${name}\` does not exist or you do not have access to it.`, { param: 'model' });
     return out;
   }
+}
+
+/**
+ * A new attempt's trace, every field present from the start (undefined until known): one
+ * object shape for all traces, so the writes as the attempt goes on stay cheap.
+ */
+function newTrace(ctx: RequestContext, attemptNo: number, deploymentId: string, model: string, stream: boolean, startedAt: number, verdict: RouteVerdict | undefined): AttemptTrace {
+  return {
+    requestId: ctx.requestId,
+    attemptNo,
+    tenantId: ctx.tenantId,
+    keyId: ctx.keyId,
+    estimatedPromptTokens: ctx.estimatedPromptTokens,
+    decision: verdict?.record,
+    contractVersion: verdict?.version,
+    facts: ctx.facts,
+    precisePromptTokens: ctx.precisePromptTokens,
+    streamedChars: undefined,
+    deploymentId,
+    model,
+    stream,
+    startedAt,
+    firstByteAt: undefined,
+    firstTokenAt: undefined,
+    endedAt: undefined,
+    upstreamMs: undefined,
+    outcome: undefined,
+    failure: undefined,
+    usage: undefined,
+    status: undefined,
+  };
 }
