@@ -133,6 +133,8 @@ export interface RequestContext {
   pinned?: unknown;
   /** Aborts when the client goes away. */
   signal: AbortSignal;
+  /** The attempts in flight for this request, cancelled when `signal` aborts (kept by the attempt loop). */
+  liveAttempts?: { abort(reason: Error): void }[];
   /** Epoch ms after which no attempt may run. */
   deadlineAt: number;
 }
