@@ -215,9 +215,10 @@ export interface OpenResult {
 export async function openLoop(
   ep: Endpoint,
   body: Buffer,
-  o: { rate: number; warmupMs: number; durationMs: number; drainMs: number; maxInFlight: number; connections: number },
+  o: { rate: number; warmupMs: number; durationMs: number; drainMs: number; maxInFlight: number; connections: number; preconnect?: boolean },
 ): Promise<OpenResult> {
   const pool = new Pool(ep.origin, { connections: o.connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  if (o.preconnect) await preconnect(pool, ep, o.connections);
   const req = REQ(ep, body);
   const t = tally();
   const lat: number[] = [];
@@ -309,6 +310,17 @@ export async function openLoop(
     held: t.notSent === 0 && timedOut === 0 && t.errors === 0 && t.otherStatus === 0 && p.p99 < HELD_P99_MS,
     contention,
   };
+}
+
+/**
+ * Opens `n` keep-alive connections before a run, with one cheap GET each (any status will do),
+ * so the run measures how requests are handled, not how fast a busy server accepts a storm of
+ * new connections: since libuv 1.45 (Node 20) a server accepts one connection per event-loop
+ * turn (libuv PR #3696), so a busy loop takes seconds to accept a thousand at once.
+ */
+async function preconnect(pool: Pool, ep: Endpoint, n: number): Promise<void> {
+  const get = { method: 'GET' as const, path: '/healthz', headers: ep.headers };
+  await Promise.all(Array.from({ length: n }, () => send(pool, get).catch(() => undefined)));
 }
 
 // ---------------------------------------------------------------------------------------------

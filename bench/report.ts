@@ -162,7 +162,8 @@ export function markdown(meta: ReportMeta, targets: TargetInfo[], sums: Record<s
 
   L.push('## Setup', '');
   L.push('- Upstream: the project\'s OpenAI-compatible emulator (src/emulators) in its own process; zero-latency deployments `bench-fast`/`bench-fast-b`, realistic `bench-real` (50 ms TTFT, 50 tokens/s), slow `bench-slow` (2 tokens/s) for open streams.');
-  L.push('- floor: the emulator called directly. proxy: bench/passthrough-proxy.ts (node:http + undici Pool, buffers JSON, streams SSE). treaty: `src/cli/main.ts serve` (${meta.runner}) with a generated config (bench/setup.ts: auth key, a two-deployment pool with a fallback model, prices, default logging, default ledger). portkey: `@portkey-ai/gateway` `build/start-server.js --headless`, provider `openai` with `x-portkey-custom-host` at the emulator.');
+  L.push(`- floor: the emulator called directly. proxy: bench/passthrough-proxy.ts (node:http + undici Pool, buffers JSON, streams SSE). treaty: \`src/cli/main.ts serve\` (${meta.runner}) with a generated config (bench/setup.ts: a two-deployment pool on two parties' accounts with a fallback model, prices, the example contracts adapted to this estate (bench/contracts.yaml), default logging, the default SQLite ledger); measured requests carry a virtual key issued through the admin API, with RPM/TPM limits, for a tenant in the contracts' enterprise class. portkey: \`@portkey-ai/gateway\` \`build/start-server.js --headless\`, provider \`openai\` with \`x-portkey-custom-host\` at the emulator.`);
+  L.push('- Overload: each gateway\'s client connections (1,024) are opened before the clock starts, so the phase measures how requests are shed, not how fast a busy server accepts a storm of new connections (since libuv 1.45, Node accepts one connection per event-loop turn).');
   L.push(`- Pinning: ${meta.pinned}`);
   L.push(`- Portkey: ${JSON.stringify(meta.portkey)}`);
   L.push(`- Treaty source: ${meta.treatyRoot}`);

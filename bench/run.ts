@@ -5,7 +5,7 @@
 // bench-latest.svg. Flags: --quick (≤ 1 min smoke), --profile (also a CPU profile of Treaty
 // under saturation → bench/results/profile-summary.md), --profile-only, --rounds N,
 // --targets floor,proxy,treaty,portkey, --treaty-root DIR, --variants FILE, --no-variants,
-// (--quick measures no variants) --out DIR, --keep (keep the temp dir with logs and configs), --time-header NAME, --tsx (run
+// --out DIR, --keep (keep the temp dir with logs and configs), --time-header NAME, --tsx (run
 // every process through the tsx loader instead of transpiled JavaScript).
 
 import { execFileSync } from 'node:child_process';
@@ -24,7 +24,7 @@ import { freePort, HAS_TASKSET, spawnNode, tail, waitHttp, type Proc } from './p
 import { profileMarkdown } from './profile.js';
 import { transpileTree } from './transpile.js';
 import { markdown, svg, type ReportMeta } from './report.js';
-import { chatBody, CLIENT_KEY, TREATY_ENV, treatyConfigYaml, UPSTREAM_KEY } from './setup.js';
+import { BENCH_CONTRACTS, chatBody, CLIENT_KEY, issueBenchKey, TREATY_ENV, treatyConfigYaml, UPSTREAM_KEY } from './setup.js';
 import { checks, contention, summarize, type Raw, type TargetInfo } from './summary.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,7 +48,7 @@ const { values: opt } = parseArgs({
 });
 
 const PLAN = opt.quick
-  ? { mode: 'quick', rounds: 1, warmMs: 500, phaseWarmupMs: 250, satMs: 1000, c1Ms: 500, openMs: 700, drainMs: 800, rates: [1000, 3000], streamRate: 40, streamMs: 600, streamDrainMs: 2000, openStreams: 300, openTimeoutMs: 2000, holdMs: 300, settleMs: 300, overloadMs: 1000, profileMs: 3000 }
+  ? { mode: 'quick', rounds: 1, warmMs: 1500, phaseWarmupMs: 250, satMs: 1000, c1Ms: 500, openMs: 700, drainMs: 800, rates: [1000, 3000], streamRate: 40, streamMs: 600, streamDrainMs: 2000, openStreams: 300, openTimeoutMs: 2000, holdMs: 300, settleMs: 300, overloadMs: 1000, profileMs: 3000 }
   : { mode: 'full', rounds: 3, warmMs: 1000, phaseWarmupMs: 500, satMs: 3000, c1Ms: 1200, openMs: 3000, drainMs: 2000, rates: [1000, 3000], streamRate: 40, streamMs: 2500, streamDrainMs: 3500, openStreams: 2000, openTimeoutMs: 6000, holdMs: 1500, settleMs: 500, overloadMs: 3000, profileMs: 5000 };
 if (opt.rounds) PLAN.rounds = Math.max(1, Math.min(10, Number(opt.rounds) || 1));
 const CONCURRENCY = 64;
@@ -138,29 +138,31 @@ async function main(): Promise<void> {
   // variants.yaml: `base` applies to every Treaty target (the default included); `variants` add rows.
   const doc = existsSync(opt.variants) ? (parseYaml(readFileSync(opt.variants, 'utf8')) as { base?: string; variants?: { name: string; overlay?: string }[] } | null) : null;
   const baseOverlay = doc?.base ?? '';
-  if (!opt['no-variants'] && !opt['profile-only'] && PLAN.mode === 'full') for (const v of doc?.variants ?? []) variants.push({ name: v.name, overlay: v.overlay ?? '' });
+  if (!opt['no-variants'] && !opt['profile-only']) for (const v of doc?.variants ?? []) variants.push({ name: v.name, overlay: v.overlay ?? '' });
   const treatyTarget = async (name: string, overlay: string, extraNodeArgs: string[] = []): Promise<Target | undefined> => {
     const id = name ? `treaty:${name}` : 'treaty';
     const dir = join(tmp, id.replace(':', '-'));
     mkdirSync(dir, { recursive: true });
     const port = await freePort();
+    const adminPort = await freePort();
     const cfg = join(dir, 'treaty.yaml');
-    writeFileSync(cfg, treatyConfigYaml(upstream, port, baseOverlay, overlay));
+    writeFileSync(cfg, treatyConfigYaml(upstream, port, adminPort, baseOverlay, overlay));
     const cli = code(treatyBase, 'src/cli/main.ts');
-    if (overlay || baseOverlay) {
+    // The config (with the variant's overlay) and the contracts against its estate.
+    for (const args of [['config', 'check', '--config', cfg], ['contracts', 'check', '--config', cfg, '--contracts', BENCH_CONTRACTS]]) {
       try {
-        execFileSync(process.execPath, [...pre, cli, 'config', 'check', '--config', cfg], { cwd: dir, env: { ...process.env, ...TREATY_ENV }, stdio: 'pipe', timeout: 30_000 });
+        execFileSync(process.execPath, [...pre, cli, ...args], { cwd: dir, env: { ...process.env, ...TREATY_ENV }, stdio: 'pipe', timeout: 30_000 });
       } catch (err) {
         const e = err as { stderr?: Buffer; stdout?: Buffer; message: string };
         const why = `${e.stderr?.toString() ?? ''}${e.stdout?.toString() ?? ''}`.trim() || e.message;
-        targets.push({ id, label: 'Treaty variant', kind: 'treaty', overlay, status: 'skipped', reason: `config rejected: ${why.split('\n').slice(0, 3).join(' ')}`, ep: { name: id, origin: '', path, headers: {}, pid: -1 } });
-        log(`${id}: skipped (config rejected)`);
+        targets.push({ id, label: name ? 'Treaty variant' : 'Treaty, default path', kind: 'treaty', overlay, status: 'skipped', reason: `${args[0]} rejected: ${why.split('\n').slice(0, 3).join(' ')}`, ep: { name: id, origin: '', path, headers: {}, pid: -1 } });
+        log(`${id}: skipped (${args[0]} check failed: ${why.split('\n')[0] ?? ''})`);
         return undefined;
       }
     }
     await start({
       id,
-      label: name ? `Treaty, variant ${name}` : 'Treaty, default path (auth, limits, policy, ledger as configured by default)',
+      label: name ? `Treaty, variant ${name}` : 'Treaty, default path (virtual key with RPM/TPM limits, policy with the example contracts, SQLite ledger, default logging)',
       kind: 'treaty',
       overlay,
       origin: `http://127.0.0.1:${port}`,
@@ -169,7 +171,18 @@ async function main(): Promise<void> {
       // cwd is the variant's temp dir, so a default relative ledger path lands there.
       spawn: () => spawnNode({ name: id, cpu: '1', cwd: dir, nodeArgs: [...extraNodeArgs, ...pre, cli, 'serve', '--config', cfg], env: TREATY_ENV, logFile: join(dir, 'treaty.log') }),
     });
-    return targets.find((t) => t.id === id);
+    const t = targets.find((x) => x.id === id);
+    if (t?.status === 'ok') {
+      // Measured requests use a virtual key with limits (the stored-key path), issued now.
+      try {
+        t.ep.headers = { authorization: `Bearer ${await issueBenchKey(`http://127.0.0.1:${adminPort}`)}` };
+      } catch (err) {
+        t.status = 'broken';
+        t.reason = `could not issue the bench key: ${(err as Error).message}`;
+        log(`${id}: ${t.reason}`);
+      }
+    }
+    return t;
   };
   if (wanted.has('treaty') && !opt['profile-only']) for (const v of variants) await treatyTarget(v.name, v.overlay);
 
@@ -303,7 +316,7 @@ async function main(): Promise<void> {
       const fresh = await closedLoop(t.ep, fast, { concurrency: CONCURRENCY, warmupMs: PLAN.phaseWarmupMs, durationMs: PLAN.satMs / 2 });
       const capacity = Math.max(fresh.rps, median(raw.sat[t.id]?.map((x) => x.rps) ?? []));
       if (!Number.isFinite(capacity) || capacity <= 0) continue;
-      const res = await openLoop(t.ep, fast, { rate: Math.round(2 * capacity), warmupMs: PLAN.phaseWarmupMs, durationMs: PLAN.overloadMs, drainMs: PLAN.drainMs, maxInFlight: MAX_IN_FLIGHT * 2, connections: 1024 });
+      const res = await openLoop(t.ep, fast, { rate: Math.round(2 * capacity), warmupMs: PLAN.phaseWarmupMs, durationMs: PLAN.overloadMs, drainMs: PLAN.drainMs, maxInFlight: MAX_IN_FLIGHT * 2, connections: 1024, preconnect: true });
       raw.overload[t.id] = { ...res, capacity };
       log(`overload ${t.id.padEnd(18)} offered ${res.offered.toFixed(0)}/s  goodput ${res.goodput.toFixed(0)}/s (${((100 * res.goodput) / capacity).toFixed(0)} % of ${capacity.toFixed(0)})  429/503 ${res.tally.shed}  errors ${res.tally.errors + res.timedOut}  over cap ${res.tally.notSent}  peak RSS ${res.peakRssMb.toFixed(0)} MB`);
       await sleep(PLAN.settleMs);

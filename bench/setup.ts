@@ -2,10 +2,18 @@
 // request bodies, and the Treaty config (a demo-like estate pointed at the emulator, plus a
 // per-variant YAML overlay).
 
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 
 export const UPSTREAM_KEY = 'sk-bench-upstream-0123456789abcdef';
+/** The static key: the proxy's and Portkey's client key, and the one Treaty uses until a virtual key is issued. */
 export const CLIENT_KEY = 'sk-bench-client-0123456789abcdef';
+const ADMIN_KEY = 'sk-bench-admin-0123456789abcdef';
+
+/** The example contracts adapted to this estate (read by Treaty; checked before each run). */
+export const BENCH_CONTRACTS = join(dirname(fileURLToPath(import.meta.url)), 'contracts.yaml');
 
 /** Output tokens per answer: ~1 KB response body (checked and reported at start). */
 export const ANSWER_TOKENS = 72;
@@ -50,19 +58,21 @@ export function chatBody(model: BenchModel, stream: boolean): Buffer {
 }
 
 /**
- * Treaty's config: the auth key, a demo-like pool (two deployments behind the public model,
- * a fallback model), prices (so cost accounting runs), logging at its default level. `overlay`
- * is YAML deep-merged over it (maps merge, lists and scalars replace), for variants such as
- * "ledger off" once the config has such a switch.
+ * Treaty's config, its default path as a contracted estate runs it: a demo-like pool (two
+ * deployments behind the public model, on two parties' accounts, a fallback model), prices (so
+ * cost accounting runs), the example contracts (bench/contracts.yaml), the admin API (the
+ * bench issues a virtual key with RPM/TPM limits through it: issueBenchKey), the default SQLite
+ * ledger and logging at its default level. `overlays` are YAML deep-merged over it (maps
+ * merge, lists and scalars replace): variants.yaml's `base` and each variant.
  */
-export function treatyConfigYaml(upstreamUrl: string, port: number, ...overlays: string[]): string {
-  const dep = (id: string, model: string, weight = 1): Record<string, unknown> => ({
+export function treatyConfigYaml(upstreamUrl: string, port: number, adminPort: number, ...overlays: string[]): string {
+  const dep = (id: string, model: string, account: string, weight = 1): Record<string, unknown> => ({
     id,
     provider: 'openai-compatible',
     baseUrl: `${upstreamUrl}/v1`,
     model,
     region: 'bench-local',
-    account: 'bench-account',
+    account,
     accelerator: 'emulated',
     weight,
     capabilities: { contextWindow: 128000, tools: true },
@@ -71,8 +81,10 @@ export function treatyConfigYaml(upstreamUrl: string, port: number, ...overlays:
   });
   const base: Record<string, unknown> = {
     server: { host: '127.0.0.1', port, maxAttempts: 3 },
+    admin: { host: '127.0.0.1', port: adminPort, key: 'env:BENCH_ADMIN_KEY' },
     auth: { keys: [{ name: 'bench', key: 'env:BENCH_CLIENT_KEY' }] },
-    deployments: [dep('fast-a', 'bench-fast', 2), dep('fast-b', 'bench-fast-b'), dep('real', 'bench-real'), dep('slow', 'bench-slow')],
+    contracts: { file: BENCH_CONTRACTS, watchMs: 0 },
+    deployments: [dep('fast-a', 'bench-fast', 'bench-partner', 2), dep('fast-b', 'bench-fast-b', 'bench-commit'), dep('real', 'bench-real', 'bench-partner'), dep('slow', 'bench-slow', 'bench-self')],
     models: [
       { name: 'bench-fast', deployments: ['fast-a', 'fast-b'], fallbacks: ['bench-real'] },
       { name: 'bench-real', deployments: ['real'] },
@@ -84,7 +96,27 @@ export function treatyConfigYaml(upstreamUrl: string, port: number, ...overlays:
 }
 
 /** Env the Treaty process needs for the config above. */
-export const TREATY_ENV = { BENCH_UPSTREAM_KEY: UPSTREAM_KEY, BENCH_CLIENT_KEY: CLIENT_KEY };
+export const TREATY_ENV = { BENCH_UPSTREAM_KEY: UPSTREAM_KEY, BENCH_CLIENT_KEY: CLIENT_KEY, BENCH_ADMIN_KEY: ADMIN_KEY };
+
+/** Limits on the bench key: checked on every request, far above what any phase sends. */
+export const BENCH_LIMITS = { rpm: 100_000_000, tpm: 100_000_000_000 };
+
+/**
+ * Through Treaty's admin API: a tenant tagged "enterprise" (its traffic class in the contracts)
+ * and a virtual key with RPM/TPM limits. Returns the key, so the measured requests take the
+ * stored-key path (hashed lookup, tenant, limits) rather than the static config key's.
+ */
+export async function issueBenchKey(adminOrigin: string): Promise<string> {
+  const post = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
+    const r = await request(`${adminOrigin}${path}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const text = await r.body.text();
+    if (r.statusCode !== 201) throw new Error(`POST ${path}: HTTP ${r.statusCode} ${text.slice(0, 200)}`);
+    return JSON.parse(text) as Record<string, unknown>;
+  };
+  const tenant = await post('/admin/tenants', { name: 'bench-tenant', tags: ['enterprise'] });
+  const key = await post(`/admin/tenants/${String(tenant.id)}/keys`, { name: 'bench-key', ...BENCH_LIMITS });
+  return String(key.key);
+}
 
 function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -158,7 +158,10 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   const r = config.resilience;
   const healthCfg = { ...r, rateLimitBaseMs: r.rateLimitCooldownMs, rateLimitMaxMs: 60_000 };
   const health = cluster ? cluster.healthTracker(healthCfg, () => [...config.models.values()].map((m) => m.deployments.map((d) => d.id))) : new HealthTracker(healthCfg, Math.random);
-  const holder = new ContractsHolder(config.contracts.file && resolvePath(opts.configPath ? dirname(opts.configPath) : '.', config.contracts.file), Date.now);
+  // contracts.enabled: false (a measurement switch) loads no contracts and runs no policy.
+  const contractsFile = config.contracts.enabled ? config.contracts.file : undefined;
+  if (!config.contracts.enabled && config.contracts.file) log.warn('contracts.enabled is false: routing ignores the contracts file', { file: config.contracts.file });
+  const holder = new ContractsHolder(contractsFile && resolvePath(opts.configPath ? dirname(opts.configPath) : '.', contractsFile), Date.now);
   holder.load();
   // Cluster mode: commitment, share and reservation counters are the cluster's, over Redis.
   const sharedCounters = cluster?.contractCounters(ledger, config.server.requestTimeoutMs);
@@ -198,13 +201,19 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   const tracer = config.telemetry.otlpEndpoint ? new OtlpTraceExporter(config.telemetry.otlpEndpoint, config.telemetry.serviceName, log) : undefined;
   const price = (dep: Deployment, usage: Parameters<typeof attemptCost>[1], at: number) => attemptCost(dep.prices, usage, governance.terms(dep, at));
   const recorder = new LedgerRecorder({ store: ledger, deployment: (id) => config.deployments.get(id), price, log, now: Date.now });
+  // ledger.recordAttempts: false (a measurement switch) writes no attempt rows; each row is
+  // still computed, since metrics, budgets and contracts need what the attempt cost.
+  const recording = config.ledger.recordAttempts;
+  if (!recording) log.warn('ledger.recordAttempts is false: upstream attempts are not written to the ledger');
   const observer: AttemptObserver = {
-    started: async (t) => {
-      await recorder.started(t);
-      governance.attemptStarted(t);
-    },
+    started: recording
+      ? async (t) => {
+        await recorder.started(t);
+        governance.attemptStarted(t);
+      }
+      : (t) => governance.attemptStarted(t),
     finished: (t) => {
-      const row = recorder.finished(t);
+      const row = recording ? recorder.finished(t) : recorder.finishRow(t);
       metrics.attempt(t, { prompt: row.promptTokens, completion: row.completionTokens, cached: row.cachedPromptTokens, source: row.usageSource }, row.effectiveCostUsd);
       governance.attemptFinished(t, t.facts, t.usage);
       live.record(t, config.deployments.get(t.deploymentId)?.account ?? 'unknown');
@@ -226,7 +235,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     log,
     maxAttempts: config.server.maxAttempts,
     observer,
-    governance,
+    governance: config.contracts.enabled ? governance : undefined,
   });
   const auth = new Authenticator(config.auth.keys, config.auth.disabled, ledger, Date.now);
   cluster?.syncKeys(auth);
@@ -353,7 +362,10 @@ function contractTerms(holder: ContractsHolder): [CommitmentTerm[], string[]] {
 async function listen(server: Server, host: string, port: number): Promise<{ url: string; port: number }> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    // A deep accept queue: Node's default (511) overflows when hundreds of clients connect at
+    // once (a reconnect storm, or load arriving while the loop is busy), and each dropped
+    // handshake costs its client a one-second SYN retransmit. The kernel caps it at somaxconn.
+    server.listen({ port, host, backlog: 4096 }, () => resolve());
   });
   const actual = (server.address() as AddressInfo).port;
   return { url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`, port: actual };

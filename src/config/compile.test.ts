@@ -52,6 +52,18 @@ describe('config: strict parse with file:line:col', () => {
     expect(p).toEqual([expect.stringMatching(/^treaty\.yaml:10:5: unknown key "wieght" in deployments\[0\]; did you mean "weight"\?/)]);
   });
 
+  it('overload shedding, contracts and attempt recording are on by default; their switches are checked with positions', () => {
+    const c = compile(base);
+    expect(c.server.overload).toEqual({ lagTargetMs: 5, intervalMs: 50, minActive: 80, retryAfterMs: 1000 });
+    expect(c.contracts.enabled).toBe(true);
+    expect(c.ledger.recordAttempts).toBe(true);
+    const off = compile(base.replace('auth:', 'server:\n  overload: { lagTargetMs: 0 }\ncontracts:\n  enabled: false\nledger:\n  recordAttempts: false\nauth:'));
+    expect([off.server.overload.lagTargetMs, off.contracts.enabled, off.ledger.recordAttempts]).toEqual([0, false, false]);
+    expect(problems(base.replace('auth:', 'server:\n  overload:\n    lagTargetMs: -5\nauth:'))[0]).toMatch(/^treaty\.yaml:4:18: server\.overload\.lagTargetMs/);
+    expect(problems(base.replace('auth:', 'ledger:\n  recordAttempts: no-thanks\nauth:'))[0]).toMatch(/^treaty\.yaml:3:19: ledger\.recordAttempts must be true or false/);
+    expect(problems(base.replace('auth:', 'server:\n  overload:\n    lagTarget: 5\nauth:'))[0]).toMatch(/^treaty\.yaml:4:5: unknown key "lagTarget" in server\.overload; did you mean "lagTargetMs"\?/);
+  });
+
   it('names a bad value and what to write instead', () => {
     expect(problems(base.replace('auth:', 'server:\n  port: eighty\nauth:'))[0]).toMatch(/^treaty\.yaml:3:9: server\.port must be a number/);
     expect(problems(base.replace('auth:', 'logging:\n  level: verbose\nauth:'))[0]).toMatch(/logging\.level must be one of debug, info, warn, error, silent/);

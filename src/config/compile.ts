@@ -10,19 +10,27 @@ import { configSpec } from './spec.js';
 export type { ModelPool };
 
 export interface GatewayConfig {
-  server: { host: string; port: number; maxBodyBytes: number; maxMessages: number; requestTimeoutMs: number; maxAttempts: number; maxInFlight: number; upstreamConnections: number };
+  server: { host: string; port: number; maxBodyBytes: number; maxMessages: number; requestTimeoutMs: number; maxAttempts: number; maxInFlight: number; upstreamConnections: number; overload: Readonly<OverloadConfig> };
   admin: { host: string; port: number; key: string | undefined; simulationsDir: string };
   auth: { disabled: boolean; keys: readonly { name: string; sha256: string }[] };
   logging: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
   resilience: Readonly<ResilienceConfig>;
-  ledger: { url: string; durability: 'process' | 'power' };
+  /** recordAttempts false: no attempt rows (the bench's ledger-off variant). */
+  ledger: { url: string; durability: 'process' | 'power'; recordAttempts: boolean };
   /** `file` is as written; resolve it against the config file's folder. */
-  contracts: { file: string | undefined; watchMs: number };
+  contracts: { enabled: boolean; file: string | undefined; watchMs: number };
   /** Cluster mode's settings; on when a Redis URL is known (here or `serve --cluster`). */
   cluster: ClusterSection;
   telemetry: { otlpEndpoint: string | undefined; serviceName: string };
   deployments: ReadonlyMap<string, Deployment>;
   models: ReadonlyMap<string, ModelPool>;
+}
+
+export interface OverloadConfig {
+  lagTargetMs: number;
+  intervalMs: number;
+  minActive: number;
+  retryAfterMs: number;
 }
 
 export interface ClusterSection {
@@ -141,14 +149,14 @@ export function compileConfig(input: CompileInput): GatewayConfig {
   if (problems.length) throw new ConfigError(problems);
 
   return Object.freeze({
-    server: Object.freeze({ ...server }),
+    server: Object.freeze({ ...server, overload: Object.freeze({ ...server.overload }) }),
     admin: Object.freeze({ host: adminRaw.host as string, port: adminRaw.port as number, key: adminKey, simulationsDir: adminRaw.simulationsDir as string }),
     auth: Object.freeze({ disabled: authRaw.disabled as boolean, keys: Object.freeze(keys) }),
     logging: Object.freeze({ level: (raw.logging as Raw).level as GatewayConfig['logging']['level'] }),
     resilience: Object.freeze({ ...(raw.resilience as unknown as ResilienceConfig) }),
-    ledger: Object.freeze({ url: ledgerUrl ?? '', durability: ledgerRaw.durability as 'process' | 'power' }),
+    ledger: Object.freeze({ url: ledgerUrl ?? '', durability: ledgerRaw.durability as 'process' | 'power', recordAttempts: ledgerRaw.recordAttempts as boolean }),
     telemetry: Object.freeze({ otlpEndpoint: (raw.telemetry as Raw).otlpEndpoint as string | undefined, serviceName: (raw.telemetry as Raw).serviceName as string }),
-    contracts: Object.freeze({ file: (raw.contracts as Raw).file as string | undefined, watchMs: (raw.contracts as Raw).watchMs as number }),
+    contracts: Object.freeze({ enabled: (raw.contracts as Raw).enabled as boolean, file: (raw.contracts as Raw).file as string | undefined, watchMs: (raw.contracts as Raw).watchMs as number }),
     cluster: Object.freeze({ redisUrl, keyPrefix: clusterRaw.keyPrefix as string, failMode: clusterRaw.failMode as 'open' | 'closed', replicas: clusterRaw.replicas as number | undefined, commandTimeoutMs: clusterRaw.commandTimeoutMs as number, sweepIntervalMs: clusterRaw.sweepIntervalMs as number, orphanMarginMs: clusterRaw.orphanMarginMs as number }),
     deployments,
     models,

@@ -60,6 +60,17 @@ export const modelSpec: FieldSpec = {
   },
 };
 
+const overload: FieldSpec = {
+  kind: 'object',
+  doc: 'Overload shedding. When Treaty\'s event loop falls behind (more work arrives than one core can do), requests queue inside the process, every answer gets slower and clients time out. Instead, Treaty then answers the excess with an immediate 503 (code no_deployment_available, with Retry-After), before reading the body, authenticating or touching the ledger, and keeps serving what it can at full speed. Health endpoints (/healthz, /readyz) are never shed; requests already admitted and open streams are never cut. Shedding needs both signals: the event loop persistently behind (lagTargetMs, intervalMs) and enough requests in progress (minActive).',
+  fields: {
+    lagTargetMs: { kind: 'number', doc: 'Event-loop lag, in ms, above which Treaty counts as behind. Once shedding, a new request is refused while the loop is this far behind (the last lag sample, or how long the current loop turn has run), so admission reopens within milliseconds when it catches up. Lower keeps latency lower under overload; higher tolerates longer bursts. 0 turns shedding off (only maxInFlight then limits load).', integer: true, min: 0, max: 1000, default: 5 },
+    intervalMs: { kind: 'number', doc: 'The lag is averaged over about this long (each sample capped at twice lagTargetMs): shedding starts when the average exceeds lagTargetMs, so one garbage-collection pause sheds nothing, and stops once it has stayed under half of lagTargetMs for this long. Shorter reacts faster to a sudden surge (less backlog is admitted before shedding starts).', integer: true, min: 10, max: 60_000, default: 50 },
+    minActive: { kind: 'number', doc: 'Treaty never sheds while fewer requests than this are being worked on (received, answer not started; an open stream stops counting at its first token): so few form a short queue whatever the lag says (a lagging loop with little work is not helped by refusing it), and while shedding, these keep the loop busy. Fewer in progress under overload means each costs less (shorter-lived objects, less garbage collection).', integer: true, min: 0, default: 80 },
+    retryAfterMs: { kind: 'number', doc: 'The wait suggested to shed clients, sent as Retry-After (seconds, rounded up) and retry-after-ms.', integer: true, min: 0, default: 1000 },
+  },
+};
+
 export const configSpec: Record<string, FieldSpec> = {
   server: {
     kind: 'object',
@@ -71,7 +82,8 @@ export const configSpec: Record<string, FieldSpec> = {
       maxMessages: { kind: 'number', doc: 'Most messages accepted in one chat request.', integer: true, min: 1, default: 2048 },
       requestTimeoutMs: { kind: 'number', doc: 'Overall deadline for one request, all attempts included. Clients may shorten it with the x-treaty-timeout-ms header.', integer: true, min: 100, default: 600_000 },
       maxAttempts: { kind: 'number', doc: 'Most upstream attempts for one request.', integer: true, min: 1, max: 10, default: 3 },
-      maxInFlight: { kind: 'number', doc: 'Most requests in progress at once; beyond it Treaty answers 503 with Retry-After at once, before reading the body, so overload sheds cheaply instead of queueing.', integer: true, min: 1, default: 4096 },
+      maxInFlight: { kind: 'number', doc: 'Most requests in progress at once (open streams included); beyond it Treaty answers 503 with Retry-After at once, before reading the body. A hard cap for memory; overload of the CPU is handled by server.overload.', integer: true, min: 1, default: 4096 },
+      overload,
       upstreamConnections: { kind: 'number', doc: 'Most open connections to one upstream origin (keep-alive pool). Streams hold one each for their whole length.', integer: true, min: 1, default: 8192 },
     },
   },
@@ -131,6 +143,7 @@ export const configSpec: Record<string, FieldSpec> = {
     kind: 'object',
     doc: 'The agreements routing must honour (docs/contracts.md). Without a file, routing ignores contracts.',
     fields: {
+      enabled: { kind: 'boolean', doc: 'false switches the policy engine off: the file is neither loaded nor watched, routing is by health, weight and latency only, no x-treaty-decision header, attempts are priced at list price, and nothing is booked toward commitments, shares or reservations. Exclusivity, early-access and residency are then NOT enforced. For measuring what the contracts cost (the benchmark\'s policy-off row) or an emergency; never under live contracts.', default: true },
       file: { kind: 'string', doc: 'Path to the contracts YAML, relative to this config file.', example: 'contracts.yaml' },
       watchMs: { kind: 'number', doc: 'How often to check the file for changes and reload it (0: only on POST /admin/contracts/reload). An invalid new version is rejected; the old one stays in force.', integer: true, min: 0, default: 2_000 },
     },
@@ -140,6 +153,7 @@ export const configSpec: Record<string, FieldSpec> = {
     doc: 'Where every attempt, tenant, key and budget is recorded.',
     fields: {
       url: { kind: 'string', doc: 'sqlite:<path> (embedded, the default), sqlite::memory: (tests), or postgres://user@host:5432/db (scale-out; write env:VARIABLE_NAME when it carries a password).', default: 'sqlite:.treaty/treaty.db', example: 'postgres://treaty@db:5432/treaty' },
+      recordAttempts: { kind: 'boolean', doc: 'false stops writing upstream attempts to the ledger (no write-ahead row before each call, no final row after), which saves a row write and an update per attempt but gives up the exactly-once attempt record: spend and compliance reports, /admin/requests and the commitment burn-down miss this traffic (commitment pacing restarts from what the ledger holds at each start and contract reload), and an attempt cut short by a crash leaves no trace. Rate limits and budgets still hold (they settle from each attempt\'s computed cost, not from its row), and tenants, keys, budgets and Idempotency-Key still live in the ledger. For measuring what the ledger costs (the benchmark\'s ledger-off row); not for production.', default: true },
       durability: { kind: 'enum', doc: 'process: a committed row survives the gateway being killed (SQLite WAL, synchronous=NORMAL); power: it also survives power loss (synchronous=FULL; slower).', values: ['process', 'power'], default: 'process' },
     },
   },

@@ -2,9 +2,11 @@
 // signal, and the one place where any error becomes an OpenAI-shaped response.
 
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { GatewayError } from '../domain/errors.js';
 import { sendError, sendJson } from './body.js';
+import { OverloadController, startLagSampler } from './overload.js';
 import { chatCompletions, embeddings, getModel, listModels, type Exchange, type RouteDeps } from './routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -14,20 +16,57 @@ export interface GatewayServerDeps extends RouteDeps {
   ready: () => boolean;
   /** Called once per answered request (model and attempts when known, status, start time). */
   onResponse?: (ex: Exchange, status: number, startedAt: number) => void;
+  /** Decides whether a new request may go on (tests inject one; by default server.overload's controller, ticked by a real timer). */
+  overload?: { admit(now: number, active: number): boolean };
 }
 
 export function createGatewayServer(deps: GatewayServerDeps): Server {
   let inFlight = 0;
+  // Requests being worked on: admitted, answer not started. An open stream stops counting at
+  // its first byte (it then costs little until it ends); overload control watches this count.
+  let active = 0;
   const limit = deps.config.server.maxInFlight;
+  const { retryAfterMs } = deps.config.server.overload;
+  // Both refusals are built once: a shed request must cost next to nothing, or shedding the
+  // excess eats the capacity it is meant to protect.
+  const atLimit = shedReply(`Treaty is at its limit of ${limit} requests in progress; retry shortly.`, retryAfterMs);
+  const behind = shedReply('Treaty is overloaded and shed this request before doing any work on it; retry shortly.', retryAfterMs);
+  let overload = deps.overload;
+  let stopSampler = (): void => undefined;
+  if (!overload && deps.config.server.overload.lagTargetMs > 0) {
+    const c = new OverloadController(deps.config.server.overload, ({ shedding, lagMs, shed }) => {
+      if (shedding) deps.log.warn('overloaded: shedding new requests with 503', { lagMs: Math.round(lagMs), active, inFlight });
+      else deps.log.warn('overload over: admitting every request again', { shed, lagMs: Math.round(lagMs), active, inFlight });
+    });
+    stopSampler = startLagSampler(c, () => performance.now(), () => active);
+    overload = c;
+  }
   const server = createServer((req, res) => {
     // Overload: shed before any work (body, auth, ledger), so the excess costs almost nothing
-    // and what is admitted keeps its latency (G14).
-    if (inFlight >= limit && req.url !== '/healthz' && req.url !== '/readyz') {
-      req.resume();
-      return sendError(res, new GatewayError('TREATY_NO_DEPLOYMENT_AVAILABLE', `Treaty is at its limit of ${limit} requests in progress; retry shortly.`, { retryAfterMs: 1000 }));
+    // and what is admitted keeps its latency (G14). Health checks always get through.
+    if (req.url !== '/healthz' && req.url !== '/readyz') {
+      if (inFlight >= limit) return shed(res, atLimit);
+      if (overload && !overload.admit(performance.now(), active)) return shed(res, behind);
     }
     inFlight++;
-    res.once('close', () => inFlight--);
+    active++;
+    let working = true;
+    const started = (): void => {
+      if (working) {
+        working = false;
+        active--;
+      }
+    };
+    // Every answer goes through writeHead (res.end without it calls it too).
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+      started();
+      return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+    } as ServerResponse['writeHead'];
+    res.once('close', () => {
+      inFlight--;
+      started();
+    });
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     const ac = new AbortController();
@@ -50,10 +89,30 @@ export function createGatewayServer(deps: GatewayServerDeps): Server {
       else res.destroy();
     });
   });
+  server.once('close', stopSampler);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0; // streams may legitimately run long; the proxy owns deadlines
   return server;
+}
+
+interface ShedReply {
+  headers: OutgoingHttpHeaders;
+  body: Buffer;
+}
+
+function shedReply(message: string, retryAfterMs: number): ShedReply {
+  const body = Buffer.from(JSON.stringify(new GatewayError('TREATY_NO_DEPLOYMENT_AVAILABLE', message).toBody()));
+  return {
+    body,
+    headers: { 'content-type': 'application/json', 'content-length': body.length, 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))), 'retry-after-ms': String(retryAfterMs) },
+  };
+}
+
+function shed(res: ServerResponse, r: ShedReply): void {
+  // The unread body is discarded by node:http once the answer is sent, keeping the connection.
+  res.writeHead(503, r.headers);
+  res.end(r.body);
 }
 
 function internal(deps: GatewayServerDeps, err: unknown, requestId: string): GatewayError {

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { OverloadController, SAMPLE_MS, type OverloadChange } from './overload.js';
+
+const SETTINGS = { lagTargetMs: 10, intervalMs: 100, minActive: 128 };
+
+/** A controller on a fake clock: `run` ticks it as a loop `lagMs` late on every tick would. */
+function harness(settings = SETTINGS) {
+  const changes: OverloadChange[] = [];
+  const c = new OverloadController(settings, (ch) => changes.push(ch));
+  let now = 1_000;
+  c.tick(now, 0);
+  return {
+    c,
+    changes,
+    get now() {
+      return now;
+    },
+    run(ms: number, lagMs: number, active: number): void {
+      const end = now + ms;
+      while (now < end) {
+        now += SAMPLE_MS + lagMs;
+        c.tick(now, active);
+      }
+    },
+  };
+}
+
+describe('overload control: shedding follows the event loop lag', () => {
+  it('sheds nothing while the loop keeps time, however many requests are in progress', () => {
+    const h = harness();
+    h.run(1_000, 2, 4_000);
+    expect(h.c.isShedding).toBe(false);
+    expect(h.c.admit(h.now + 5, 4_000)).toBe(true);
+  });
+
+  it('one long pause (a garbage collection) does not start shedding', () => {
+    const h = harness();
+    h.run(200, 1, 500);
+    h.run(1, 30, 500); // one tick 30 ms late
+    h.run(300, 1, 500);
+    expect(h.changes).toEqual([]);
+  });
+
+  it('starts shedding when the loop stays behind, refuses arrivals while it is behind, admits them when it is on time', () => {
+    const h = harness();
+    h.run(100, 1, 500);
+    h.run(200, 25, 500); // every tick 25 ms late for 200 ms
+    expect(h.c.isShedding).toBe(true);
+    expect(h.changes[0]).toMatchObject({ shedding: true, shed: 0 });
+    // The last tick was 25 ms late: arrivals are refused until the loop is on time again.
+    expect(h.c.admit(h.now + 1, 500)).toBe(false);
+    // An on-time tick: the first arrivals of the turn go through…
+    h.run(1, 0, 500);
+    expect(h.c.admit(h.now + 3, 500)).toBe(true);
+    // …and once that turn has run past the target, later arrivals are refused again.
+    expect(h.c.admit(h.now + SAMPLE_MS + 11, 500)).toBe(false);
+  });
+
+  it('keeps at least minActive requests in progress while shedding, so the loop never idles for it', () => {
+    const h = harness();
+    h.run(300, 25, 500);
+    expect(h.c.isShedding).toBe(true);
+    expect(h.c.admit(h.now + 1, 127)).toBe(true);
+    expect(h.c.admit(h.now + 1, 128)).toBe(false);
+  });
+
+  it('does not start shedding when few requests are in progress, even with the loop behind', () => {
+    const h = harness();
+    h.run(500, 40, 64);
+    expect(h.c.isShedding).toBe(false);
+    expect(h.c.admit(h.now + 1, 64)).toBe(true);
+  });
+
+  it('stops shedding once the lag has stayed under half the target for intervalMs, and reports what it shed', () => {
+    const h = harness();
+    h.run(300, 25, 500);
+    expect(h.c.admit(h.now + 1, 500)).toBe(false);
+    expect(h.c.admit(h.now + 2, 500)).toBe(false);
+    // The load drops: the average falls, but it has to stay low for a whole interval.
+    h.run(200, 0, 20);
+    expect(h.c.isShedding).toBe(true);
+    h.run(200, 0, 20);
+    expect(h.c.isShedding).toBe(false);
+    expect(h.changes.at(-1)).toMatchObject({ shedding: false, shed: 2 });
+    expect(h.c.admit(h.now + 1, 500)).toBe(true);
+  });
+
+  it('does not flap while the lag hovers between half the target and the target', () => {
+    const h = harness();
+    h.run(300, 25, 500);
+    h.run(2_000, 7, 500);
+    expect(h.changes.map((c) => c.shedding)).toEqual([true]);
+  });
+
+  it('lagTargetMs 0 turns shedding off', () => {
+    const h = harness({ ...SETTINGS, lagTargetMs: 0 });
+    h.run(1_000, 200, 10_000);
+    expect(h.c.isShedding).toBe(false);
+    expect(h.c.admit(h.now + 100, 10_000)).toBe(true);
+  });
+});

@@ -1,0 +1,90 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Readable } from 'node:stream';
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GatewayConfig } from '../config/compile.js';
+import { createLogger } from '../observability/logger.js';
+import { Authenticator } from './principal.js';
+import { createGatewayServer, type GatewayServerDeps } from './server.js';
+
+// Only what the listener and the key check read; the routes never get further here.
+const config = {
+  server: { maxInFlight: 100, maxBodyBytes: 1 << 20, maxMessages: 10, requestTimeoutMs: 10_000, overload: { lagTargetMs: 10, intervalMs: 50, minActive: 0, retryAfterMs: 2_500 } },
+  models: new Map(),
+} as unknown as GatewayConfig;
+
+let server: Server | undefined;
+afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+/** A listener whose overload decision is the test's: `admit` sees the count of requests being worked on. */
+async function listen(admit: (active: number) => boolean, authDisabled = false): Promise<string> {
+  const deps = {
+    config,
+    auth: new Authenticator([], authDisabled, undefined, Date.now),
+    log: createLogger('silent'),
+    now: Date.now,
+    ready: () => true,
+    overload: { admit: (_now: number, active: number) => admit(active) },
+  } as unknown as GatewayServerDeps;
+  server = createGatewayServer(deps);
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const chat = (url: string) => request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"m","messages":[]}' });
+
+describe('overload shedding at the listener', () => {
+  it('answers a shed request 503 with Retry-After before any work on it (no key needed to be refused)', async () => {
+    const url = await listen(() => false);
+    const r = await chat(url);
+    expect(r.statusCode).toBe(503);
+    expect(r.headers['retry-after']).toBe('3');
+    expect(r.headers['retry-after-ms']).toBe('2500');
+    const body = (await r.body.json()) as { error: { code: string; type: string; message: string } };
+    expect(body.error).toMatchObject({ code: 'no_deployment_available', type: 'service_unavailable_error' });
+    expect(body.error.message).toMatch(/overloaded/);
+  });
+
+  it('never sheds health checks', async () => {
+    const url = await listen(() => false);
+    for (const path of ['/healthz', '/readyz']) {
+      const r = await request(`${url}${path}`);
+      expect(r.statusCode).toBe(200);
+      await r.body.dump();
+    }
+  });
+
+  it('admitted requests go on to the routes (here: refused for want of a key)', async () => {
+    const url = await listen(() => true);
+    const r = await chat(url);
+    expect(r.statusCode).toBe(401);
+    await r.body.dump();
+  });
+
+  it('counts a request as being worked on until its answer starts', async () => {
+    const seen: number[] = [];
+    const url = await listen((active) => {
+      seen.push(active);
+      return true;
+    }, true);
+    // A request whose body has not finished arriving stays in the works…
+    let release!: () => void;
+    const hold = new Promise<void>((r) => (release = r));
+    const arrived = new Promise((r) => server!.once('request', r));
+    const slow = request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '100' }, body: Readable.from((async function* () {
+      yield Buffer.from('{"model":');
+      await hold;
+    })()) }).catch(() => undefined);
+    await arrived;
+    const r = await chat(url); // …so the next one sees it; this one is answered (400: no messages) at once,
+    expect(r.statusCode).toBe(400);
+    await r.body.dump();
+    const after = await chat(url); // …and no longer counts after.
+    await after.body.dump();
+    release();
+    server!.closeAllConnections();
+    await slow;
+    expect(seen).toEqual([0, 1, 1]);
+  });
+});
