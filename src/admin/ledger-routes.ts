@@ -27,7 +27,7 @@ function filterOf(q: URLSearchParams) {
   const status = q.get('status') || undefined;
   if (status && !STATUSES.has(status)) throw new GatewayError('TREATY_INVALID_REQUEST', `"status" must be one of ${[...STATUSES].join(', ')}.`, { param: 'status' });
   const f: Record<string, unknown> = {};
-  for (const k of ['requestId', 'model', 'deploymentId'] as const) if (q.get(k)) f[k] = q.get(k);
+  for (const k of ['requestId', 'clientRequestId', 'model', 'deploymentId'] as const) if (q.get(k)) f[k] = q.get(k);
   if (q.get('tenant')) f.tenantId = q.get('tenant');
   if (status) f.status = status as AttemptStatus;
   const from = int(q, 'from');
