@@ -255,6 +255,7 @@ const NEVER = { aborted: false } as const;
 async function* continueStream(buffered: StreamEvent[], it: AsyncIterator<StreamEvent>, scope: AttemptScope): AsyncGenerator<StreamEvent> {
   const trace = scope.trace;
   let sent = false;
+  let complete = false;
   try {
     for (const e of buffered) {
       if (e.kind === 'delta' && e.content) (trace.streamedChars ??= []).push(e.content);
@@ -273,6 +274,7 @@ async function* continueStream(buffered: StreamEvent[], it: AsyncIterator<Stream
       yield e;
     }
     scope.finish('ok');
+    complete = true;
   } catch (err) {
     const base = scope.timedOut ?? toFailure(err, scope.cancel, NEVER);
     const failure: UpstreamFailure = { ...base, midStream: sent };
@@ -280,10 +282,11 @@ async function* continueStream(buffered: StreamEvent[], it: AsyncIterator<Stream
     scope.finish(scope.clientGone ? 'cancelled' : 'interrupted', failure);
     throw new UpstreamFailureError(failure);
   } finally {
-    // Reached on normal end, on error, and when the consumer stops early (client gone):
+    // Reached on normal end, on error, and when the consumer stops early (client gone). Unless
+    // the answer is complete (the adapter has released the body: the connection may be reused),
     // abort whatever is left of the upstream call so it stops generating (and billing).
     scope.finish('cancelled');
-    scope.cancel.abort(new Error('stream closed'));
+    if (!complete) scope.cancel.abort(new Error('stream closed'));
     scope.release();
   }
 }

@@ -43,6 +43,14 @@ class BodyDiscardedError extends Error {}
 const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
 /** Unread body bytes above which the upstream socket is paused (as a Readable's highWaterMark). */
 const HIGH_WATER = 64 * 1024;
+/**
+ * A reader that stops before the body ends (a stream decoder at [DONE], whose chunked-encoding
+ * terminator may come in the next packet) leaves the rest to be read and dropped, so the
+ * connection goes back to the pool rather than being closed and dialled again; an upstream that
+ * sends more than this, or for longer, is cut off.
+ */
+const DRAIN_BYTES = 64 * 1024;
+const DRAIN_MS = 1_000;
 
 export function createUndiciTransport(opts: { connectionsPerOrigin?: number; connectTimeoutMs?: number } = {}): UpstreamTransport {
   const pools = new Map<string, Pool>();
@@ -115,6 +123,8 @@ class UpstreamCall implements UpstreamResponse, AsyncIterator<Uint8Array> {
   private queued = 0;
   private waiter: Waiter | undefined;
   private collector: Collector | undefined;
+  /** Set once the reader has stopped early: the rest is read and dropped (see DRAIN_BYTES). */
+  private drain: { bytes: number; timer: NodeJS.Timeout } | undefined;
   private readonly onAbort = (): void => this.abort(this.signal.reason ?? new Error('aborted'));
 
   constructor(
@@ -145,6 +155,12 @@ class UpstreamCall implements UpstreamResponse, AsyncIterator<Uint8Array> {
   }
 
   onData(chunk: Buffer): boolean {
+    const d = this.drain;
+    if (d) {
+      d.bytes += chunk.length;
+      if (d.bytes > DRAIN_BYTES) this.abort(new BodyDiscardedError('upstream kept sending after the reader stopped'));
+      return true;
+    }
     const c = this.collector;
     if (c) {
       c.size += chunk.length;
@@ -169,6 +185,7 @@ class UpstreamCall implements UpstreamResponse, AsyncIterator<Uint8Array> {
 
   onComplete(): void {
     this.ended = true;
+    if (this.drain) clearTimeout(this.drain.timer);
     this.signal.removeEventListener('abort', this.onAbort);
     const c = this.collector;
     if (c) {
@@ -184,6 +201,7 @@ class UpstreamCall implements UpstreamResponse, AsyncIterator<Uint8Array> {
 
   onError(err: Error): void {
     this.error ??= err;
+    if (this.drain) clearTimeout(this.drain.timer);
     this.signal.removeEventListener('abort', this.onAbort);
     const e = this.error;
     const reject = this.rejectHead;
@@ -213,17 +231,27 @@ class UpstreamCall implements UpstreamResponse, AsyncIterator<Uint8Array> {
     });
   }
 
-  /** The reader stopped early (break, or it threw): free the connection. */
+  /**
+   * The reader stopped early (its answer complete, a break, or it threw). What is left is read
+   * and dropped, within DRAIN_BYTES and DRAIN_MS, so the connection can be reused. Whoever needs
+   * the upstream stopped at once (a client gone, a failed attempt) aborts through the signal.
+   */
   return(): Promise<IteratorResult<Uint8Array>> {
-    this.discard();
+    if (!this.ended && this.error === undefined && !this.drain) {
+      this.queue.length = 0;
+      this.queued = 0;
+      this.drain = { bytes: 0, timer: setTimeout(() => this.abort(new BodyDiscardedError('upstream did not end the response after the reader stopped')), DRAIN_MS).unref() };
+      if (this.paused) this.resume();
+    }
     return Promise.resolve({ value: undefined, done: true });
   }
 
   readAll(limit = DEFAULT_BODY_LIMIT): Promise<Uint8Array> {
     if (this.error !== undefined) return Promise.reject(this.error);
     if (this.queued > limit) {
-      this.abort(new BodyTooLargeError(`upstream body exceeded ${limit} bytes`));
-      return Promise.reject(this.error);
+      const err = new BodyTooLargeError(`upstream body exceeded ${limit} bytes`);
+      this.abort(err); // a no-op if the body already ended
+      return Promise.reject(err);
     }
     if (this.ended) return Promise.resolve(this.takeQueue());
     return new Promise((resolve, reject) => {
