@@ -191,15 +191,16 @@ beforeAll(async () => {
   // Traffic, so the ledger has rows of every tenant (and of the config's static key).
   for (const k of liveKeys()) {
     for (let n = 0; n < 2; n++) {
-      const id = `bola-${k.tenant}-${k.id.slice(0, 8)}-${n}`;
-      expect((await chat(k.secret, {}, { 'x-request-id': id })).status).toBe(200);
-      requests.push({ id, owner: k.tenant });
+      // The ledger keys rows by Treaty's own id, which the answer names.
+      const r = await chat(k.secret, {}, { 'x-request-id': `bola-${k.tenant}-${k.id.slice(0, 8)}-${n}` });
+      expect(r.status).toBe(200);
+      requests.push({ id: String(r.headers['x-treaty-request-id']), owner: k.tenant });
     }
   }
   for (let n = 0; n < 2; n++) {
-    const id = `bola-static-${n}`;
-    expect((await chat(KEYS.client, {}, { 'x-request-id': id })).status).toBe(200);
-    requests.push({ id, owner: -1 });
+    const r = await chat(KEYS.client, {}, { 'x-request-id': `bola-static-${n}` });
+    expect(r.status).toBe(200);
+    requests.push({ id: String(r.headers['x-treaty-request-id']), owner: -1 });
   }
   await settledRows();
   simulationNames = ((await admin('GET', '/admin/simulations')).json?.runs ?? []).map((r: { name: string }) => r.name);
@@ -566,12 +567,11 @@ describe('gateway: per-tenant state (G20, G19)', () => {
 });
 
 describe('known bugs (G20/G18): flip to it() once fixed', () => {
-  // x-request-id is taken from the client and is the ledger's key (request_id, attempt_no)
-  // with no tenant in it: a begin row for an id another tenant already used is dropped
-  // (ON CONFLICT DO NOTHING), and the finish (WHERE request_id, attempt_no, status='started')
-  // lands on the other tenant's in-flight row. Fix belongs in src/http/server.ts (do not use
-  // a client id as the ledger key, or scope it by tenant) or in the ledger's attempt key.
-  it.fails('tenant B reusing tenant A\'s x-request-id neither loses B\'s attempt nor writes over A\'s row', async () => {
+  // x-request-id used to be taken from the client as the ledger's key (request_id, attempt_no),
+  // with no tenant in it: a begin row for an id another tenant already used was dropped, and
+  // the finish landed on the other tenant's in-flight row. Treaty now keys rows by its own id
+  // and keeps the client's beside it (migration 2).
+  it('tenant B reusing tenant A\'s x-request-id neither loses B\'s attempt nor writes over A\'s row', async () => {
     const a = liveKeys(0)[0]!;
     const b = liveKeys(1)[0]!;
     const rid = `bola-shared-${SEED}`;
@@ -583,12 +583,14 @@ describe('known bugs (G20/G18): flip to it() once fixed', () => {
     const rb = await chat(b.secret, { max_tokens: 2 }, { 'x-request-id': rid });
     const ra = await slowA;
     expect([ra.status, rb.status]).toEqual([200, 200]);
-    const rows = (await settledRows()).filter((x) => x.requestId === rid);
+    const rows = (await settledRows()).filter((x) => x.clientRequestId === rid);
     const problems: string[] = [];
     const rowA = rows.find((x) => x.tenantId === tenants[0]!.id);
     if (!rows.some((x) => x.tenantId === tenants[1]!.id)) problems.push('tenant B\'s upstream attempt has no ledger row');
     if (rowA && rowA.completionTokens !== ra.json.usage.completion_tokens) problems.push(`tenant A's row carries ${rowA.completionTokens} completion tokens (B's request), not A's ${ra.json.usage.completion_tokens}`);
-    console.log(`[bola] known bug reproduced: ${problems.join('; ') || 'no'}`);
     expect(problems).toEqual([]);
+    // Each request is one row of its own, with its own figures.
+    expect(rows.map((x) => x.tenantId).sort()).toEqual([tenants[0]!.id, tenants[1]!.id].sort());
+    expect(rows.find((x) => x.tenantId === tenants[1]!.id)!.completionTokens).toBe(rb.json.usage.completion_tokens);
   });
 });

@@ -107,9 +107,9 @@ describe('exclusivity', () => {
 
 describe('decisions in the ledger', () => {
   it('stores the full decision and the contract version with every attempt', async () => {
-    await chat('only-azure', { 'x-request-id': 'decision-1' });
+    const r = await chat('only-azure', { 'x-request-id': 'decision-1' });
     await new Promise((r) => setTimeout(r, 50));
-    const page = await admin('GET', '/admin/requests/decision-1');
+    const page = await admin('GET', `/admin/requests/${r.headers['x-treaty-request-id']}`);
     const [a] = page.body.attempts as { decision: { candidates: unknown[]; filtered: { clauseId: string }[]; version: string }; contractVersion: string }[];
     expect(a!.contractVersion).toBe(h.gateway.contracts.get()!.compiled.version);
     expect(a!.decision.filtered.map((f) => f.clauseId)).toContain('partner-msa/excl-closed');
@@ -149,13 +149,13 @@ describe('reload without a restart', () => {
     expect((await admin('POST', '/admin/contracts/reload')).body.version).not.toBe(v1);
     expect((await pending).status).toBe(200);
     await new Promise((r) => setTimeout(r, 50));
-    const rows = await h.gateway.ledger.listAttempts({ requestId: 'pinned-1' });
+    const rows = await h.gateway.ledger.listAttempts({ clientRequestId: 'pinned-1' });
     expect(rows.length).toBeGreaterThan(0);
     for (const r of rows) expect(r.contractVersion).toBe(v1);
     const after = await chat('only-azure', { 'x-request-id': 'pinned-2' });
     expect(after.status).toBe(200);
     await new Promise((r) => setTimeout(r, 50));
-    const [row2] = await h.gateway.ledger.listAttempts({ requestId: 'pinned-2' });
+    const [row2] = await h.gateway.ledger.listAttempts({ clientRequestId: 'pinned-2' });
     expect(row2!.contractVersion).not.toBe(v1);
     writeFileSync(file, CONTRACTS());
     await admin('POST', '/admin/contracts/reload');

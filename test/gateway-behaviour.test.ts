@@ -178,16 +178,39 @@ describe('streams tell the truth', () => {
 });
 
 describe('request ids and secrets', () => {
-  it('accepts a client x-request-id, returns it and propagates it upstream', async () => {
+  it('echoes a client x-request-id and records it beside its own id, which goes upstream and keys the ledger', async () => {
+    const before = Date.now();
     const r = await post({ model: 'only-vllm', messages: msgs }, { 'x-request-id': 'req-abc-123' });
-    expect(r.headers['x-request-id']).toBe('req-abc-123');
     await r.body.dump();
-    expect(h.attempts('vllm')[0]!.requestId).toBe('req-abc-123');
+    expect(r.headers['x-request-id']).toBe('req-abc-123');
+    const own = String(r.headers['x-treaty-request-id']);
+    // A version-7 UUID whose time prefix is now: unique per request, time-ordered.
+    expect(own).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(parseInt(own.replace(/-/g, '').slice(0, 12), 16)).toBeGreaterThanOrEqual(before);
+    expect(h.attempts('vllm').at(-1)!.requestId).toBe(own);
+    await new Promise((res) => setTimeout(res, 50));
+    const [row] = await h.gateway.ledger.listAttempts({ requestId: own });
+    expect(row!.clientRequestId).toBe('req-abc-123');
+  });
+
+  it('a client reusing its x-request-id gets a new request, recorded in full each time', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await post({ model: 'only-vllm', messages: msgs }, { 'x-request-id': 'reused-id-1' });
+      await r.body.dump();
+      expect(r.statusCode).toBe(200);
+      ids.push(String(r.headers['x-treaty-request-id']));
+    }
+    expect(ids[0]).not.toBe(ids[1]);
+    await new Promise((res) => setTimeout(res, 50));
+    const rows = await h.gateway.ledger.listAttempts({ clientRequestId: 'reused-id-1' });
+    expect(rows.map((x) => [x.requestId, x.status])).toEqual(ids.sort().map((id) => [id, 'ok']));
   });
 
   it('generates a request id when the client sends none or a bad one', async () => {
     const r = await post({ model: 'only-vllm', messages: msgs }, { 'x-request-id': 'bad id with spaces' });
     expect(r.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(r.headers['x-request-id']).toBe(r.headers['x-treaty-request-id']);
     await r.body.dump();
   });
 

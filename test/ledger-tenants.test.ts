@@ -66,9 +66,9 @@ describe('one ledger row per upstream attempt', () => {
   it('records reported usage for a stream whose client did not ask for it', async () => {
     const r = await chat(KEYS.client, { model: 'only-bedrock', stream: true }, { 'x-request-id': 'usage-hidden-1' });
     expect(r.text).not.toContain('"usage"');
-    const [row] = await h.gateway.ledger.listAttempts({ requestId: 'usage-hidden-1' });
+    const [row] = await h.gateway.ledger.listAttempts({ clientRequestId: 'usage-hidden-1' });
     await settledRows();
-    const [done] = await h.gateway.ledger.listAttempts({ requestId: 'usage-hidden-1' });
+    const [done] = await h.gateway.ledger.listAttempts({ clientRequestId: 'usage-hidden-1' });
     expect(row).toBeDefined();
     expect(done).toMatchObject({ status: 'ok', usageSource: 'reported' });
     expect(done!.completionTokens).toBeGreaterThan(0);
@@ -79,7 +79,7 @@ describe('one ledger row per upstream attempt', () => {
     await chat(KEYS.client, { model: 'only-vllm', stream: true }, { 'x-request-id': 'cut-usage-1' });
     fault('vllm', []);
     await settledRows();
-    const [row] = await h.gateway.ledger.listAttempts({ requestId: 'cut-usage-1' });
+    const [row] = await h.gateway.ledger.listAttempts({ clientRequestId: 'cut-usage-1' });
     expect(row).toMatchObject({ status: 'interrupted', usageSource: 'estimated' });
     expect(row!.promptTokens).toBeGreaterThan(0);
     expect(row!.completionTokens).toBeGreaterThanOrEqual(3);
@@ -89,7 +89,7 @@ describe('one ledger row per upstream attempt', () => {
     fault('vllm', [{ fault: 'server_error', count: 1 }]);
     await chat(KEYS.client, { model: 'only-vllm' }, { 'x-request-id': 'refused-1' });
     await settledRows();
-    const rows = await h.gateway.ledger.listAttempts({ requestId: 'refused-1' });
+    const rows = await h.gateway.ledger.listAttempts({ clientRequestId: 'refused-1' });
     expect(rows[0]).toMatchObject({ status: 'failed', httpStatus: 500, promptTokens: null, usageSource: null, effectiveCostUsd: null });
     expect(rows[1]).toMatchObject({ status: 'ok', usageSource: 'reported' });
   });
@@ -210,7 +210,8 @@ describe('reports', () => {
   });
 
   it('a request page shows each attempt', async () => {
-    const r = await admin('GET', '/admin/requests/refused-1');
+    const found = await admin('GET', '/admin/requests?clientRequestId=refused-1');
+    const r = await admin('GET', `/admin/requests/${found.body.rows[0].requestId}`);
     expect(r.body.attempts).toHaveLength(2);
     expect((await admin('GET', '/admin/requests/nope')).status).toBe(404);
   });

@@ -24,17 +24,20 @@ describe('OTLP traces', () => {
     await new Promise<void>((r) => collector.listen(0, '127.0.0.1', () => r()));
     const port = (collector.address() as AddressInfo).port;
     const h = await startHarness({ extraYaml: `telemetry:\n  otlpEndpoint: "http://127.0.0.1:${port}/v1/traces"\n  serviceName: treaty-test`, resilienceYaml: '  backoffBaseMs: 1\n  backoffMaxMs: 2' });
+    let treatyId = '';
     try {
       const d = DEPLOYMENTS.vllm!;
       h.estate.engine.setFaults(d.provider, d.name, [{ fault: 'server_error', count: 1 }]);
       const r = await request(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.client}`, 'content-type': 'application/json', 'x-request-id': 'otel-1' }, body: JSON.stringify({ model: 'only-vllm', messages: [{ role: 'user', content: 'trace me' }] }) });
+      treatyId = String(r.headers['x-treaty-request-id']);
       await r.body.dump();
     } finally {
       await h.close(); // flushes the exporter
       collector.close();
     }
     const val = (s: OtlpSpan, k: string) => { const v = s.attributes.find((a) => a.key === k)?.value; return v ? Object.values(v)[0] : undefined; };
-    const root = received.find((s) => val(s, 'treaty.request_id') === 'otel-1')!;
+    // Spans carry Treaty's own id (the ledger's key), which the response names.
+    const root = received.find((s) => val(s, 'treaty.request_id') === treatyId)!;
     expect(root.name).toBe('chat only-vllm');
     expect(val(root, 'gen_ai.operation.name')).toBe('chat');
     const children = received.filter((s) => s.parentSpanId === root.spanId);

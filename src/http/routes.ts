@@ -49,7 +49,10 @@ export interface RouteDeps {
 export interface Exchange {
   req: IncomingMessage;
   res: ServerResponse;
+  /** Treaty's id for this request (unique; the ledger's key). */
   requestId: string;
+  /** The client's own x-request-id, when it sent a well-formed one: echoed and recorded, never a key. */
+  clientRequestId: string | undefined;
   /** Aborts when the client disconnects before we finished answering. */
   signal: AbortSignal;
   /** The public model asked for, once known (for metrics). */
@@ -59,8 +62,13 @@ export interface Exchange {
   stream?: boolean;
 }
 
+/** x-request-id echoes the client's id (else ours); x-treaty-request-id is always ours. */
+export function idHeaders(ex: Exchange): Record<string, string> {
+  return { 'x-request-id': ex.clientRequestId ?? ex.requestId, 'x-treaty-request-id': ex.requestId };
+}
+
 function servedHeaders(ex: Exchange, s: Served): Record<string, string | number> {
-  const h: Record<string, string | number> = { 'x-request-id': ex.requestId, 'x-treaty-deployment': s.deployment.id, 'x-treaty-attempts': s.attempts, 'x-treaty-model': s.model };
+  const h: Record<string, string | number> = { 'x-request-id': ex.clientRequestId ?? ex.requestId, 'x-treaty-request-id': ex.requestId, 'x-treaty-deployment': s.deployment.id, 'x-treaty-attempts': s.attempts, 'x-treaty-model': s.model };
   if (s.decision) h['x-treaty-decision'] = s.decision;
   return h;
 }
@@ -99,8 +107,8 @@ export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<vo
     promptTokens: est,
     completionTokens: chat.maxTokens ?? 256,
   };
-  const ctx: RequestContext = { requestId: ex.requestId, tenantId: principal.tenantId, keyId: principal.keyId, estimatedPromptTokens: est, precisePromptTokens: () => deps.precisePromptTokens(chat), facts, signal: ex.signal, deadlineAt };
-  const log = deps.log.child({ requestId: ex.requestId, key: principal.keyName, tenant: principal.tenantId, model: chat.model, stream: chat.stream });
+  const ctx: RequestContext = { requestId: ex.requestId, clientRequestId: ex.clientRequestId, tenantId: principal.tenantId, keyId: principal.keyId, estimatedPromptTokens: est, precisePromptTokens: () => deps.precisePromptTokens(chat), facts, signal: ex.signal, deadlineAt };
+  const log = deps.log.child({ requestId: ex.requestId, ...(ex.clientRequestId ? { clientRequestId: ex.clientRequestId } : {}), key: principal.keyName, tenant: principal.tenantId, model: chat.model, stream: chat.stream });
   const started = deps.now();
   let traces: AttemptTrace[] = [];
   try {
@@ -171,7 +179,7 @@ async function beginIdempotency(deps: RouteDeps, ex: Exchange, p: Principal, str
   if (r.state === 'in-flight') throw new GatewayError('TREATY_IDEMPOTENCY_IN_FLIGHT', 'A request with this Idempotency-Key is still in flight; wait for it to finish.');
   if (r.state === 'mismatch') throw new GatewayError('TREATY_IDEMPOTENCY_MISMATCH', 'This Idempotency-Key was used with a different request body; use a new key for a new request.');
   if (r.state === 'done') {
-    ex.res.writeHead(r.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body), 'x-request-id': ex.requestId, 'idempotent-replayed': 'true' });
+    ex.res.writeHead(r.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body), ...idHeaders(ex), 'idempotent-replayed': 'true' });
     ex.res.end(r.body);
     return 'replayed';
   }
@@ -190,7 +198,7 @@ export async function embeddings(deps: RouteDeps, ex: Exchange): Promise<void> {
   const admitted = await deps.admission.admit(principal, req.model, est, undefined);
   let traces: AttemptTrace[] = [];
   try {
-    const ctx: RequestContext = { requestId: ex.requestId, tenantId: principal.tenantId, keyId: principal.keyId, estimatedPromptTokens: est, signal: ex.signal, deadlineAt: deadlineOf(deps, ex) };
+    const ctx: RequestContext = { requestId: ex.requestId, clientRequestId: ex.clientRequestId, tenantId: principal.tenantId, keyId: principal.keyId, estimatedPromptTokens: est, signal: ex.signal, deadlineAt: deadlineOf(deps, ex) };
     const result = await deps.proxy.embeddings(req, ctx);
     traces = result.traces;
     const headers = servedHeaders(ex, result);
@@ -219,11 +227,11 @@ function visible(p: Principal, name: string): boolean {
 
 export async function listModels(deps: RouteDeps, ex: Exchange): Promise<void> {
   const p = await deps.auth.authenticate(ex.req);
-  sendJson(ex.res, 200, { object: 'list', data: [...deps.config.models.keys()].filter((n) => visible(p, n)).map((n) => modelObject(deps, n)) }, { 'x-request-id': ex.requestId });
+  sendJson(ex.res, 200, { object: 'list', data: [...deps.config.models.keys()].filter((n) => visible(p, n)).map((n) => modelObject(deps, n)) }, idHeaders(ex));
 }
 
 export async function getModel(deps: RouteDeps, ex: Exchange, id: string): Promise<void> {
   const p = await deps.auth.authenticate(ex.req);
   if (!deps.config.models.has(id) || !visible(p, id)) throw new GatewayError('TREATY_MODEL_NOT_FOUND', `The model \`${id}\` does not exist or you do not have access to it.`, { param: 'model' });
-  sendJson(ex.res, 200, modelObject(deps, id), { 'x-request-id': ex.requestId });
+  sendJson(ex.res, 200, modelObject(deps, id), idHeaders(ex));
 }

@@ -1,13 +1,13 @@
 // The downstream listener: node:http, a small route table, request ids, the client-gone
 // signal, and the one place where any error becomes an OpenAI-shaped response.
 
-import { randomUUID } from 'node:crypto';
 import { createServer, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { GatewayError } from '../domain/errors.js';
 import { sendError, sendJson } from './body.js';
 import { OverloadController, startLagSampler } from './overload.js';
-import { chatCompletions, embeddings, getModel, listModels, type Exchange, type RouteDeps } from './routes.js';
+import { newRequestId } from './request-id.js';
+import { chatCompletions, embeddings, getModel, idHeaders, listModels, type Exchange, type RouteDeps } from './routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -68,14 +68,18 @@ export function createGatewayServer(deps: GatewayServerDeps): Server {
       started();
     });
     const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    // Treaty's id keys the ledger, so it is always our own (unique, time-ordered); the client's
+    // x-request-id is kept beside it for correlation and echoed back, never used as a key
+    // (two tenants may pick the same one, and clients reuse theirs on retries).
+    const requestId = newRequestId(deps.now());
+    const clientRequestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : undefined;
     const ac = new AbortController();
     // 'close' on the response fires when the socket goes away; if we had not finished, the
     // client gave up, and everything working for it must stop.
     res.on('close', () => {
       if (!res.writableFinished) ac.abort();
     });
-    const ex: Exchange = { req, res, requestId, signal: ac.signal };
+    const ex: Exchange = { req, res, requestId, clientRequestId, signal: ac.signal };
     if (deps.onResponse) {
       const startedAt = deps.now();
       res.once('close', () => deps.onResponse!(ex, res.statusCode, startedAt));
@@ -85,7 +89,7 @@ export function createGatewayServer(deps: GatewayServerDeps): Server {
       const gerr = err instanceof GatewayError ? err : internal(deps, err, requestId);
       if (gerr.status >= 500) deps.log.warn('request failed', { requestId, code: gerr.code, status: gerr.status, attempts: gerr.options.attempts?.map((a) => a.kind) });
       else deps.log.info('request rejected', { requestId, code: gerr.code, status: gerr.status });
-      if (!res.headersSent) sendError(res, gerr, { 'x-request-id': requestId });
+      if (!res.headersSent) sendError(res, gerr, idHeaders(ex));
       else res.destroy();
     });
   });

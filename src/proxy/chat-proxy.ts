@@ -252,6 +252,7 @@ export class ChatProxy {
 function newTrace(ctx: RequestContext, attemptNo: number, deploymentId: string, model: string, stream: boolean, startedAt: number, verdict: RouteVerdict | undefined): AttemptTrace {
   return {
     requestId: ctx.requestId,
+    clientRequestId: ctx.clientRequestId,
     attemptNo,
     tenantId: ctx.tenantId,
     keyId: ctx.keyId,

@@ -28,6 +28,8 @@ export type AttemptOutcome = 'ok' | 'failed' | 'cancelled' | 'interrupted';
 /** One upstream attempt as the loop saw it; the ledger stores one row per attempt. */
 export interface AttemptTrace {
   requestId: string;
+  /** The client's own x-request-id, if it sent one (recorded for correlation, never a key). */
+  clientRequestId?: string | undefined;
   attemptNo: number;
   tenantId: string | null;
   keyId: string | null;
@@ -124,6 +126,7 @@ export interface ProxyPorts {
 
 export interface RequestContext {
   requestId: string;
+  clientRequestId?: string;
   tenantId: string | null;
   keyId: string | null;
   estimatedPromptTokens: number;

@@ -34,6 +34,7 @@ export class LedgerRecorder implements AttemptObserver {
     try {
       await this.deps.store.beginAttempt({
         requestId: t.requestId,
+        clientRequestId: t.clientRequestId ?? null,
         attemptNo: t.attemptNo,
         tenantId: t.tenantId,
         keyId: t.keyId,
