@@ -41,6 +41,7 @@ export interface ClusterSection {
   commandTimeoutMs: number;
   sweepIntervalMs: number;
   orphanMarginMs: number;
+  contractSyncMs: number;
 }
 
 export interface ResilienceConfig {
@@ -157,7 +158,7 @@ export function compileConfig(input: CompileInput): GatewayConfig {
     ledger: Object.freeze({ url: ledgerUrl ?? '', durability: ledgerRaw.durability as 'process' | 'power', recordAttempts: ledgerRaw.recordAttempts as boolean }),
     telemetry: Object.freeze({ otlpEndpoint: (raw.telemetry as Raw).otlpEndpoint as string | undefined, serviceName: (raw.telemetry as Raw).serviceName as string }),
     contracts: Object.freeze({ enabled: (raw.contracts as Raw).enabled as boolean, file: (raw.contracts as Raw).file as string | undefined, watchMs: (raw.contracts as Raw).watchMs as number }),
-    cluster: Object.freeze({ redisUrl, keyPrefix: clusterRaw.keyPrefix as string, failMode: clusterRaw.failMode as 'open' | 'closed', replicas: clusterRaw.replicas as number | undefined, commandTimeoutMs: clusterRaw.commandTimeoutMs as number, sweepIntervalMs: clusterRaw.sweepIntervalMs as number, orphanMarginMs: clusterRaw.orphanMarginMs as number }),
+    cluster: Object.freeze({ redisUrl, keyPrefix: clusterRaw.keyPrefix as string, failMode: clusterRaw.failMode as 'open' | 'closed', replicas: clusterRaw.replicas as number | undefined, commandTimeoutMs: clusterRaw.commandTimeoutMs as number, sweepIntervalMs: clusterRaw.sweepIntervalMs as number, orphanMarginMs: clusterRaw.orphanMarginMs as number, contractSyncMs: clusterRaw.contractSyncMs as number }),
     deployments,
     models,
   });

@@ -167,7 +167,7 @@ export const configSpec: Record<string, FieldSpec> = {
   },
   cluster: {
     kind: 'object',
-    doc: 'Cluster mode (docs/cluster.md): replicas behind a load balancer share rate limits, deployment health (ejections, cooldowns), contract reloads and key revocations through Redis. Off unless redisUrl is set; needs a postgres:// ledger.',
+    doc: 'Cluster mode (docs/cluster.md): replicas behind a load balancer share rate limits, deployment health (ejections, cooldowns), contract counters (commitment spend, preferred shares, reservation use), contract reloads and key revocations through Redis. Off unless redisUrl is set; needs a postgres:// ledger.',
     fields: {
       redisUrl: { kind: 'string', doc: 'redis://host:6379[/db] or rediss://… (write env:VARIABLE_NAME when it carries a password). Setting it turns cluster mode on; so does `treaty serve --cluster <url>`, which overrides it (the other settings here still apply).', pattern: /^(rediss?:\/\/|env:)/, patternHint: 'must be a redis:// or rediss:// URL, or env:VARIABLE_NAME', example: 'redis://10.0.0.7:6379' },
       keyPrefix: { kind: 'string', doc: 'Prefix of every Redis key and channel Treaty uses, so several clusters can share one Redis.', default: 'treaty:' },
@@ -175,6 +175,7 @@ export const configSpec: Record<string, FieldSpec> = {
       replicas: { kind: 'number', doc: 'N for those shares. By default, the number of live replicas seen through heartbeats before Redis went away.', integer: true, min: 1, example: 3 },
       commandTimeoutMs: { kind: 'number', doc: 'Longest a Redis command may take. A late reply sends that check to the local share; two in a row (or a closed connection) put the replica on local state until Redis answers again. So a dead or hung Redis holds a request for at most two of these.', integer: true, min: 5, default: 100 },
       sweepIntervalMs: { kind: 'number', doc: 'How often one replica (holding a Redis lock) settles ledger rows left open by a replica that died.', integer: true, min: 100, default: 30_000 },
+      contractSyncMs: { kind: 'number', doc: 'How often each replica sends its contract bookings (commitment spend, preferred-share counts, reservation use) to Redis and reads back the cluster totals the router ranks with; every replica sees every booking within about two of these.', integer: true, min: 50, max: 60_000, default: 500 },
       orphanMarginMs: { kind: 'number', doc: 'A ledger row still open this long after server.requestTimeoutMs belongs to a dead replica and is settled from its estimate (the margin covers write batching and clock skew).', integer: true, min: 0, default: 60_000 },
     },
   },
