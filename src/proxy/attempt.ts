@@ -220,7 +220,7 @@ export async function runAttempt(
     scope.upstreamDone();
     const idleMs = ports.timing.idleTimeoutMs;
     scope.idle(idleMs, () => upstreamFailure('timeout', `the stream stalled: no chunk for ${idleMs} ms`, { providerCode: 'idle_timeout' }));
-    return { ok: true, kind: 'stream', head: res.head, events: continueStream(buffered, it, scope) };
+    return { ok: true, kind: 'stream', head: res.head, events: new AttemptEvents(buffered, it, scope) };
   } catch (err) {
     scope.release();
     return scope.fail(err);
@@ -252,42 +252,90 @@ function unwatchClient(ctx: RequestContext, c: Cancellation): void {
 /** A never-aborted signal: a failure mid-stream is the upstream's, even if the client left too. */
 const NEVER = { aborted: false } as const;
 
-async function* continueStream(buffered: StreamEvent[], it: AsyncIterator<StreamEvent>, scope: AttemptScope): AsyncGenerator<StreamEvent> {
-  const trace = scope.trace;
-  let sent = false;
-  let complete = false;
-  try {
-    for (const e of buffered) {
-      if (e.kind === 'delta' && e.content) (trace.streamedChars ??= []).push(e.content);
-      sent = true;
-      yield e;
+const DONE: IteratorResult<StreamEvent> = Object.freeze({ value: undefined, done: true });
+
+/**
+ * The rest of a committed stream, as the attempt sees it: usage and text noted on the trace,
+ * the idle timer running while a read is pending, and the attempt ended exactly once — ok at
+ * the end, interrupted on a failure, cancelled when the reader stops early (the client left).
+ * A plain async iterator rather than an async generator: one promise per event instead of a
+ * generator's several (this runs for every streamed chunk).
+ */
+class AttemptEvents implements AsyncIterableIterator<StreamEvent> {
+  private i = 0;
+  private sent = false;
+  private closed = false;
+
+  constructor(
+    private readonly buffered: StreamEvent[],
+    private readonly it: AsyncIterator<StreamEvent>,
+    private readonly scope: AttemptScope,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<StreamEvent>> {
+    if (this.closed) return Promise.resolve(DONE);
+    if (this.i < this.buffered.length) {
+      const e = this.buffered[this.i++]!;
+      this.noteText(e);
+      this.sent = true;
+      return Promise.resolve({ value: e, done: false });
     }
-    for (;;) {
-      scope.beginRead();
-      const n = await it.next();
-      scope.endRead();
-      if (n.done) break;
-      const e = n.value;
-      if (e.kind === 'usage') trace.usage = e.usage;
-      else if (e.kind === 'delta' && e.content) (trace.streamedChars ??= []).push(e.content);
-      sent = true;
-      yield e;
+    this.scope.beginRead();
+    return this.it.next().then(this.onEvent, this.onError);
+  }
+
+  /** The reader stopped early (the client left, or the writer failed). */
+  return(): Promise<IteratorResult<StreamEvent>> {
+    this.close(false);
+    return Promise.resolve(DONE);
+  }
+
+  private readonly onEvent = (n: IteratorResult<StreamEvent>): IteratorResult<StreamEvent> => {
+    this.scope.endRead();
+    if (this.closed) return DONE;
+    if (n.done) {
+      this.scope.finish('ok');
+      this.close(true);
+      return DONE;
     }
-    scope.finish('ok');
-    complete = true;
-  } catch (err) {
+    const e = n.value;
+    if (e.kind === 'usage') this.scope.trace.usage = e.usage;
+    else this.noteText(e);
+    this.sent = true;
+    return n;
+  };
+
+  private readonly onError = (err: unknown): IteratorResult<StreamEvent> => {
+    // A read failing because the reader already stopped (and so aborted the call) is no news.
+    if (this.closed) return DONE;
+    const { scope } = this;
     const base = scope.timedOut ?? toFailure(err, scope.cancel, NEVER);
-    const failure: UpstreamFailure = { ...base, midStream: sent };
+    const failure: UpstreamFailure = { ...base, midStream: this.sent };
     // The client leaving is a cancellation, not an upstream fault (it must not count toward ejection).
     scope.finish(scope.clientGone ? 'cancelled' : 'interrupted', failure);
+    this.close(false);
     throw new UpstreamFailureError(failure);
-  } finally {
-    // Reached on normal end, on error, and when the consumer stops early (client gone). Unless
-    // the answer is complete (the adapter has released the body: the connection may be reused),
-    // abort whatever is left of the upstream call so it stops generating (and billing).
-    scope.finish('cancelled');
-    if (!complete) scope.cancel.abort(new Error('stream closed'));
-    scope.release();
+  };
+
+  private noteText(e: StreamEvent): void {
+    if (e.kind === 'delta' && e.content) (this.scope.trace.streamedChars ??= []).push(e.content);
+  }
+
+  /**
+   * Ends the attempt's life once, however the stream ends. Unless the answer is complete (the
+   * adapter has released the body: the connection may be reused), whatever is left of the
+   * upstream call is aborted so it stops generating (and billing).
+   */
+  private close(complete: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.scope.finish('cancelled');
+    if (!complete) this.scope.cancel.abort(new Error('stream closed'));
+    this.scope.release();
   }
 }
 
