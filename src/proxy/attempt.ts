@@ -108,7 +108,13 @@ class AttemptScope {
     if (failure) t.failure = failure;
     this.ports.stats.end(this.dep.id, outcome === 'ok' ? t.endedAt - t.startedAt : undefined);
     this.settle(outcome, failure);
-    this.ports.observer?.finished(t);
+    const observer = this.ports.observer;
+    if (!observer) return;
+    // The books for a whole answer (ledger row, contract counters, metrics) are kept just after
+    // it goes out rather than before: on a quiet gateway that work was a good part of the time
+    // a request spent in Treaty. Failures are booked at once, before any next attempt starts.
+    if (outcome === 'ok' && !t.stream) setImmediate(bookFinished, observer, t);
+    else observer.finished(t);
   }
 
   /** The failure behind `err`: our own timer's verdict first, since its abort is what broke the read. */
@@ -247,6 +253,10 @@ function unwatchClient(ctx: RequestContext, c: Cancellation): void {
   const live = ctx.liveAttempts;
   const i = live ? live.indexOf(c) : -1;
   if (i !== -1) live!.splice(i, 1);
+}
+
+function bookFinished(observer: NonNullable<ProxyPorts['observer']>, t: AttemptTrace): void {
+  observer.finished(t);
 }
 
 /** A never-aborted signal: a failure mid-stream is the upstream's, even if the client left too. */
