@@ -102,6 +102,8 @@ class Head implements UpstreamResponseHead {
   }
 }
 
+const NO_HEAD: UpstreamResponseHead = new Head(0, null);
+
 /**
  * One upstream exchange, as undici's dispatch handler and as the response handed to the proxy.
  * Body chunks are handed to a pending read at once, or queued (pausing the socket above
@@ -111,9 +113,8 @@ class Head implements UpstreamResponseHead {
  * still drives internally: the newer controller API would put a wrapper and an eager header
  * parse in front of every response.
  */
-class UpstreamCall implements UpstreamResponse, AsyncIterator<Uint8Array> {
-  head: UpstreamResponseHead = new Head(0, null);
-  readonly body: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => this };
+class UpstreamCall implements UpstreamResponse, AsyncIterableIterator<Uint8Array> {
+  head: UpstreamResponseHead = NO_HEAD;
   private abortFn: ((err: Error) => void) | undefined;
   private resumeFn: (() => void) | undefined;
   private paused = false;
@@ -216,6 +217,15 @@ class UpstreamCall implements UpstreamResponse, AsyncIterator<Uint8Array> {
   }
 
   // --- the reader's side ---------------------------------------------------------------------
+
+  /** The body is read from this object itself (no wrapper per response). */
+  get body(): AsyncIterable<Uint8Array> {
+    return this;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
 
   next(): Promise<IteratorResult<Uint8Array>> {
     if (this.queue.length > 0) {
