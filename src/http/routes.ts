@@ -95,7 +95,8 @@ export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<vo
   requireModel(deps, chat.model);
   ex.model = chat.model;
   const deadlineAt = deadlineOf(deps, ex);
-  const idem = await beginIdempotency(deps, ex, principal, chat.stream, text);
+  // Most requests carry no Idempotency-Key: no async step (and promise) for them.
+  const idem = ex.req.headers['idempotency-key'] === undefined ? undefined : await beginIdempotency(deps, ex, principal, chat.stream, text);
   if (idem === 'replayed') return;
   const est = estimatePromptTokens(chat);
   const admitted = await admitOrAbandon(deps, principal, chat, est, idem);
