@@ -107,8 +107,12 @@ async function openStore(config: GatewayConfig, override: string | undefined, lo
   // its estimate now. Cluster mode sweeps by age instead (ClusterNode.sweepOrphans), since
   // the other replicas are alive and their in-flight rows look the same.
   if (clustered) return store;
-  const settled = await store.recoverOrphans(Date.now(), settleOrphan(config));
+  const now = Date.now();
+  const settled = await store.recoverOrphans(now, settleOrphan(config));
   if (settled) log.warn('settled interrupted attempts from a previous run', { attempts: settled });
+  // Their budget reservations too, at what the (just settled) attempts cost.
+  const released = await store.releaseStaleHolds(now);
+  if (released) log.warn('released budget reservations of requests from a previous run', { reservations: released });
   return store;
 }
 

@@ -9,8 +9,10 @@ import { limitScope, type LimitScope, type RateLimiter } from '../limits/rate-li
 
 /** The ledger's budget operations (a port). */
 export interface BudgetBook {
-  reserveBudget(scope: string, periodStart: number, amountUsd: number, capUsd: number): Promise<boolean>;
-  settleBudget(scope: string, periodStart: number, reservedUsd: number, actualUsd: number): Promise<void>;
+  /** With `hold`, the reservation is also recorded under the request, for recovery after a crash. */
+  reserveBudget(scope: string, periodStart: number, amountUsd: number, capUsd: number, hold?: { requestId: string; at: number }): Promise<boolean>;
+  /** With `requestId`, settles only while that request's hold is there (never twice). */
+  settleBudget(scope: string, periodStart: number, reservedUsd: number, actualUsd: number, requestId?: string): Promise<void>;
 }
 
 export interface Admitted {
@@ -30,6 +32,8 @@ interface Reservation {
   scope: string;
   periodStart: number;
   amountUsd: number;
+  /** The request the reservation is held for (undefined: no hold, e.g. nothing reserved). */
+  heldBy: string | undefined;
 }
 
 export function periodStart(period: 'day' | 'month', now: number): number {
@@ -46,8 +50,11 @@ export class Admission {
     private readonly now: () => number,
   ) {}
 
-  /** @param worstCaseUsd the most this request can cost, or undefined when prices are unknown. */
-  async admit(p: Principal, model: string, estTokens: number, worstCaseUsd: number | undefined): Promise<Admitted> {
+  /**
+   * @param worstCaseUsd the most this request can cost, or undefined when prices are unknown.
+   * @param requestId Treaty's id for the request: budget reservations are held under it.
+   */
+  async admit(p: Principal, model: string, estTokens: number, worstCaseUsd: number | undefined, requestId?: string): Promise<Admitted> {
     allowed('key', p.key, model);
     allowed('tenant', p.tenant, model);
     const plan = this.planOf(p);
@@ -59,14 +66,14 @@ export class Admission {
     }
     const reserved: Reservation[] = [];
     try {
-      await this.reserve(plan, worstCaseUsd, now, reserved);
+      await this.reserve(plan, worstCaseUsd, now, reserved, requestId);
     } catch (err) {
       if (active.length) await this.limiter.settleTokens(active, adm.windowStart, estTokens, 0);
       throw err;
     }
     return {
       release: async (actualUsd, actualTokens) => {
-        for (const r of reserved) await this.budgets!.settleBudget(r.scope, r.periodStart, r.amountUsd, actualUsd ?? r.amountUsd);
+        for (const r of reserved) await this.budgets!.settleBudget(r.scope, r.periodStart, r.amountUsd, actualUsd ?? r.amountUsd, r.heldBy);
         if (active.length && actualTokens !== undefined) await this.limiter.settleTokens(active, adm.windowStart, estTokens, actualTokens);
       },
     };
@@ -87,19 +94,21 @@ export class Admission {
     return plan;
   }
 
-  private async reserve(plan: Plan, worstCaseUsd: number | undefined, now: number, out: Reservation[]): Promise<void> {
+  private async reserve(plan: Plan, worstCaseUsd: number | undefined, now: number, out: Reservation[], requestId: string | undefined): Promise<void> {
     const budgeted = plan.budgets;
     if (!budgeted.length || !this.budgets) return;
     // Unknown prices: nothing to reserve against; the cap cannot be enforced for this request.
     const amount = worstCaseUsd ?? 0;
+    // Nothing reserved, nothing to hold (and no extra write).
+    const heldBy = amount > 0 ? requestId : undefined;
     for (const b of budgeted) {
       const start = periodStart(b.l!.budgetPeriod!, now);
-      const ok = await this.budgets.reserveBudget(b.scope, start, amount, b.l!.budgetUsd!);
+      const ok = await this.budgets.reserveBudget(b.scope, start, amount, b.l!.budgetUsd!, heldBy === undefined ? undefined : { requestId: heldBy, at: now });
       if (!ok) {
-        for (const r of out) await this.budgets.settleBudget(r.scope, r.periodStart, r.amountUsd, 0);
+        for (const r of out) await this.budgets.settleBudget(r.scope, r.periodStart, r.amountUsd, 0, r.heldBy);
         throw new GatewayError('TREATY_BUDGET_EXCEEDED', `The ${b.scope.startsWith('key:') ? 'key' : 'tenant'}'s budget of $${b.l!.budgetUsd} per ${b.l!.budgetPeriod} is spent (or reserved by requests in flight).`);
       }
-      out.push({ scope: b.scope, periodStart: start, amountUsd: amount });
+      out.push({ scope: b.scope, periodStart: start, amountUsd: amount, heldBy });
     }
   }
 }

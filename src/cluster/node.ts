@@ -142,7 +142,7 @@ export class ClusterNode {
   }
 
   /** Settles rows orphaned by dead replicas, by age, on one replica at a time. */
-  sweepOrphans(ledger: Pick<LedgerStore, 'recoverOrphans'>, settle: (row: AttemptRow) => OrphanSettlement, requestTimeoutMs: number): void {
+  sweepOrphans(ledger: Pick<LedgerStore, 'recoverOrphans' | 'releaseStaleHolds'>, settle: (row: AttemptRow) => OrphanSettlement, requestTimeoutMs: number): void {
     this.sweeper = new ClusterSweeper(this.link, ledger, settle, { keyPrefix: this.opts.keyPrefix, replicaId: this.opts.replicaId, intervalMs: this.opts.sweepIntervalMs, maxAgeMs: requestTimeoutMs + this.opts.orphanMarginMs }, this.log, this.deps.now);
   }
 

@@ -21,7 +21,7 @@ export class ClusterSweeper {
 
   constructor(
     private readonly link: RedisLink,
-    private readonly ledger: Pick<LedgerStore, 'recoverOrphans'>,
+    private readonly ledger: Pick<LedgerStore, 'recoverOrphans' | 'releaseStaleHolds'>,
     private readonly settle: (row: AttemptRow) => OrphanSettlement,
     private readonly opts: SweeperOptions,
     private readonly log: Logger,
@@ -44,8 +44,12 @@ export class ClusterSweeper {
     if (this.running) return 0;
     this.running = (async () => {
       if (!(await this.takeLock())) return 0;
-      const n = await this.ledger.recoverOrphans(this.now() - this.opts.maxAgeMs, this.settle);
+      const before = this.now() - this.opts.maxAgeMs;
+      const n = await this.ledger.recoverOrphans(before, this.settle);
       if (n) this.log.warn('settled attempts orphaned by a replica that stopped', { attempts: n, replica: this.opts.replicaId });
+      // Then the budget reservations those requests held, at what their attempts were settled at.
+      const held = await this.ledger.releaseStaleHolds(before);
+      if (held) this.log.warn('released budget reservations held by a replica that stopped', { reservations: held, replica: this.opts.replicaId });
       return n;
     })();
     try {

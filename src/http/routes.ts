@@ -99,7 +99,7 @@ export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<vo
   const idem = ex.req.headers['idempotency-key'] === undefined ? undefined : await beginIdempotency(deps, ex, principal, chat.stream, text);
   if (idem === 'replayed') return;
   const est = estimatePromptTokens(chat);
-  const admitted = await admitOrAbandon(deps, principal, chat, est, idem);
+  const admitted = await admitOrAbandon(deps, principal, chat, est, idem, ex.requestId);
   const facts = {
     tenantId: principal.tenantId,
     keyId: principal.keyId,
@@ -157,9 +157,9 @@ function tagsOf(p: Principal): readonly string[] {
   return t?.length ? [...k, ...t] : k;
 }
 
-async function admitOrAbandon(deps: RouteDeps, p: Principal, chat: ChatRequest, est: number, idem: Idem | undefined): Promise<Admitted> {
+async function admitOrAbandon(deps: RouteDeps, p: Principal, chat: ChatRequest, est: number, idem: Idem | undefined, requestId: string): Promise<Admitted> {
   try {
-    return await deps.admission.admit(p, chat.model, est + (chat.maxTokens ?? 0), deps.worstCaseUsd(chat, est));
+    return await deps.admission.admit(p, chat.model, est + (chat.maxTokens ?? 0), deps.worstCaseUsd(chat, est), requestId);
   } catch (err) {
     if (idem) await deps.idempotency!.idempotencyAbandon(idem.tenant, idem.key);
     throw err;
@@ -196,7 +196,7 @@ export async function embeddings(deps: RouteDeps, ex: Exchange): Promise<void> {
   ex.model = req.model;
   const inputs = Array.isArray(req.input) ? req.input : [req.input];
   const est = Math.ceil(inputs.reduce<number>((n, i) => n + (typeof i === 'string' ? i.length / 4 : Array.isArray(i) ? i.length : 1), 0));
-  const admitted = await deps.admission.admit(principal, req.model, est, undefined);
+  const admitted = await deps.admission.admit(principal, req.model, est, undefined, ex.requestId);
   let traces: AttemptTrace[] = [];
   try {
     const ctx: RequestContext = { requestId: ex.requestId, clientRequestId: ex.clientRequestId, tenantId: principal.tenantId, keyId: principal.keyId, estimatedPromptTokens: est, signal: ex.signal, deadlineAt: deadlineOf(deps, ex) };

@@ -95,6 +95,12 @@ export interface AttemptPage extends AttemptFilter {
   offset?: number;
 }
 
+/** The request a budget reservation is held for, and when it was taken. */
+export interface BudgetHold {
+  requestId: string;
+  at: number;
+}
+
 export type SpendDimension = 'account' | 'deployment' | 'model' | 'tenant' | 'day_account';
 
 /**
@@ -237,9 +243,18 @@ export interface LedgerStore {
    * Reserves `amountUsd` in `scope` ('tenant:<id>' | 'key:<id>') for the period starting at
    * `periodStart` iff spent + reserved + amount <= cap, in one atomic statement.
    */
-  reserveBudget(scope: string, periodStart: number, amountUsd: number, capUsd: number): Promise<boolean>;
-  /** Releases a reservation and books the actual cost: reserved -= reserved, spent += actual. */
-  settleBudget(scope: string, periodStart: number, reservedUsd: number, actualUsd: number): Promise<void>;
+  reserveBudget(scope: string, periodStart: number, amountUsd: number, capUsd: number, hold?: BudgetHold): Promise<boolean>;
+  /**
+   * Releases a reservation and books the actual cost: reserved -= reserved, spent += actual.
+   * With `requestId` (a reservation made with a hold) only while the hold is still there.
+   */
+  settleBudget(scope: string, periodStart: number, reservedUsd: number, actualUsd: number, requestId?: string): Promise<void>;
+  /**
+   * Releases reservations held since before `createdBefore` by requests whose process died,
+   * booking what the ledger says each request cost (the reservation when unknown). Run after
+   * `recoverOrphans`, with the same age. Returns how many were released.
+   */
+  releaseStaleHolds(createdBefore: number): Promise<number>;
   budgetUsage(scope: string, periodStart: number): Promise<BudgetUsage>;
 
   // --- Idempotency-Key (G19) ---

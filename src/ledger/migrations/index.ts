@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import { inWriteTx, type Db, type SqlFlavor } from '../sql/db.js';
 import * as v1 from './0001-initial.js';
 import * as v2 from './0002-client-request-id.js';
+import * as v3 from './0003-budget-holds.js';
 
 export interface Migration {
   version: number;
@@ -20,6 +21,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: v1.up },
   { version: 2, name: 'client-request-id', up: v2.up },
+  { version: 3, name: 'budget-holds', up: v3.up },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -2,11 +2,28 @@
 // 1,000 concurrent requests cannot all see the same headroom (the LiteLLM #34732 race).
 
 import { sql } from 'kysely';
-import type { BudgetUsage } from '../store.js';
-import { fromNano, toNano, type Db } from './db.js';
+import type { BudgetHold, BudgetUsage } from '../store.js';
+import { fromNano, inWriteTx, toNano, type Db, type SqlFlavor } from './db.js';
 import { checkAmount } from './validate.js';
 
-export async function reserveBudget(db: Db, scope: string, periodStart: number, amountUsd: number, capUsd: number): Promise<boolean> {
+/**
+ * Reserves, and with `hold` also records the reservation under the request in the same
+ * transaction, so a crash between reserving and settling leaves a hold recovery can release.
+ */
+export async function reserveBudget(db: Db, flavor: SqlFlavor, scope: string, periodStart: number, amountUsd: number, capUsd: number, hold?: BudgetHold): Promise<boolean> {
+  if (!hold) return reserveOnce(db, scope, periodStart, amountUsd, capUsd);
+  return inWriteTx(db, flavor, async (tx) => {
+    const ok = await reserveOnce(tx, scope, periodStart, amountUsd, capUsd);
+    if (ok) {
+      await tx.insertInto('budget_holds')
+        .values({ request_id: hold.requestId, scope, period_start: periodStart, amount_nano_usd: toNano(amountUsd), created_at: hold.at })
+        .execute();
+    }
+    return ok;
+  });
+}
+
+async function reserveOnce(db: Db, scope: string, periodStart: number, amountUsd: number, capUsd: number): Promise<boolean> {
   checkAmount('amountUsd', amountUsd);
   checkAmount('capUsd', capUsd);
   const r = toNano(amountUsd);
@@ -32,7 +49,44 @@ export async function reserveBudget(db: Db, scope: string, periodStart: number, 
   return taken !== undefined;
 }
 
-export async function settleBudget(db: Db, scope: string, periodStart: number, reservedUsd: number, actualUsd: number): Promise<void> {
+/**
+ * Settles; with `requestId`, only while the request's hold is still there (removed in the same
+ * transaction), so a reservation recovery already released is never released twice.
+ */
+export async function settleBudget(db: Db, flavor: SqlFlavor, scope: string, periodStart: number, reservedUsd: number, actualUsd: number, requestId?: string): Promise<void> {
+  if (requestId === undefined) return settleOnce(db, scope, periodStart, reservedUsd, actualUsd);
+  await inWriteTx(db, flavor, async (tx) => {
+    const held = await tx.deleteFrom('budget_holds').where('request_id', '=', requestId).where('scope', '=', scope).returning('request_id').executeTakeFirst();
+    if (held) await settleOnce(tx, scope, periodStart, reservedUsd, actualUsd);
+  });
+}
+
+/**
+ * Releases the holds taken before `createdBefore` (their process died: no live request is that
+ * old). Each is settled with what the ledger says its request cost — its attempt rows, settled
+ * from estimates by orphan recovery, which runs first — or, when that is unknown, the amount
+ * reserved (the worst case: never less than it may have cost). Returns how many were released.
+ */
+export async function releaseStaleHolds(db: Db, flavor: SqlFlavor, createdBefore: number): Promise<number> {
+  let released = 0;
+  for (;;) {
+    const stale = await db.selectFrom('budget_holds').selectAll().where('created_at', '<', createdBefore).orderBy('created_at').limit(500).execute();
+    for (const h of stale) {
+      const cost = await db.selectFrom('attempts').select((eb) => eb.fn.sum('effective_cost_nano_usd').as('nano')).where('request_id', '=', h.request_id).executeTakeFirst();
+      const amount = Number(h.amount_nano_usd);
+      const actual = cost?.nano == null ? amount : Number(cost.nano);
+      await inWriteTx(db, flavor, async (tx) => {
+        const held = await tx.deleteFrom('budget_holds').where('request_id', '=', h.request_id).where('scope', '=', h.scope).returning('request_id').executeTakeFirst();
+        if (!held) return; // settled meanwhile by its own request
+        await settleOnce(tx, h.scope, Number(h.period_start), fromNano(amount), fromNano(actual));
+        released++;
+      });
+    }
+    if (stale.length < 500) return released;
+  }
+}
+
+async function settleOnce(db: Db, scope: string, periodStart: number, reservedUsd: number, actualUsd: number): Promise<void> {
   checkAmount('reservedUsd', reservedUsd);
   checkAmount('actualUsd', actualUsd);
   const released = toNano(reservedUsd);

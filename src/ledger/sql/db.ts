@@ -85,8 +85,18 @@ export interface SchemaVersionsTable {
   applied_at: number;
 }
 
+/** One request's reservation in one budget scope, until it is settled (or released by recovery). */
+export interface BudgetHoldsTable {
+  request_id: string;
+  scope: string;
+  period_start: number;
+  amount_nano_usd: number;
+  created_at: number;
+}
+
 export interface LedgerDb {
   attempts: AttemptsTable;
+  budget_holds: BudgetHoldsTable;
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
   budgets: BudgetsTable;

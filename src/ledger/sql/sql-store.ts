@@ -2,7 +2,7 @@
 // Kysely instance and SqlFlavor, so every query is the same code on SQLite and Postgres.
 
 import type {
-  ApiKeyRecord, AttemptFilter, AttemptFinish, AttemptPage, AttemptRow, AttemptStart, BudgetUsage,
+  ApiKeyRecord, AttemptFilter, AttemptFinish, AttemptPage, AttemptRow, AttemptStart, BudgetHold, BudgetUsage,
   IdempotencyBegin, KeyInput, LedgerStore, OrphanSettlement, SpendDimension, SpendRow, Tenant,
   TenantInput, TenantPatch, WriteStats,
 } from '../store.js';
@@ -122,12 +122,16 @@ export class SqlLedgerStore implements LedgerStore {
     return tenants.revokeKey(this.#db, tenantId, keyId, at);
   }
 
-  reserveBudget(scope: string, periodStart: number, amountUsd: number, capUsd: number): Promise<boolean> {
-    return budgets.reserveBudget(this.#db, scope, periodStart, amountUsd, capUsd);
+  reserveBudget(scope: string, periodStart: number, amountUsd: number, capUsd: number, hold?: BudgetHold): Promise<boolean> {
+    return budgets.reserveBudget(this.#db, this.#flavor, scope, periodStart, amountUsd, capUsd, hold);
   }
 
-  settleBudget(scope: string, periodStart: number, reservedUsd: number, actualUsd: number): Promise<void> {
-    return budgets.settleBudget(this.#db, scope, periodStart, reservedUsd, actualUsd);
+  settleBudget(scope: string, periodStart: number, reservedUsd: number, actualUsd: number, requestId?: string): Promise<void> {
+    return budgets.settleBudget(this.#db, this.#flavor, scope, periodStart, reservedUsd, actualUsd, requestId);
+  }
+
+  releaseStaleHolds(createdBefore: number): Promise<number> {
+    return budgets.releaseStaleHolds(this.#db, this.#flavor, createdBefore);
   }
 
   budgetUsage(scope: string, periodStart: number): Promise<BudgetUsage> {

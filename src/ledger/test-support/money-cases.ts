@@ -86,6 +86,28 @@ export function moneyCases(h: CurrentHarness): void {
     expect(await s.reserveBudget('key:k', T0, 0.1, 5)).toBe(true);
   });
 
+  it('a reservation held by a request that died is released by recovery at what its attempts cost, once', async () => {
+    const s = h().store;
+    // Three requests reserve $1 each against a $3 cap: the cap is now fully reserved.
+    for (const id of ['live', 'dead-priced', 'dead-unknown']) expect(await s.reserveBudget('tenant:a', T0, 1, 3, { requestId: id, at: T0 })).toBe(true);
+    expect(await s.reserveBudget('tenant:a', T0, 0.5, 3, { requestId: 'late', at: T0 })).toBe(false);
+    // One finishes normally; a second settle of it changes nothing.
+    await s.settleBudget('tenant:a', T0, 1, 0.25, 'live');
+    await s.settleBudget('tenant:a', T0, 1, 0.25, 'live');
+    expect(await s.budgetUsage('tenant:a', T0)).toEqual({ spentUsd: 0.25, reservedUsd: 2 });
+    // The process dies. One dead request's attempt was settled (from its estimate) at $0.40;
+    // the other's cost is unknown, so its whole reservation counts (never less than it may have cost).
+    await attempt(h().store, { requestId: 'dead-priced' }, { effectiveCostUsd: 0.4 });
+    expect(await s.releaseStaleHolds(T0 - 1)).toBe(0); // younger than the cutoff: still live
+    expect(await s.releaseStaleHolds(T0 + 1)).toBe(2);
+    expect(await s.budgetUsage('tenant:a', T0)).toEqual({ spentUsd: 1.65, reservedUsd: 0 });
+    // Released once: a late settle from the "dead" request and a second recovery change nothing.
+    await s.settleBudget('tenant:a', T0, 1, 0.1, 'dead-priced');
+    expect(await s.releaseStaleHolds(T0 + 1)).toBe(0);
+    expect(await s.budgetUsage('tenant:a', T0)).toEqual({ spentUsd: 1.65, reservedUsd: 0 });
+    expect(await s.reserveBudget('tenant:a', T0, 1, 3, { requestId: 'next', at: T0 + 2 })).toBe(true);
+  });
+
   it('a reservation above the cap is refused; settling never leaves a negative reservation', async () => {
     const s = h().store;
     expect(await s.reserveBudget('tenant:a', T0, 6, 5)).toBe(false);
