@@ -146,6 +146,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   const clusterSettings = redisUrl ? { ...config.cluster, ...opts.cluster, redisUrl } : undefined;
   if (clusterSettings) assertSharedLedger(opts.ledgerUrl ?? config.ledger.url);
   const ledger = await openStore(config, opts.ledgerUrl, log, clusterSettings !== undefined);
+  const stopPruning = pruneIdempotencyKeys(ledger, log);
   const cluster = clusterSettings ? new ClusterNode(clusterOptions(clusterSettings), { log, now: Date.now, random: Math.random }) : undefined;
   const transport = createUndiciTransport({ connectionsPerOrigin: config.server.upstreamConnections });
   const bound = new Map<string, BoundAdapter>();
@@ -311,6 +312,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     cluster,
     close: async () => {
       stopWatching();
+      stopPruning();
       for (const s of [server, admin?.server]) {
         if (!s) continue;
         s.closeAllConnections();
@@ -323,6 +325,23 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       await ledger.close();
     },
   };
+}
+
+/** How long a completed Idempotency-Key replays its answer (as long as other APIs keep theirs). */
+const IDEMPOTENCY_RETENTION_MS = 24 * 3_600_000;
+
+/** Forgets completed Idempotency-Keys past retention, now and hourly (every replica may: it is one guarded DELETE). */
+function pruneIdempotencyKeys(ledger: LedgerStore, log: Logger): () => void {
+  const prune = (): void => {
+    ledger.pruneIdempotency(Date.now() - IDEMPOTENCY_RETENTION_MS).then(
+      (n) => n && log.info('forgot completed Idempotency-Keys past retention', { keys: n }),
+      (err: unknown) => log.warn('pruning Idempotency-Keys failed; the next round retries', { err }),
+    );
+  };
+  prune();
+  const timer = setInterval(prune, 3_600_000);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** web/dist at the package root, whether running from src/ (tsx) or dist/src/ (built). */

@@ -264,6 +264,8 @@ export interface LedgerStore {
   idempotencyComplete(tenantId: string, key: string, status: number, body: string): Promise<boolean>;
   /** Releases an in-flight key so the client may retry (completed keys are kept). */
   idempotencyAbandon(tenantId: string, key: string): Promise<void>;
+  /** Forgets completed keys claimed before `claimedBefore` (the retention window); returns how many. */
+  pruneIdempotency(claimedBefore: number): Promise<number>;
 
   writeStats(): WriteStats;
   /** Flushes queued attempt writes, then closes connections. */

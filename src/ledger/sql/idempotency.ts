@@ -57,3 +57,13 @@ export async function idempotencyAbandon(db: Db, tenantId: string, key: string):
   // Completed keys stay: abandoning must not turn a finished request into a repeatable one.
   await db.deleteFrom('idempotency_keys').where('tenant_id', '=', tenantId).where('key', '=', key).where('state', '=', 'in-flight').execute();
 }
+
+/**
+ * Forgets completed keys claimed before `claimedBefore` (a retention window, like the 24 h
+ * other APIs keep them), so the table does not grow forever. In-flight keys are left to the
+ * takeover rule above. Returns how many were removed.
+ */
+export async function pruneIdempotency(db: Db, claimedBefore: number): Promise<number> {
+  const r = await db.deleteFrom('idempotency_keys').where('state', '=', 'done').where('created_at', '<', claimedBefore).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -142,6 +142,10 @@ export class SqlLedgerStore implements LedgerStore {
     return idem.idempotencyBegin(this.#db, tenantId, key, bodyHash, now, this.#ttlMs);
   }
 
+  pruneIdempotency(claimedBefore: number): Promise<number> {
+    return idem.pruneIdempotency(this.#db, claimedBefore);
+  }
+
   idempotencyComplete(tenantId: string, key: string, status: number, body: string): Promise<boolean> {
     return idem.idempotencyComplete(this.#db, tenantId, key, status, body);
   }

@@ -146,6 +146,20 @@ export function moneyCases(h: CurrentHarness): void {
     expect(await s.idempotencyBegin('tenant-a', 'k2', 'h-other', T0 + 1)).toEqual({ state: 'new' });
   });
 
+  it('completed keys are forgotten after the retention window; in-flight and recent ones are kept', async () => {
+    const s = h().store;
+    await s.idempotencyBegin('t', 'old-done', 'h1', T0);
+    await s.idempotencyComplete('t', 'old-done', 200, '{"old":1}');
+    await s.idempotencyBegin('t', 'old-open', 'h1', T0);
+    await s.idempotencyBegin('t', 'new-done', 'h1', T0 + DAY);
+    await s.idempotencyComplete('t', 'new-done', 200, '{"new":1}');
+    expect(await s.pruneIdempotency(T0 + 1)).toBe(1);
+    expect(await s.idempotencyBegin('t', 'new-done', 'h1', T0 + DAY)).toEqual({ state: 'done', status: 200, body: '{"new":1}' });
+    expect(await s.idempotencyBegin('t', 'old-open', 'h1', T0 + 2)).toEqual({ state: 'in-flight' });
+    // Forgotten: the same key is a new request again.
+    expect(await s.idempotencyBegin('t', 'old-done', 'h2', T0 + DAY)).toEqual({ state: 'new' });
+  });
+
   it('a key left in flight by a crashed request can be claimed again after the in-flight TTL', async () => {
     const s = h().store;
     expect(await s.idempotencyBegin('tenant-a', 'k3', 'h', T0)).toEqual({ state: 'new' });
