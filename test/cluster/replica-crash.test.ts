@@ -1,7 +1,8 @@
 // One replica of three is killed with SIGKILL mid-load. Its clients get connection errors
 // (never a hang, never a 200 with a cut body passed off as complete); the others keep serving;
-// the survivors' sweeper settles the dead replica's in-flight rows by age; and the ledger of
-// all replicas matches the emulator's attempt log one for one.
+// the survivors' sweeper settles the dead replica's in-flight rows by age and releases the
+// budget reservations its requests held; and the ledger of all replicas matches the
+// emulator's attempt log one for one.
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ClusterHarness, until } from './support/cluster-harness.js';
@@ -17,9 +18,11 @@ await describeWithServices('cluster: a replica killed mid-load', true, () => {
   afterAll(async () => h?.close(), 30_000);
 
   it('loses no ledger rows; its clients see connection errors; the others and the sweeper settle everything', async () => {
+    // The load runs on a key with a USD budget, so the dead replica dies holding reservations.
+    const { key, tenantId, keyId } = await h.tenantKey(0, { budgetUsd: 100_000, budgetPeriod: 'day' });
     let stop = false;
     let killedAt = Infinity;
-    const load = runLoad(h, { replicas: [0, 1, 2], total: 100_000, concurrency: 24, maxTokens: 48, stream: (i) => i % 2 === 0, stop: () => stop });
+    const load = runLoad(h, { replicas: [0, 1, 2], total: 100_000, concurrency: 24, maxTokens: 48, key, stream: (i) => i % 2 === 0, stop: () => stop });
     await new Promise((r) => setTimeout(r, 1_500));
     killedAt = Date.now();
     await h.kill(2);
@@ -29,6 +32,10 @@ await describeWithServices('cluster: a replica killed mid-load', true, () => {
 
     // The survivors settle the dead replica's rows once they are older than any live request.
     const settleMs = await until(async () => (await h.ledgerRows()).every((r) => r.status !== 'started'), 15_000, 100);
+    // …and release the reservations its requests held (in the same sweep, right after).
+    const usage = async () => (await h.admin<{ keys: { id: string; usage: { spentUsd: number; reservedUsd: number } }[] }>(0, 'GET', `/admin/tenants/${tenantId}/keys`)).body.keys.find((k) => k.id === keyId)!.usage;
+    await until(async () => (await usage()).reservedUsd === 0, 5_000, 100);
+    const budget = await usage();
     for (let i = 0; i < 100 && h.estate.engine.attempts().some((a) => a.endedAt === undefined); i++) await new Promise((r) => setTimeout(r, 20));
     const rows = await h.ledgerRows();
     const emulated = h.estate.engine.attempts();
@@ -50,6 +57,7 @@ await describeWithServices('cluster: a replica killed mid-load', true, () => {
         emulatorAttempts: emulated.length,
         orphans: orphans.length,
         settledWithinMsAfterLoad: settleMs,
+        budget,
       },
     }));
 
@@ -83,6 +91,10 @@ await describeWithServices('cluster: a replica killed mid-load', true, () => {
       expect(o).toMatchObject({ settledFromEstimate: true, usageSource: 'estimated' });
       expect(deadIds.has(o.requestId) || !live.some((l) => l.requestId === o.requestId)).toBe(true);
     }
+    // The budget: nothing left reserved, and what is booked covers what the ledger says it cost.
+    const cost = rows.reduce((s, r) => s + (r.effectiveCostUsd ?? 0), 0);
+    expect(budget.reservedUsd).toBe(0);
+    expect(budget.spentUsd).toBeGreaterThanOrEqual(cost - 1e-6);
     // Every attempt that completed upstream is an 'ok' row (the dead replica's may be orphans).
     const okEmulated = emulated.filter((a) => a.outcome === 'ok').length;
     const okRows = rows.filter((r) => r.status === 'ok').length;
