@@ -11,7 +11,7 @@
 // twice or missed, whichever replica served it.
 
 import type { Attribution } from '../policy/contracts-attribution.js';
-import type { LiveContractState, ReservationUsage, ShareCounts } from '../policy/contracts-state.js';
+import { forEachShareKey, shareKey, type LiveContractState, type ReservationUsage, type ShareCounts } from '../policy/contracts-state.js';
 import type { Period } from '../contracts/time.js';
 
 export const SPEND_BUCKET_MS = 10_000;
@@ -45,6 +45,12 @@ export interface CounterSnapshot {
 export class SharedContractCounters implements LiveContractState {
   private remote: CounterSnapshot = { spend: new Map(), shares: new Map(), tokens: new Map(), othersInFlight: new Map() };
   private ledgerBase = new Map<string, { nano: number; boundary: number }>();
+  /**
+   * Per commitment: the ledger base plus Redis' buckets from the boundary on. decide() reads
+   * commitment spend for every candidate at every hop, so the hundred-odd buckets Redis keeps
+   * are summed when a sync or a reseed changes them, not on each read.
+   */
+  private settledSpend = new Map<string, number>();
   // Booked here and not yet confirmed by Redis: `pending` since the last sync, `sending` in a
   // sync whose answer has not arrived (both count in reads, so nothing flickers).
   private pending = emptyDeltas();
@@ -54,34 +60,26 @@ export class SharedContractCounters implements LiveContractState {
   private readonly inFlight = new Map<string, number>();
 
   commitmentSpendUsd(ref: string): number {
-    const base = this.ledgerBase.get(ref);
-    const from = base?.boundary ?? -Infinity;
-    let nano = base?.nano ?? 0;
-    for (const m of [this.remote.spend.get(ref), this.pending.spend.get(ref), this.sending.spend.get(ref)]) nano += sumFrom(m, from);
-    return nano / NANO;
+    const from = this.ledgerBase.get(ref)?.boundary ?? -Infinity;
+    const settled = this.settledSpend.get(ref) ?? this.refreshSettled(ref);
+    return (settled + sumFrom(this.pending.spend.get(ref), from) + sumFrom(this.sending.spend.get(ref), from)) / NANO;
   }
 
   shareCounts(scope: string, partyId: string, period: Period): ShareCounts {
-    return { toParty: this.shareCount(`${scope}|${period.key}|${partyId}`), total: this.shareCount(`${scope}|${period.key}|`) };
+    return { toParty: this.shareCount(shareKey(scope, period.key, partyId)), total: this.shareCount(shareKey(scope, period.key, '')) };
   }
 
   reservationUsage(ref: string, now: number): ReservationUsage {
     // A second's bucket counts while any of it lies in the last minute.
     const from = now - MINUTE_MS - TOKEN_BUCKET_MS + 1;
-    let tokens = 0;
-    for (const m of [this.remote.tokens.get(ref), this.pending.tokens.get(ref), this.sending.tokens.get(ref)]) tokens += sumFrom(m, from);
+    const tokens = sumFrom(this.remote.tokens.get(ref), from) + sumFrom(this.pending.tokens.get(ref), from) + sumFrom(this.sending.tokens.get(ref), from);
     return { inFlight: (this.remote.othersInFlight.get(ref) ?? 0) + (this.inFlight.get(ref) ?? 0), tokensLastMinute: tokens };
   }
 
   recordServed(a: Attribution, startedAt: number): void {
     const bucket = floorTo(startedAt, SPEND_BUCKET_MS);
     for (const c of a.commitments) addTo(this.pending.spend, c.ref, bucket, Math.round(c.usd * NANO));
-    for (const scope of a.shareScopes) {
-      for (const key of a.periodKeys) {
-        bump(this.pending.shares, `${scope}|${key}|`);
-        if (a.partyId !== null) bump(this.pending.shares, `${scope}|${key}|${a.partyId}`);
-      }
-    }
+    forEachShareKey(a, (key) => this.pending.shares.set(key, (this.pending.shares.get(key) ?? 0) + 1));
   }
 
   reservationStart(ref: string, t: number, tokens: number): void {
@@ -97,6 +95,7 @@ export class SharedContractCounters implements LiveContractState {
   /** The ledger's spend for commitment `ref` on attempts started before `boundary`. */
   setLedgerBase(ref: string, usd: number, boundary: number): void {
     this.ledgerBase.set(ref, { nano: Math.round(usd * NANO), boundary });
+    this.refreshSettled(ref);
   }
 
   /**
@@ -125,8 +124,16 @@ export class SharedContractCounters implements LiveContractState {
   /** Redis took the batch and answered with the cluster's totals. */
   synced(snapshot: CounterSnapshot): void {
     this.remote = snapshot;
+    this.settledSpend.clear();
     this.sending = emptyDeltas();
     this.sendingSeq = undefined;
+  }
+
+  private refreshSettled(ref: string): number {
+    const base = this.ledgerBase.get(ref);
+    const nano = (base?.nano ?? 0) + sumFrom(this.remote.spend.get(ref), base?.boundary ?? -Infinity);
+    this.settledSpend.set(ref, nano);
+    return nano;
   }
 
   private shareCount(key: string): number {
@@ -152,10 +159,6 @@ function addTo(maps: Map<string, Buckets>, ref: string, bucket: number, v: numbe
   let m = maps.get(ref);
   if (!m) maps.set(ref, (m = new Map()));
   m.set(bucket, (m.get(bucket) ?? 0) + v);
-}
-
-function bump(m: Map<string, number>, key: string): void {
-  m.set(key, (m.get(key) ?? 0) + 1);
 }
 
 function sumFrom(m: Buckets | undefined, from: number): number {

@@ -171,23 +171,18 @@ export class ContractSync {
 }
 
 function snapshot([shares, spend, tokens, others]: Reply, commitments: readonly CommitmentTerm[], reservations: readonly string[]): CounterSnapshot {
-  const s: CounterSnapshot = { spend: new Map(), shares: pairs(shares), tokens: new Map(), othersInFlight: new Map() };
-  commitments.forEach((c, i) => s.spend.set(c.ref, numericPairs(spend[i] ?? [])));
+  const s: CounterSnapshot = { spend: new Map(), shares: pairs(shares, String), tokens: new Map(), othersInFlight: new Map() };
+  commitments.forEach((c, i) => s.spend.set(c.ref, pairs(spend[i] ?? [], Number)));
   reservations.forEach((ref, i) => {
-    s.tokens.set(ref, numericPairs(tokens[i] ?? []));
+    s.tokens.set(ref, pairs(tokens[i] ?? [], Number));
     s.othersInFlight.set(ref, Number(others[i] ?? 0));
   });
   return s;
 }
 
-function pairs(flat: string[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (let i = 0; i + 1 < flat.length; i += 2) m.set(flat[i]!, Number(flat[i + 1]));
-  return m;
-}
-
-function numericPairs(flat: string[]): Map<number, number> {
-  const m = new Map<number, number>();
-  for (let i = 0; i + 1 < flat.length; i += 2) m.set(Number(flat[i]), Number(flat[i + 1]));
+/** An HGETALL reply (field, value, field, value…) as a map with numeric values. */
+function pairs<K>(flat: string[], key: (field: string) => K): Map<K, number> {
+  const m = new Map<K, number>();
+  for (let i = 0; i + 1 < flat.length; i += 2) m.set(key(flat[i]!), Number(flat[i + 1]));
   return m;
 }

@@ -68,7 +68,10 @@ export function idHeaders(ex: Exchange): Record<string, string> {
 }
 
 function servedHeaders(ex: Exchange, s: Served): Record<string, string | number> {
-  const h: Record<string, string | number> = { 'x-request-id': ex.clientRequestId ?? ex.requestId, 'x-treaty-request-id': ex.requestId, 'x-treaty-deployment': s.deployment.id, 'x-treaty-attempts': s.attempts, 'x-treaty-model': s.model };
+  const h: Record<string, string | number> = idHeaders(ex);
+  h['x-treaty-deployment'] = s.deployment.id;
+  h['x-treaty-attempts'] = s.attempts;
+  h['x-treaty-model'] = s.model;
   if (s.decision) h['x-treaty-decision'] = s.decision;
   return h;
 }

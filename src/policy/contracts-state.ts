@@ -42,6 +42,21 @@ export interface LiveContractState extends ContractState {
 
 const MINUTE_MS = 60_000;
 
+/** The counter key of a share scope in one period: to `partyId`, or in total when it is ''. */
+export function shareKey(scope: string, periodKey: string, partyId: string): string {
+  return `${scope}|${periodKey}|${partyId}`;
+}
+
+/** Every share counter a served request bumps by one (one place, so all ContractStates agree). */
+export function forEachShareKey(a: Attribution, bump: (key: string) => void): void {
+  for (const scope of a.shareScopes) {
+    for (const key of a.periodKeys) {
+      bump(shareKey(scope, key, ''));
+      if (a.partyId !== null) bump(shareKey(scope, key, a.partyId));
+    }
+  }
+}
+
 interface ReservationLog {
   inFlight: number;
   times: number[];
@@ -61,7 +76,7 @@ export class InMemoryContractState implements LiveContractState {
   }
 
   shareCounts(scope: string, partyId: string, period: Period): ShareCounts {
-    return { toParty: this.shares.get(`${scope}|${period.key}|${partyId}`) ?? 0, total: this.shares.get(`${scope}|${period.key}|`) ?? 0 };
+    return { toParty: this.shares.get(shareKey(scope, period.key, partyId)) ?? 0, total: this.shares.get(shareKey(scope, period.key, '')) ?? 0 };
   }
 
   reservationUsage(ref: string, now: number): ReservationUsage {
@@ -90,12 +105,7 @@ export class InMemoryContractState implements LiveContractState {
    */
   recordServed(a: Attribution): void {
     for (const c of a.commitments) this.spend.set(c.ref, this.commitmentSpendUsd(c.ref) + c.usd);
-    for (const scope of a.shareScopes) {
-      for (const key of a.periodKeys) {
-        this.bump(`${scope}|${key}|`);
-        if (a.partyId !== null) this.bump(`${scope}|${key}|${a.partyId}`);
-      }
-    }
+    forEachShareKey(a, (key) => this.bump(key));
   }
 
   /** A request starts on reservation `ref` with this many expected tokens. */
