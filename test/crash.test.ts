@@ -10,6 +10,7 @@ import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEstate, type RunningEstate } from '../src/emulators/estate.js';
 import { openLedger } from '../src/ledger/open.js';
+import { expectLedgerMatchesEmulator } from './support/ledger-vs-emulator.js';
 
 const KEY = 'sk-crash-test-client-key-000000';
 const ADMIN = 'sk-crash-test-admin-key-0000000';
@@ -121,32 +122,7 @@ models:
     expect(served).toBeGreaterThan(5);
     expect(emulated.length).toBeGreaterThan(10);
 
-    const key = (requestId: string | undefined, n: number) => `${requestId}#${n}`;
-    const ledgerKeys = new Set(rows.map((r) => key(r.requestId, r.attemptNo)));
-    expect(ledgerKeys.size).toBe(rows.length); // nothing twice
-    // Nothing lost: every upstream attempt the emulator received has its ledger row.
-    const byRequest = new Map<string, number>();
-    for (const a of emulated) byRequest.set(a.requestId!, (byRequest.get(a.requestId!) ?? 0) + 1);
-    for (const [requestId, n] of byRequest) {
-      const mine = rows.filter((r) => r.requestId === requestId).sort((a, b) => a.attemptNo - b.attemptNo);
-      // Equal, or one more: the write-ahead row of an attempt the crash cut before it was sent.
-      expect(mine.length - n, requestId).toBeGreaterThanOrEqual(0);
-      expect(mine.length - n, requestId).toBeLessThanOrEqual(1);
-      if (mine.length > n) expect(mine[mine.length - 1]!.status).toBe('orphaned');
-    }
-    // Nothing left open: no row is still 'started' after recovery, and interrupted ones are flagged.
-    expect(rows.filter((r) => r.status === 'started')).toHaveLength(0);
-    const orphans = rows.filter((r) => r.status === 'orphaned');
-    expect(orphans.length).toBeGreaterThan(0);
-    for (const o of orphans) expect(o).toMatchObject({ settledFromEstimate: true, usageSource: 'estimated' });
-    // A ledger row with no emulator attempt can only be an intent the crash cut before sending.
-    const seen = new Set(emulated.map((a) => a.requestId));
-    for (const r of rows.filter((x) => !seen.has(x.requestId))) expect(r.status).toBe('orphaned');
-    // Completed attempts match exactly: every emulator attempt that finished 'ok' is an 'ok' row.
-    const okEmulated = emulated.filter((a) => a.outcome === 'ok').length;
-    const okRows = rows.filter((r) => r.status === 'ok').length;
-    expect(okRows).toBeLessThanOrEqual(okEmulated);
-    expect(okEmulated - okRows).toBeLessThanOrEqual(orphans.length);
+    const { orphans, okRows, okEmulated } = expectLedgerMatchesEmulator(rows, emulated);
     console.log(JSON.stringify({ served, emulatorAttempts: emulated.length, ledgerRows: rows.length, orphans: orphans.length, okRows, okEmulated, budget: { ...budget, tenantCost } }));
   }, 90_000);
 });
