@@ -4,11 +4,12 @@
 
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { PG_URL, pgProblem } from '../../../src/ledger/test-support/postgres.js';
 import { describe, it } from 'vitest';
 
+export { dropSchema, PG_URL, withSchema } from '../../../src/ledger/test-support/postgres.js';
+
 export const REDIS_URL = process.env.TREATY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const PG_URL = process.env.TREATY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 async function redisProblem(): Promise<string | undefined> {
   const r = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -24,25 +25,13 @@ async function redisProblem(): Promise<string | undefined> {
   }
 }
 
-async function pgProblem(): Promise<string | undefined> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2_000 });
-  try {
-    await c.connect();
-    await c.query('select 1');
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
 
 /**
  * `describe` when Redis (and Postgres, if `needsPg`) answer; otherwise a skipped suite with the
  * reason, or under CI=true a failing one.
  */
 export async function describeWithServices(name: string, needsPg: boolean, body: () => void): Promise<void> {
-  const problems = [await redisProblem().then((p) => p && `Redis at ${new URL(REDIS_URL).host}: ${p}`), needsPg ? await pgProblem().then((p) => p && `Postgres at ${new URL(PG_URL).host}: ${p}`) : undefined].filter(Boolean);
+  const problems = [await redisProblem().then((p) => p && `Redis at ${new URL(REDIS_URL).host}: ${p}`), needsPg ? await pgProblem(2_000).then((p) => p && `Postgres at ${new URL(PG_URL).host}: ${p}`) : undefined].filter(Boolean);
   if (!problems.length) {
     describe(name, body);
     return;
@@ -61,22 +50,6 @@ export async function describeWithServices(name: string, needsPg: boolean, body:
 /** A unique name for this run's Postgres schema and Redis key prefix. */
 export function runId(what: string): string {
   return `treaty_cl_${what}_${process.pid}_${randomBytes(3).toString('hex')}`;
-}
-
-export function withSchema(schema: string): string {
-  const u = new URL(PG_URL);
-  u.searchParams.set('schema', schema);
-  return u.toString();
-}
-
-export async function dropSchema(schema: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  try {
-    await c.query(`drop schema if exists "${schema}" cascade`);
-  } finally {
-    await c.end();
-  }
 }
 
 /** Deletes every key under a test run's prefix. */
