@@ -4,45 +4,34 @@
 // hung count exactly once when it returns (a batch delivered late is not applied twice).
 
 import { afterAll, afterEach, expect, it } from 'vitest';
-import { ClusterNode, clusterOptions } from '../../src/cluster/index.js';
+import type { ClusterNode } from '../../src/cluster/index.js';
 import type { ContractSync } from '../../src/cluster/contract-sync.js';
 import { C_1, compiled, facts, P_PTU, T } from '../../src/contracts/test-support/policy-fixture.js';
 import { periodOf } from '../../src/contracts/time.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { attribute } from '../../src/policy/contracts-attribution.js';
-import { describeWithServices, dropRedisPrefix, REDIS_URL, runId } from './support/services.js';
-import { FaultyProxy } from './support/tcp-proxy.js';
+import { RelayedNodes } from './support/relayed-nodes.js';
+import { describeWithServices } from './support/services.js';
+import type { FaultyProxy } from './support/tcp-proxy.js';
 
 const usage = { prompt: 1000, completion: 500 };
 const commitUsd = attribute(compiled, facts(), C_1, T, usage).commitments[0]!.usd;
-const prefixes: string[] = [];
-let nodes: ClusterNode[] = [];
+const relayed = new RelayedNodes();
 let proxy: FaultyProxy | undefined;
+let nodes: ClusterNode[] = [];
 
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
-  await proxy?.close();
-  proxy = undefined;
-});
-afterAll(async () => {
-  for (const p of prefixes) await dropRedisPrefix(p);
-});
+afterEach(() => relayed.stop());
+afterAll(() => relayed.dropPrefixes());
 
 /** Three replicas whose ledger says `ledgerUsd` was spent on the commitment before the boundary. */
 async function replicas(ledgerUsd: number): Promise<ContractSync[]> {
-  const u = new URL(REDIS_URL);
-  proxy = await new FaultyProxy(u.hostname, Number(u.port || 6379)).start();
-  const prefix = `${runId('cc')}:`;
-  prefixes.push(prefix);
   const log = createLogger('debug', (l) => process.env.DEBUG_CC && console.log(l));
   // "Now" is just after the fixture's instant: the ledger/Redis boundary (two minutes back: a
   // 60 s request timeout plus the 60 s margin) lies before the bookings below, inside the term.
   const now = () => T + 30_000;
-  nodes = [0, 1, 2].map((i) => new ClusterNode(clusterOptions({ redisUrl: proxy!.url, keyPrefix: prefix, replicaId: `r${i}`, commandTimeoutMs: 150 }), { log, now, random: Math.random }));
   const ledger = { spendToDate: async () => ledgerUsd };
-  const syncs = nodes.map((n) => n.contractCounters(ledger, 60_000));
-  await Promise.all(nodes.map((n) => n.connect()));
+  const syncs: ContractSync[] = [];
+  ({ nodes, proxy } = await relayed.start(3, { tag: 'cc', log, now, settings: { commandTimeoutMs: 150 }, beforeConnect: (n) => syncs.push(n.contractCounters(ledger, 60_000)) }));
   const term = compiled.agreements.flatMap((a) => a.clauses).find((c) => c.ref === 'deal/spend');
   await Promise.all(syncs.map((s) => s.setContracts([{ ref: 'deal/spend', accounts: ['c-acct'], termStartMs: term && 'termStartMs' in term ? term.termStartMs : 0 }], ['msa/ptu'])));
   return syncs;

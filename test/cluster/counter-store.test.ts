@@ -4,40 +4,26 @@
 // and the shared counts brought up to date when it returns.
 
 import { afterAll, afterEach, expect, it } from 'vitest';
-import { ClusterNode, clusterOptions, type FailMode } from '../../src/cluster/index.js';
+import type { ClusterNode, FailMode } from '../../src/cluster/index.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { RateLimiter, WINDOW_MS } from '../../src/limits/rate-limiter.js';
-import { describeWithServices, dropRedisPrefix, REDIS_URL, runId } from './support/services.js';
-import { FaultyProxy } from './support/tcp-proxy.js';
+import { RelayedNodes } from './support/relayed-nodes.js';
+import { describeWithServices } from './support/services.js';
+import type { FaultyProxy } from './support/tcp-proxy.js';
 
 const W = 600_000;
-const prefixes: string[] = [];
-let nodes: ClusterNode[] = [];
-let proxy: FaultyProxy | undefined;
+const relayed = new RelayedNodes();
 const logs: string[] = [];
 
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
-  await proxy?.close();
-  proxy = undefined;
-});
-afterAll(async () => {
-  for (const p of prefixes) await dropRedisPrefix(p);
-});
+afterEach(() => relayed.stop());
+afterAll(() => relayed.dropPrefixes());
 
 async function cluster(n: number, failMode: FailMode = 'open', commandTimeoutMs = 80, startDown = false): Promise<{ nodes: ClusterNode[]; proxy: FaultyProxy; prefix: string }> {
-  const u = new URL(REDIS_URL);
-  proxy = await new FaultyProxy(u.hostname, Number(u.port || 6379)).start();
-  if (startDown) proxy.set('down');
-  const prefix = `${runId('cs')}:`;
-  prefixes.push(prefix);
   const log = createLogger('info', (l) => logs.push(l));
-  nodes = Array.from({ length: n }, (_, i) => new ClusterNode(clusterOptions({ redisUrl: proxy!.url, keyPrefix: prefix, failMode, replicaId: `r${i}`, commandTimeoutMs, heartbeatMs: 200 }), { log, now: Date.now, random: Math.random }));
-  await Promise.all(nodes.map((x) => x.connect()));
+  const started = await relayed.start(n, { tag: 'cs', log, startDown, settings: { failMode, commandTimeoutMs, heartbeatMs: 200 } });
   // Every node has seen every other's heartbeat: N = 3 for local shares.
   await new Promise((r) => setTimeout(r, 450));
-  return { nodes, proxy, prefix };
+  return started;
 }
 
 const until = async (what: () => boolean, ms = 5_000): Promise<void> => {
