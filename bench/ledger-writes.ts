@@ -56,6 +56,7 @@ const VARIANTS: Variant[] = [
   { label: 'harness only (no store)' },
   { label: 'Kysely path (before)', opts: { preparedAttemptWrites: false } },
   { label: 'prepared statements (after)', opts: {} },
+  { label: 'prepared, behind the write-ahead journal (the gateway\'s default)', opts: { writeAheadJournal: true } },
 ];
 // Evaluated and not adopted (see src/ledger/README.md, Performance): kept runnable so the
 // figures behind that choice can be re-measured.

@@ -16,7 +16,7 @@ export interface GatewayConfig {
   logging: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
   resilience: Readonly<ResilienceConfig>;
   /** recordAttempts false: no attempt rows (the bench's ledger-off variant). */
-  ledger: { url: string; durability: 'process' | 'power'; recordAttempts: boolean };
+  ledger: { url: string; durability: 'process' | 'power'; recordAttempts: boolean; writeAheadJournal: boolean };
   /** `file` is as written; resolve it against the config file's folder. */
   contracts: { enabled: boolean; file: string | undefined; watchMs: number };
   /** Cluster mode's settings; on when a Redis URL is known (here or `serve --cluster`). */
@@ -155,7 +155,7 @@ export function compileConfig(input: CompileInput): GatewayConfig {
     auth: Object.freeze({ disabled: authRaw.disabled as boolean, keys: Object.freeze(keys) }),
     logging: Object.freeze({ level: (raw.logging as Raw).level as GatewayConfig['logging']['level'] }),
     resilience: Object.freeze({ ...(raw.resilience as unknown as ResilienceConfig) }),
-    ledger: Object.freeze({ url: ledgerUrl ?? '', durability: ledgerRaw.durability as 'process' | 'power', recordAttempts: ledgerRaw.recordAttempts as boolean }),
+    ledger: Object.freeze({ url: ledgerUrl ?? '', durability: ledgerRaw.durability as 'process' | 'power', recordAttempts: ledgerRaw.recordAttempts as boolean, writeAheadJournal: ledgerRaw.writeAheadJournal as boolean }),
     telemetry: Object.freeze({ otlpEndpoint: (raw.telemetry as Raw).otlpEndpoint as string | undefined, serviceName: (raw.telemetry as Raw).serviceName as string }),
     contracts: Object.freeze({ enabled: (raw.contracts as Raw).enabled as boolean, file: (raw.contracts as Raw).file as string | undefined, watchMs: (raw.contracts as Raw).watchMs as number }),
     cluster: Object.freeze({ redisUrl, keyPrefix: clusterRaw.keyPrefix as string, failMode: clusterRaw.failMode as 'open' | 'closed', replicas: clusterRaw.replicas as number | undefined, commandTimeoutMs: clusterRaw.commandTimeoutMs as number, sweepIntervalMs: clusterRaw.sweepIntervalMs as number, orphanMarginMs: clusterRaw.orphanMarginMs as number, contractSyncMs: clusterRaw.contractSyncMs as number }),

@@ -31,7 +31,7 @@ describe('BatchWriter (group commit)', () => {
     const w = new BatchWriter(r.commit);
     expect(await Promise.all([1, 2, 3].map((n) => w.write(n)))).toEqual([10, 20, 30]);
     expect(r.batches).toEqual([[1, 2, 3]]);
-    expect(w.stats).toEqual({ transactions: 1, rows: 3, failedBatches: 0 });
+    expect(w.stats).toEqual({ transactions: 1, rows: 3, failedBatches: 0, failedWrites: 0 });
   });
 
   it('a lone write waits at most maxDelayMs for company', async () => {
@@ -93,7 +93,28 @@ describe('BatchWriter (group commit)', () => {
     const results = await Promise.allSettled([1, 2, 3].map((n) => w.write(n)));
     expect(results.map((x) => x.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(r.batches).toEqual([[1], [3]]);
-    expect(w.stats).toEqual({ transactions: 2, rows: 2, failedBatches: 1 });
+    expect(w.stats).toEqual({ transactions: 2, rows: 2, failedBatches: 1, failedWrites: 1 });
+  });
+
+  it('reports its progress after each commit, failures included', async () => {
+    const r = recorder({ failOn: 2 });
+    const seen: string[] = [];
+    const w = new BatchWriter(r.commit, { onProgress: (s) => seen.push(`${s.rows}/${s.failedWrites}`) });
+    await Promise.allSettled([1, 2, 3].map((n) => w.write(n)));
+    // The batch [1,2,3] fails as a whole, then each is retried alone.
+    expect(seen).toEqual(['1/0', '1/1', '2/1']);
+  });
+
+  it('settled() waits for the writes queued before it and commits them without waiting for company', async () => {
+    vi.useFakeTimers();
+    const r = recorder();
+    const w = new BatchWriter(r.commit, { maxDelayMs: 10_000 });
+    const first = w.write(1);
+    const done = w.settled();
+    await vi.advanceTimersByTimeAsync(0);
+    await done;
+    expect(await first).toBe(10);
+    expect(r.batches).toEqual([[1]]);
   });
 
   it('close commits what is queued, then refuses new writes', async () => {

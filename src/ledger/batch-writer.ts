@@ -12,6 +12,11 @@ export interface BatchWriterOptions {
   maxBatch?: number;
   /** Longest a write waits for company before a flush, in ms (0 = next macrotask). Default 2. */
   maxDelayMs?: number;
+  /**
+   * Called after every commit attempt with the stats so far. Writes commit in queue order, so
+   * while `failedWrites` is 0, `rows` is also how many of the writes queued first are stored.
+   */
+  onProgress?: (stats: Readonly<BatchStats>) => void;
 }
 
 export interface BatchStats {
@@ -21,6 +26,8 @@ export interface BatchStats {
   rows: number;
   /** Batches that failed as a whole and were retried write by write. */
   failedBatches: number;
+  /** Writes whose commit failed (their callers got the error). */
+  failedWrites: number;
 }
 
 interface Pending<Op, R> {
@@ -29,22 +36,28 @@ interface Pending<Op, R> {
   reject(e: unknown): void;
 }
 
+const ignore = (): void => undefined;
+
 export class BatchWriter<Op, R> {
   readonly #commit: (ops: readonly Op[]) => Promise<R[]>;
   readonly #maxBatch: number;
   readonly #maxDelayMs: number;
+  readonly #onProgress: ((stats: Readonly<BatchStats>) => void) | undefined;
   #queue: Pending<Op, R>[] = [];
   /** Cancels the scheduled flush, if one is scheduled. */
   #cancelTimer: (() => void) | undefined;
   #draining: Promise<void> | undefined;
   #closed = false;
-  readonly #stats: BatchStats = { transactions: 0, rows: 0, failedBatches: 0 };
+  /** The newest write's promise: settles after every earlier one (commits are in queue order). */
+  #last: Promise<unknown> | undefined;
+  readonly #stats: BatchStats = { transactions: 0, rows: 0, failedBatches: 0, failedWrites: 0 };
 
   /** `commit` must write all ops in ONE transaction and return one result per op, in order. */
   constructor(commit: (ops: readonly Op[]) => Promise<R[]>, opts: BatchWriterOptions = {}) {
     this.#commit = commit;
     this.#maxBatch = opts.maxBatch ?? 256;
     this.#maxDelayMs = opts.maxDelayMs ?? 2;
+    this.#onProgress = opts.onProgress;
     if (!Number.isSafeInteger(this.#maxBatch) || this.#maxBatch < 1) throw new RangeError('maxBatch must be an integer >= 1');
     if (!(this.#maxDelayMs >= 0)) throw new RangeError('maxDelayMs must be >= 0');
   }
@@ -52,12 +65,24 @@ export class BatchWriter<Op, R> {
   /** Resolves with the op's result once its batch committed; rejects if its write failed. */
   write(op: Op): Promise<R> {
     if (this.#closed) return Promise.reject(new Error('ledger writer is closed'));
-    return new Promise<R>((resolve, reject) => {
+    return (this.#last = new Promise<R>((resolve, reject) => {
       this.#queue.push({ op, resolve, reject });
       if (this.#draining) return; // the running drain picks it up when its batch is done
       if (this.#queue.length >= this.#maxBatch) this.#kick();
       else this.#cancelTimer ??= this.#schedule();
-    });
+    }));
+  }
+
+  /**
+   * Resolves once every write queued before the call has committed or failed, starting the
+   * commit now rather than after the usual wait for company (a reader wants its own writes).
+   * Unlike flush(), it does not also wait for writes queued after it.
+   */
+  async settled(): Promise<void> {
+    const last = this.#last;
+    if (last === undefined) return;
+    if (!this.#draining) this.#kick();
+    await last.then(ignore, ignore);
   }
 
   get stats(): Readonly<BatchStats> {
@@ -110,10 +135,13 @@ export class BatchWriter<Op, R> {
       const results = await this.#commit(batch.map((p) => p.op));
       this.#stats.transactions++;
       this.#stats.rows += batch.length;
+      this.#onProgress?.(this.#stats);
       batch.forEach((p, i) => p.resolve(results[i] as R));
       return;
     } catch (err) {
       if (batch.length === 1) {
+        this.#stats.failedWrites++;
+        this.#onProgress?.(this.#stats);
         batch[0]?.reject(err);
         return;
       }

@@ -3,7 +3,7 @@
 // be in the database afterwards. (Power loss is not simulated: see README, durability.)
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -19,8 +19,9 @@ afterEach(() => {
   dir = undefined;
 });
 
-async function killMidStream(file: string, durability: 'process' | 'power', killAfter: number): Promise<Set<string>> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, durability], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function killMidStream(file: string, durability: 'process' | 'power', journal: boolean, killAfter: number): Promise<Set<string>> {
+  const args = ['--import', 'tsx', CHILD, file, durability, ...(journal ? ['journal'] : [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const acked = new Set<string>();
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
   for await (const line of createInterface({ input: child.stdout })) {
@@ -34,23 +35,29 @@ async function killMidStream(file: string, durability: 'process' | 'power', kill
 }
 
 describe('SQLite ledger under SIGKILL', () => {
-  for (const durability of ['process', 'power'] as const) {
-    it(`every attempt acknowledged before the kill is on disk (durability: ${durability})`, async () => {
-      dir = mkdtempSync(join(tmpdir(), 'treaty-kill-'));
-      const file = join(dir, 'ledger.db');
-      const acked = await killMidStream(file, durability, 3_000);
-      expect(acked.size).toBeGreaterThanOrEqual(3_000);
-      const store = await openLedger(`sqlite:${file}`);
-      try {
-        await store.migrate();
-        const stored = new Set((await store.listAttempts({ limit: 10_000 })).map((r) => r.requestId));
-        const missing = [...acked].filter((id) => !stored.has(id));
-        expect(missing).toEqual([]);
-        // Rows may exceed acknowledgements (committed, killed before the ack was printed).
-        expect(stored.size).toBeGreaterThanOrEqual(acked.size);
-      } finally {
-        await store.close();
-      }
-    });
+  for (const journal of [false, true]) {
+    for (const durability of ['process', 'power'] as const) {
+      const how = journal ? 'acknowledged from the write-ahead journal, replayed at the next start' : 'committed to SQLite';
+      it(`every attempt acknowledged before the kill is on disk (durability: ${durability}; ${how})`, async () => {
+        dir = mkdtempSync(join(tmpdir(), 'treaty-kill-'));
+        const file = join(dir, 'ledger.db');
+        const acked = await killMidStream(file, durability, journal, 3_000);
+        expect(acked.size).toBeGreaterThanOrEqual(3_000);
+        // Opened as the gateway would open it after the crash: its migrate() replays the journal.
+        const store = await openLedger(`sqlite:${file}`, { writeAheadJournal: journal });
+        try {
+          await store.migrate();
+          const stored = new Set((await store.listAttempts({ limit: 10_000 })).map((r) => r.requestId));
+          const missing = [...acked].filter((id) => !stored.has(id));
+          expect(missing).toEqual([]);
+          // Rows may exceed acknowledgements (committed, killed before the ack was printed).
+          expect(stored.size).toBeGreaterThanOrEqual(acked.size);
+        } finally {
+          await store.close();
+        }
+        // The replayed journal is gone once its writes are in the database.
+        expect(readdirSync(dir).filter((f) => f.includes('attempt-journal'))).toEqual([]);
+      });
+    }
   }
 });

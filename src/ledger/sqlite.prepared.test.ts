@@ -66,6 +66,25 @@ describe('prepared attempt writes (SQLite)', () => {
     expect(await commit(writes)).toEqual([true, true, true, false, false]);
   });
 
+  it('a begin and its finish in one batch store the final row at once; a begin already stored is finished as usual', async () => {
+    const { db, commit } = await open();
+    // 'early' was begun in an earlier batch (or by a previous process, replayed from its journal).
+    expect(await commit([{ kind: 'begin', start: start({ requestId: 'early' }) }])).toEqual([true]);
+    const writes: AttemptWrite[] = [
+      { kind: 'begin', start: start({ requestId: 'early' }) },
+      { kind: 'begin', start: start({ requestId: 'both' }) },
+      { kind: 'finish', finish: finish({ requestId: 'both', promptTokens: 11, completionTokens: 7 }) },
+      { kind: 'finish', finish: finish({ requestId: 'early', status: 'failed', promptTokens: null, completionTokens: null }) },
+      { kind: 'finish', finish: finish({ requestId: 'both', status: 'failed' }) },
+    ];
+    expect(await commit(writes)).toEqual([true, true, true, true, false]);
+    const rows = await db.selectFrom('attempts').select(['request_id', 'status', 'prompt_tokens', 'completion_tokens', 'ended_at']).orderBy('request_id').execute();
+    expect(rows).toEqual([
+      { request_id: 'both', status: 'ok', prompt_tokens: 11, completion_tokens: 7, ended_at: finish().endedAt },
+      { request_id: 'early', status: 'failed', prompt_tokens: null, completion_tokens: null, ended_at: finish().endedAt },
+    ]);
+  });
+
   it('a batch is one transaction: a write the database refuses rolls back the whole batch', async () => {
     const { db, commit } = await open();
     const bad = finish({ status: 'bogus' as AttemptFinish['status'] });

@@ -30,23 +30,48 @@ export interface SqlStoreOptions {
 
 export type AttemptCommit = (writes: readonly attempts.AttemptWrite[]) => Promise<boolean[]>;
 
+/**
+ * A write-ahead journal in front of the attempt writes (SQLite: sqlite/attempt-journal.ts).
+ * With one, a write is acknowledged once it is in the journal, and reaches the database in
+ * the writer's next (larger, later) batch.
+ */
+export interface WriteAheadJournal {
+  append(w: attempts.AttemptWrite): Promise<void>;
+  /** Writes a previous process journaled that may not be in the database. */
+  leftover(): attempts.AttemptWrite[];
+  /** Forgets the leftover writes once they are committed. */
+  dropLeftover(): void;
+  /** The writer's progress: the first `committed` journaled writes are in the database. */
+  committed(committed: number, failed: boolean): void;
+  close(committedAll: boolean): void;
+}
+
+/** A dialect's faster paths (SQLite). */
+export interface StoreAccelerators {
+  /** Replaces the shared Kysely commit of attempt batches (same contract: one transaction per batch, one result per write, in order). */
+  commitAttempts?: AttemptCommit;
+  journal?: WriteAheadJournal;
+}
+
+const ignore = (): void => undefined;
+
 export class SqlLedgerStore implements LedgerStore {
   readonly #db: Db;
   readonly #flavor: SqlFlavor;
   readonly #writer: BatchWriter<attempts.AttemptWrite, boolean>;
+  readonly #commit: AttemptCommit;
+  readonly #journal: WriteAheadJournal | undefined;
   readonly #ttlMs: number;
   readonly #now: () => number;
   /** Runs after the Kysely instance is destroyed (temp files, schemas). */
   readonly #onClose: () => Promise<void>;
 
-  /**
-   * `commitAttempts` replaces the shared Kysely commit of attempt batches (a dialect's faster
-   * path with the same contract: one transaction per batch, one result per write, in order).
-   */
-  constructor(db: Db, flavor: SqlFlavor, opts: SqlStoreOptions = {}, onClose: () => Promise<void> = async () => {}, commitAttempts?: AttemptCommit) {
+  constructor(db: Db, flavor: SqlFlavor, opts: SqlStoreOptions = {}, onClose: () => Promise<void> = async () => {}, fast: StoreAccelerators = {}) {
     this.#db = db;
     this.#flavor = flavor;
-    this.#writer = new BatchWriter(commitAttempts ?? ((ops) => attempts.commitAttemptWrites(db, flavor, ops)), opts.batch);
+    this.#commit = fast.commitAttempts ?? ((ops) => attempts.commitAttemptWrites(db, flavor, ops));
+    const journal = (this.#journal = fast.journal);
+    this.#writer = new BatchWriter(this.#commit, journal ? { ...opts.batch, onProgress: (s) => journal.committed(s.rows, s.failedWrites > 0) } : opts.batch);
     this.#ttlMs = opts.idempotencyInFlightTtlMs ?? 15 * 60_000;
     this.#now = opts.now ?? Date.now;
     this.#onClose = onClose;
@@ -54,35 +79,59 @@ export class SqlLedgerStore implements LedgerStore {
 
   async migrate(): Promise<void> {
     await runMigrations(this.#db, this.#flavor, this.#now());
+    const journal = this.#journal;
+    if (!journal) return;
+    // What a previous process journaled and may not have committed: replayed in order (a
+    // begin already stored is ignored, a finish applies only to a 'started' row), before
+    // start-up recovery looks for orphans.
+    const leftover = journal.leftover();
+    if (leftover.length > 0) await this.#commit(leftover);
+    journal.dropLeftover();
   }
 
   async beginAttempt(s: AttemptStart): Promise<void> {
     checkStart(s);
-    await this.#writer.write({ kind: 'begin', start: s });
+    const w: attempts.AttemptWrite = { kind: 'begin', start: s };
+    if (!this.#journal) {
+      await this.#writer.write(w);
+      return;
+    }
+    await this.#journal.append(w);
+    // Durable now; the database gets it with the writer's next batch. A failure there is
+    // counted by the writer and pins the journal for the next start-up to replay.
+    this.#writer.write(w).catch(ignore);
   }
 
   async finishAttempt(f: AttemptFinish): Promise<boolean> {
     checkFinish(f);
-    return this.#writer.write({ kind: 'finish', finish: f });
+    const w: attempts.AttemptWrite = { kind: 'finish', finish: f };
+    if (this.#journal) await this.#journal.append(w);
+    return this.#writer.write(w);
   }
 
-  recoverOrphans(startedBefore: number, settle: (row: AttemptRow) => OrphanSettlement): Promise<number> {
+  async recoverOrphans(startedBefore: number, settle: (row: AttemptRow) => OrphanSettlement): Promise<number> {
+    await this.#writer.settled();
     return attempts.recoverOrphans(this.#db, this.#flavor, startedBefore, settle);
   }
 
-  listAttempts(filter: AttemptPage): Promise<AttemptRow[]> {
+  // Reads first wait for the attempt writes already queued: a caller reads its own writes.
+  async listAttempts(filter: AttemptPage): Promise<AttemptRow[]> {
+    await this.#writer.settled();
     return attempts.listAttempts(this.#db, filter);
   }
 
-  countAttempts(filter: AttemptFilter): Promise<number> {
+  async countAttempts(filter: AttemptFilter): Promise<number> {
+    await this.#writer.settled();
     return attempts.countAttempts(this.#db, filter);
   }
 
-  spendBy(dim: SpendDimension, from: number, to: number, tenantId?: string): Promise<SpendRow[]> {
+  async spendBy(dim: SpendDimension, from: number, to: number, tenantId?: string): Promise<SpendRow[]> {
+    await this.#writer.settled();
     return reports.spendBy(this.#db, dim, from, to, tenantId);
   }
 
-  spendToDate(accounts: readonly string[], from: number, to: number): Promise<number> {
+  async spendToDate(accounts: readonly string[], from: number, to: number): Promise<number> {
+    await this.#writer.settled();
     return reports.spendToDate(this.#db, accounts, from, to);
   }
 
@@ -130,7 +179,9 @@ export class SqlLedgerStore implements LedgerStore {
     return budgets.settleBudget(this.#db, this.#flavor, scope, periodStart, reservedUsd, actualUsd, requestId);
   }
 
-  releaseStaleHolds(createdBefore: number): Promise<number> {
+  async releaseStaleHolds(createdBefore: number): Promise<number> {
+    // It prices holds from the attempts' rows: those must be in.
+    await this.#writer.settled();
     return budgets.releaseStaleHolds(this.#db, this.#flavor, createdBefore);
   }
 
@@ -162,6 +213,7 @@ export class SqlLedgerStore implements LedgerStore {
   async close(): Promise<void> {
     // Queued attempt writes belong to callers still waiting on them: commit before closing.
     await this.#writer.close();
+    this.#journal?.close(this.#writer.stats.failedWrites === 0);
     await this.#db.destroy();
     await this.#onClose();
   }

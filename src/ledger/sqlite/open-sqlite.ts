@@ -7,6 +7,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { LedgerStore } from '../store.js';
 import type { LedgerDb, SqlFlavor } from '../sql/db.js';
 import { SqlLedgerStore, type SqlStoreOptions } from '../sql/sql-store.js';
+import { AttemptJournal } from './attempt-journal.js';
 import { preparedAttemptCommit } from './prepared-attempts.js';
 import { withStatementCache } from './statement-cache.js';
 
@@ -26,6 +27,15 @@ export interface SqliteLedgerOptions extends SqlStoreOptions {
    * benchmark (bench/ledger-writes.ts) and the tests can compare and check both.
    */
   preparedAttemptWrites?: boolean;
+  /**
+   * Acknowledge attempt writes once they are in a write-ahead journal file beside the database
+   * (sqlite/attempt-journal.ts), and commit them to SQLite in batches every
+   * `journalCommitDelayMs` (default 10 ms). For the one process serving from the ledger: the
+   * journal is locked to it and replayed by its next start. Ignored for ':memory:'.
+   * Default false (tools, reports and tests open the file without it).
+   */
+  writeAheadJournal?: boolean;
+  journalCommitDelayMs?: number;
 }
 
 const sqliteFlavor: SqlFlavor = {
@@ -53,6 +63,17 @@ export function openSqliteLedger(path: string, opts: SqliteLedgerOptions = {}): 
     throw err;
   }
   const db = new Kysely<LedgerDb>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  const commit = opts.preparedAttemptWrites === false ? undefined : preparedAttemptCommit(db, sqlite);
-  return new SqlLedgerStore(db, sqliteFlavor, opts, undefined, commit);
+  const commitAttempts = opts.preparedAttemptWrites === false ? undefined : preparedAttemptCommit(db, sqlite);
+  if (!opts.writeAheadJournal || path === ':memory:') return new SqlLedgerStore(db, sqliteFlavor, opts, undefined, { commitAttempts });
+  let journal: AttemptJournal;
+  try {
+    journal = new AttemptJournal(path, { sync: opts.durability === 'power' });
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
+  // Nothing waits on these commits (the journal made the writes durable), so they wait for
+  // company: a few large transactions instead of one per event-loop turn.
+  const batch = { maxDelayMs: opts.journalCommitDelayMs ?? 10, maxBatch: 4096 };
+  return new SqlLedgerStore(db, sqliteFlavor, { ...opts, batch }, undefined, { commitAttempts, journal });
 }

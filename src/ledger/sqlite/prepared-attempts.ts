@@ -52,14 +52,27 @@ export function preparedAttemptCommit(db: Db, sqlite: Database): (writes: readon
     const insert: Statement = sqlite.prepare(INSERT_SQL);
     const update: Statement = sqlite.prepare(UPDATE_SQL);
     const tx = sqlite.transaction((writes: readonly AttemptWrite[]): boolean[] => {
-      const results: boolean[] = [];
-      for (const w of writes) {
+      const results: boolean[] = new Array<boolean>(writes.length);
+      const merged = mergeFinishes(writes);
+      for (let i = 0; i < writes.length; i++) {
+        const w = writes[i]!;
         if (w.kind === 'begin') {
-          insert.run(startToRow(w.start));
-          results.push(true);
-        } else {
+          const j = merged.get(i);
+          if (j === undefined) {
+            insert.run(startToRow(w.start));
+          } else {
+            // Begin and finish in one batch (a write-ahead journal in front makes that the
+            // rule): the final row in one insert, instead of an insert and an update that
+            // touches the row and the status index again.
+            const f = (writes[j] as Extract<AttemptWrite, { kind: 'finish' }>).finish;
+            const inserted = insert.run(Object.assign(startToRow(w.start), finishToColumns(f))).changes === 1;
+            // Not inserted: the row was already there (a replayed begin); finish it as usual.
+            results[j] = inserted || update.run({ ...finishToColumns(f), request_id: f.requestId, attempt_no: f.attemptNo }).changes === 1;
+          }
+          results[i] = true;
+        } else if (results[i] === undefined) {
           const f = w.finish;
-          results.push(update.run({ ...finishToColumns(f), request_id: f.requestId, attempt_no: f.attemptNo }).changes === 1);
+          results[i] = update.run({ ...finishToColumns(f), request_id: f.requestId, attempt_no: f.attemptNo }).changes === 1;
         }
       }
       return results;
@@ -76,4 +89,27 @@ export function preparedAttemptCommit(db: Db, sqlite: Database): (writes: readon
       apply ??= prepare();
       return apply(writes);
     });
+}
+
+/**
+ * For each begin followed in the same batch by its attempt's finish, the finish's index
+ * (the first finish only: a second one must still find the row final and report false).
+ */
+function mergeFinishes(writes: readonly AttemptWrite[]): Map<number, number> {
+  const merged = new Map<number, number>();
+  let begins: Map<string, number> | undefined;
+  for (let i = 0; i < writes.length; i++) {
+    const w = writes[i]!;
+    if (w.kind === 'begin') {
+      (begins ??= new Map()).set(`${w.start.attemptNo} ${w.start.requestId}`, i);
+    } else if (begins) {
+      const key = `${w.finish.attemptNo} ${w.finish.requestId}`;
+      const b = begins.get(key);
+      if (b !== undefined) {
+        merged.set(b, i);
+        begins.delete(key);
+      }
+    }
+  }
+  return merged;
 }

@@ -129,15 +129,22 @@ export function attemptCases(h: CurrentHarness): void {
     await expect(s.listAttempts({ limit: 10_001 })).rejects.toThrow(RangeError);
   });
 
-  it('500 concurrent begins are each visible to a second connection when they resolve, in few transactions', async () => {
+  it('500 concurrent begins are each visible to a second connection when they resolve (journaled: once committed), in few transactions', async () => {
     const s = h().store;
     const second = await h().openSecond();
     await second.migrate();
     const before = s.writeStats();
     const ids = Array.from({ length: 500 }, (_, i) => `batch-${i}`);
     // Each check runs as soon as ITS begin resolved, while later batches may still be queued.
+    // A journaled store made it durable in its journal (the SIGKILL test checks that); the
+    // database has it once the store committed, which its own read forces.
     const seen = await Promise.all(
-      ids.map((requestId) => s.beginAttempt(start({ requestId })).then(() => second.countAttempts({ requestId }))),
+      ids.map((requestId) =>
+        s.beginAttempt(start({ requestId })).then(async () => {
+          if (h().journaled) expect(await s.countAttempts({ requestId })).toBe(1);
+          return second.countAttempts({ requestId });
+        }),
+      ),
     );
     expect(seen.every((n) => n === 1)).toBe(true);
     const after = s.writeStats();

@@ -1,13 +1,14 @@
 // Child process for the SIGKILL durability test: writes attempts to a SQLite ledger as fast
 // as it can and prints each request id on stdout once its beginAttempt resolved (that is,
-// once its batch committed). The parent kills it mid-stream with SIGKILL.
+// once its batch committed, or, with 'journal', once it was in the write-ahead journal). The
+// parent kills it mid-stream with SIGKILL.
 
 import { openLedger } from '../open.js';
 import { start } from './fixtures.js';
 
-const [file, durability] = process.argv.slice(2);
-if (!file) throw new Error('usage: kill-writer.ts <db-file> [process|power]');
-const store = await openLedger(`sqlite:${file}`, { durability: durability === 'power' ? 'power' : 'process' });
+const [file, durability, journal] = process.argv.slice(2);
+if (!file) throw new Error('usage: kill-writer.ts <db-file> [process|power] [journal]');
+const store = await openLedger(`sqlite:${file}`, { durability: durability === 'power' ? 'power' : 'process', writeAheadJournal: journal === 'journal' });
 await store.migrate();
 process.stdout.write('ready\n');
 for (let round = 0; ; round++) {

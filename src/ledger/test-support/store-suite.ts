@@ -15,6 +15,12 @@ export interface StoreHarness {
    * migrated: what a second process would see. Closed by dispose().
    */
   openSecond(): Promise<LedgerStore>;
+  /**
+   * The store acknowledges attempt writes from a write-ahead journal and commits them to the
+   * database in later batches: a second connection sees a write after the store committed it
+   * (any read of the store's own commits what is queued), not the moment it resolved.
+   */
+  journaled?: boolean;
   /** Closes every store it opened and removes the database. */
   dispose(): Promise<void>;
 }

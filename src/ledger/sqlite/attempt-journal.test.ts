@@ -1,0 +1,85 @@
+// The write-ahead journal's own promises: what a crashed process left is replayed in order
+// (a torn last line dropped, a damaged one refused loudly), segments go once committed and
+// stay when a write failed, and a second live gateway cannot take over the journal.
+
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AttemptWrite } from '../sql/attempts.js';
+import { finish, start } from '../test-support/fixtures.js';
+import { AttemptJournal } from './attempt-journal.js';
+
+let dir = '';
+const journals: AttemptJournal[] = [];
+afterEach(() => {
+  for (const j of journals.splice(0)) j.close(false);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function open(segmentBytes?: number): AttemptJournal {
+  const j = new AttemptJournal(join(dir, 'ledger.db'), { sync: false, ...(segmentBytes ? { segmentBytes } : {}) });
+  journals.push(j);
+  return j;
+}
+const segments = (): string[] => readdirSync(dir).filter((f) => /attempt-journal\.\d+$/.test(f)).sort();
+const begin = (requestId: string): AttemptWrite => ({ kind: 'begin', start: start({ requestId }) });
+const end = (requestId: string): AttemptWrite => ({ kind: 'finish', finish: finish({ requestId }) });
+
+describe('attempt write-ahead journal', () => {
+  it('a later process gets every acknowledged write back, in order, and a torn last line is dropped', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'treaty-journal-'));
+    const first = open();
+    await Promise.all([first.append(begin('a')), first.append(begin('b'))]);
+    await first.append(end('a'));
+    // The process dies inside a write: half a line, never acknowledged.
+    appendFileSync(join(dir, segments()[0]!), '{"kind":"begin","sta');
+    first.close(false); // no clean shutdown: the segment stays
+    const next = open();
+    expect(next.leftover()).toEqual([begin('a'), begin('b'), end('a')]);
+    next.dropLeftover();
+    expect(segments()).toEqual([]);
+  });
+
+  it('a damaged line in the middle stops the start-up with the file named, instead of skipping attempts', () => {
+    dir = mkdtempSync(join(tmpdir(), 'treaty-journal-'));
+    writeFileSync(join(dir, 'ledger.db.attempt-journal.00000001'), `${JSON.stringify(begin('a'))}\nGARBAGE\n${JSON.stringify(begin('b'))}\n`);
+    expect(() => open().leftover()).toThrow(/attempt-journal\.00000001: line 2 .*damaged/);
+  });
+
+  it('full segments are deleted once the database has every write in them, and kept after a failed write', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'treaty-journal-'));
+    const j = open(1); // every turn's append fills a segment
+    await j.append(begin('a'));
+    await j.append(begin('b'));
+    await j.append(begin('c'));
+    expect(segments()).toHaveLength(3);
+    j.committed(1, false);
+    expect(segments()).toHaveLength(2);
+    j.committed(2, true); // the third write failed to reach the database
+    j.committed(3, false);
+    expect(segments()).toHaveLength(2);
+    j.close(true);
+    expect(segments()).toHaveLength(2);
+    expect(open().leftover()).toEqual([begin('b'), begin('c')]);
+  });
+
+  it('a clean close after everything committed leaves no journal behind', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'treaty-journal-'));
+    const j = open();
+    await j.append(begin('a'));
+    j.close(true);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a second gateway on the same ledger file is refused while the first is alive; a dead one is taken over', () => {
+    dir = mkdtempSync(join(tmpdir(), 'treaty-journal-'));
+    const lock = join(dir, 'ledger.db.attempt-journal.lock');
+    writeFileSync(lock, `${process.ppid}\n`); // a live process that is not us
+    expect(() => open()).toThrow(`another Treaty process (pid ${process.ppid}) is serving from this SQLite ledger`);
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(lock, `${gone}\n`);
+    expect(() => open()).not.toThrow();
+  });
+});
