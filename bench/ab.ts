@@ -1,0 +1,151 @@
+// A/B of Treaty's CPU per request: two or more source trees (e.g. a snapshot of HEAD and the
+// working tree) started side by side on the bench config, saturated in alternation for several
+// rounds, CPU µs per request reported as medians. On a shared machine only interleaved runs
+// compare; figures taken minutes apart do not.
+//
+//   node --import tsx bench/ab.ts --roots /tmp/treaty-base,. [--rounds 6] [--sat-ms 2000]
+//   node --import tsx bench/ab.ts --roots . --alloc      # where a request's allocations come from
+//
+// --alloc samples allocations (young garbage included, bench/alloc-sampler.mjs) in the first
+// root's process during one saturation phase and prints the top allocation sites, in bytes
+// per request. Take /tmp/treaty-bench.lock around it like any benchmark run.
+
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { closedLoop, type Endpoint } from './load.js';
+import { HAS_TASKSET, freePort, spawnNode, waitHttp, type Proc } from './processes.js';
+import { pinSelf } from './procstat.js';
+import { chatBody, issueBenchKey, TREATY_ENV, treatyConfigYaml } from './setup.js';
+import { transpileTree } from './transpile.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: opt } = parseArgs({
+  options: {
+    roots: { type: 'string', default: ROOT },
+    rounds: { type: 'string', default: '6' },
+    'sat-ms': { type: 'string', default: '2000' },
+    'warm-ms': { type: 'string', default: '3000' },
+    overlay: { type: 'string', default: '' },
+    alloc: { type: 'boolean', default: false },
+    top: { type: 'string', default: '40' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+
+const log = (msg: string): void => console.log(`[ab ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+async function main(): Promise<void> {
+  if (HAS_TASKSET) pinSelf('0');
+  const tmp = mkdtempSync(join(tmpdir(), 'treaty-ab-'));
+  if (!opt.keep) process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
+  else log(`keeping ${tmp}`);
+  const modules = join(ROOT, 'node_modules');
+  const benchBuild = join(tmp, 'bench-build');
+  transpileTree(ROOT, ['src', 'bench'], benchBuild, modules);
+  const procs: Proc[] = [];
+  const emu = await spawnNode({ name: 'emulator', cpu: '0', cwd: ROOT, nodeArgs: [join(benchBuild, 'bench/emulator-server.js')], logFile: join(tmp, 'emulator.log'), hello: true });
+  procs.push(emu);
+  const upstream = String(emu.hello!.url);
+  const roots = opt.roots.split(',').map((r) => resolve(r.trim()));
+  const eps: { label: string; ep: Endpoint; proc: Proc; profile?: string }[] = [];
+  for (const [i, root] of roots.entries()) {
+    const build = join(tmp, `treaty-${i}`);
+    transpileTree(root, ['src'], build, modules);
+    const dir = join(tmp, `run-${i}`);
+    mkdirSync(dir);
+    const port = await freePort();
+    const adminPort = await freePort();
+    const cfg = join(dir, 'treaty.yaml');
+    writeFileSync(cfg, treatyConfigYaml(upstream, port, adminPort, opt.overlay));
+    const profile = opt.alloc && i === 0 ? join(dir, 'allocs.heapprofile') : undefined;
+    const pre = profile ? ['--import', join(ROOT, 'bench/alloc-sampler.mjs')] : [];
+    const env: Record<string, string> = { ...TREATY_ENV, ...(profile ? { TREATY_ALLOC_PROFILE: profile } : {}) };
+    const proc = await spawnNode({ name: `treaty-${i}`, cpu: '1', cwd: dir, nodeArgs: [...pre, join(build, 'src/cli/main.js'), 'serve', '--config', cfg], env, logFile: join(dir, 'treaty.log') });
+    procs.push(proc);
+    const origin = `http://127.0.0.1:${port}`;
+    await waitHttp(proc, `${origin}/healthz`);
+    const key = await issueBenchKey(`http://127.0.0.1:${adminPort}`);
+    const label = `${i}:${basename(root)}`;
+    eps.push({ label, proc, profile, ep: { name: label, origin, path: '/v1/chat/completions', headers: { authorization: `Bearer ${key}` }, pid: proc.pid } });
+  }
+  const body = chatBody('bench-fast', false);
+  const satMs = Number(opt['sat-ms']);
+  for (const e of eps) {
+    log(`warming ${e.label}`);
+    await closedLoop(e.ep, body, { concurrency: 64, warmupMs: 0, durationMs: Number(opt['warm-ms']) });
+  }
+  if (opt.alloc) {
+    const e = eps[0]!;
+    process.kill(e.proc.pid, 'SIGUSR2');
+    const r = await closedLoop(e.ep, body, { concurrency: 64, warmupMs: 0, durationMs: satMs });
+    process.kill(e.proc.pid, 'SIGUSR2');
+    for (let i = 0; i < 50 && !existsSync(e.profile!); i++) await sleep(100);
+    const requests = r.tally.ok;
+    log(`${e.label}: ${requests} requests sampled, ${r.cpuUsPerReq.toFixed(0)} µs CPU/request (sampling adds overhead)`);
+    console.log(allocSummary(readFileSync(e.profile!, 'utf8'), requests, Number(opt.top)));
+  } else {
+    const per = new Map<string, number[]>(eps.map((e) => [e.label, []]));
+    const rounds = Number(opt.rounds);
+    for (let r = 0; r < rounds; r++) {
+      const order = eps.map((_, i) => eps[(i + r) % eps.length]!);
+      const line: string[] = [];
+      for (const e of order) {
+        const res = await closedLoop(e.ep, body, { concurrency: 64, warmupMs: 300, durationMs: satMs });
+        per.get(e.label)!.push(res.cpuUsPerReq);
+        line.push(`${e.label} ${res.cpuUsPerReq.toFixed(1)} µs (${res.rps.toFixed(0)}/s, util ${res.cpuUtil.toFixed(2)}, core1 foreign ${(100 * res.contention.core1Foreign).toFixed(0)} %)`);
+        await sleep(150);
+      }
+      log(`round ${r + 1}: ${line.join('  |  ')}`);
+    }
+    for (const [label, xs] of per) {
+      const s = [...xs].sort((a, b) => a - b);
+      log(`${label}: median ${s[s.length >> 1]!.toFixed(1)} µs/request (min ${s[0]!.toFixed(1)}, max ${s[s.length - 1]!.toFixed(1)})`);
+    }
+  }
+  for (const p of procs.reverse()) await p.stop();
+}
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/** Sampled bytes by allocating function (self) and by the Treaty function nearest up the stack. */
+function allocSummary(text: string, requests: number, top: number): string {
+  const { head } = JSON.parse(text) as { head: HeapNode };
+  const self = new Map<string, number>();
+  const owner = new Map<string, number>();
+  let total = 0;
+  const name = (n: HeapNode): string => `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.replace(/^.*\/treaty-\d+\//, '').replace(/^.*node_modules\//, '')}:${n.callFrame.lineNumber + 1}`;
+  const walk = (n: HeapNode, stack: HeapNode[]): void => {
+    if (n.selfSize) {
+      total += n.selfSize;
+      self.set(name(n), (self.get(name(n)) ?? 0) + n.selfSize);
+      const mine = [...stack, n].reverse().find((s) => /\/treaty-\d+\/src\//.test(s.callFrame.url));
+      const k = mine ? name(mine) : '(outside src)';
+      owner.set(k, (owner.get(k) ?? 0) + n.selfSize);
+    }
+    for (const c of n.children) walk(c, [...stack, n]);
+  };
+  walk(head, []);
+  const table = (m: Map<string, number>): string =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, v]) => `${(v / requests).toFixed(0).padStart(7)} B/req  ${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`)
+      .join('\n');
+  return `total ${(total / requests).toFixed(0)} B/request sampled\n\n## by allocating function\n${table(self)}\n\n## by nearest Treaty function on the stack\n${table(owner)}`;
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
