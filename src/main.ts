@@ -104,7 +104,14 @@ async function openStore(config: GatewayConfig, override: string | undefined, lo
   // file gets a write-ahead journal unless configured off: a turn's writes are acknowledged
   // after one append to it, and reach the database in batches every few ms
   // (src/ledger/sqlite/attempt-journal.ts).
-  const store = await openLedger(url, { durability: config.ledger.durability, batch: { maxDelayMs: 0 }, writeAheadJournal: config.ledger.writeAheadJournal });
+  // Its WAL checkpoints run in a worker thread, off the event loop (sqlite/checkpointer.ts).
+  const store = await openLedger(url, {
+    durability: config.ledger.durability,
+    batch: { maxDelayMs: 0 },
+    writeAheadJournal: config.ledger.writeAheadJournal,
+    checkpointInWorker: true,
+    onCheckpointerFailure: (err) => log.error('ledger: the WAL checkpoint worker failed; checkpoints run inside commits again', { err }),
+  });
   await store.migrate();
   // Single process: every row still 'started' belongs to a process that died. Settle it from
   // its estimate now. Cluster mode sweeps by age instead (ClusterNode.sweepOrphans), since
