@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { estimatePromptTokens } from './accounting/estimate.js';
 import { attemptCost } from './accounting/pricing.js';
 import { Admission } from './admission/admission.js';
@@ -39,6 +38,7 @@ import { LiveMetrics } from './observability/live-metrics.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { OtlpTraceExporter } from './observability/otlp-traces.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { sleepUnlessAborted } from './proxy/cancellation.js';
 import { ChatProxy } from './proxy/chat-proxy.js';
 import { DeploymentStats } from './proxy/deployment-stats.js';
 import type { AttemptObserver, AttemptTrace } from './proxy/ports.js';
@@ -100,18 +100,8 @@ async function openStore(config: GatewayConfig, override: string | undefined, lo
   const url = override ?? config.ledger.url;
   if (url.startsWith('sqlite:') && !url.includes(':memory:')) mkdirSync(dirname(url.slice('sqlite:'.length)), { recursive: true });
   // No waiting for company: writes queued in the same event-loop turn (and, on Postgres, during
-  // a commit in flight) share a transaction anyway, so a wait would only add latency. A SQLite
-  // file gets a write-ahead journal unless configured off: a turn's writes are acknowledged
-  // after one append to it, and reach the database in batches every few ms
-  // (src/ledger/sqlite/attempt-journal.ts).
-  // Its WAL checkpoints run in a worker thread, off the event loop (sqlite/checkpointer.ts).
-  const store = await openLedger(url, {
-    durability: config.ledger.durability,
-    batch: { maxDelayMs: 0 },
-    writeAheadJournal: config.ledger.writeAheadJournal,
-    checkpointInWorker: true,
-    onCheckpointerFailure: (err) => log.error('ledger: the WAL checkpoint worker failed; checkpoints run inside commits again', { err }),
-  });
+  // a commit in flight) share a transaction anyway, so a wait would only add latency.
+  const store = await openLedger(url, { durability: config.ledger.durability, batch: { maxDelayMs: 0 } });
   await store.migrate();
   // Single process: every row still 'started' belongs to a process that died. Settle it from
   // its estimate now. Cluster mode sweeps by age instead (ClusterNode.sweepOrphans), since
@@ -240,7 +230,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     health,
     throttle,
     budget: retryBudget,
-    sleep: (ms, signal) => sleep(ms, undefined, { signal }).catch(() => undefined),
+    sleep: sleepUnlessAborted,
     model: (name) => config.models.get(name),
     adapter: adapterFor,
     transport,

@@ -51,7 +51,11 @@ export class Authenticator {
     this.statics = staticKeys.map((k) => ({ name: k.name, hash: Buffer.from(k.sha256, 'hex'), principal: Object.freeze({ keyName: k.name, keyId: null, tenantId: null, key: null, tenant: null }) }));
   }
 
-  async authenticate(req: IncomingMessage): Promise<Principal> {
+  /**
+   * The caller's principal; synchronous when the key is static or its lookup is cached (almost
+   * every request), so the hot path costs no promise.
+   */
+  authenticate(req: IncomingMessage): Principal | Promise<Principal> {
     if (this.disabled) return { keyName: 'anonymous', keyId: null, tenantId: null, key: null, tenant: null };
     const key = presentedKey(req);
     if (!key) throw new GatewayError('TREATY_UNAUTHORIZED', NO_KEY);
@@ -67,6 +71,10 @@ export class Authenticator {
       if (!cached.principal) throw new GatewayError('TREATY_UNAUTHORIZED', BAD_KEY);
       return cached.principal;
     }
+    return this.lookupAndCache(hex, now);
+  }
+
+  private async lookupAndCache(hex: string, now: number): Promise<Principal> {
     const principal = await this.lookup(hex);
     this.cache.set(hex, { principal, until: now + this.cacheMs });
     if (this.cache.size > 10_000) this.cache.clear();

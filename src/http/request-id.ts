@@ -5,9 +5,17 @@
 
 import { randomUUID } from 'node:crypto';
 
+let prefixMs = -1;
+let prefix = '';
+
 /** A v7 UUID for `now` (epoch ms): v4's random bits and variant, v7's time prefix and version. */
 export function newRequestId(now: number): string {
-  const r = randomUUID();
-  const t = Math.floor(now).toString(16).padStart(12, '0').slice(-12);
-  return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${r.slice(15)}`;
+  const ms = Math.floor(now);
+  // The time part is formatted once per millisecond, however many requests share it.
+  if (ms !== prefixMs) {
+    prefixMs = ms;
+    const t = ms.toString(16).padStart(12, '0').slice(-12);
+    prefix = `${t.slice(0, 8)}-${t.slice(8, 12)}-7`;
+  }
+  return prefix + randomUUID().slice(15);
 }

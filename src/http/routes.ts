@@ -12,7 +12,7 @@ import { GatewayError } from '../domain/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { estimatePromptTokens } from '../policy/capabilities.js';
 import { ClientGoneError, type ChatProxy, type Served } from '../proxy/chat-proxy.js';
-import type { AttemptTrace, RequestContext } from '../proxy/ports.js';
+import type { AttemptTrace, ClientSignal, RequestContext } from '../proxy/ports.js';
 import { parseChatRequest } from '../wire/chat-request.js';
 import { ChunkRenderer, renderChatResponse } from '../wire/chat-response.js';
 import { parseEmbeddingsRequest, renderEmbeddings } from '../wire/embeddings.js';
@@ -54,7 +54,7 @@ export interface Exchange {
   /** The client's own x-request-id, when it sent a well-formed one: echoed and recorded, never a key. */
   clientRequestId: string | undefined;
   /** Aborts when the client disconnects before we finished answering. */
-  signal: AbortSignal;
+  signal: ClientSignal;
   /** The public model asked for, once known (for metrics). */
   model?: string;
   /** The upstream attempts made for it (for traces). */
@@ -92,7 +92,8 @@ function requireModel(deps: RouteDeps, model: string): void {
 
 export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<void> {
   const t0 = performance.now();
-  const principal = await deps.auth.authenticate(ex.req);
+  const auth = deps.auth.authenticate(ex.req);
+  const principal = auth instanceof Promise ? await auth : auth;
   const { value, text } = await readJsonBodyText(ex.req, deps.config.server.maxBodyBytes);
   const chat = parseChatRequest(value, { maxMessages: deps.config.server.maxMessages });
   requireModel(deps, chat.model);
@@ -102,7 +103,7 @@ export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<vo
   const idem = ex.req.headers['idempotency-key'] === undefined ? undefined : await beginIdempotency(deps, ex, principal, chat.stream, text);
   if (idem === 'replayed') return;
   const est = estimatePromptTokens(chat);
-  const admitted = await admitOrAbandon(deps, principal, chat, est, idem, ex.requestId);
+  const admitted = idem ? await admitOrAbandon(deps, principal, chat, est, idem, ex.requestId) : await deps.admission.admit(principal, chat.model, est + (chat.maxTokens ?? 0), deps.worstCaseUsd(chat, est), ex.requestId);
   const facts = {
     tenantId: principal.tenantId,
     keyId: principal.keyId,
@@ -112,7 +113,6 @@ export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<vo
     completionTokens: chat.maxTokens ?? 256,
   };
   const ctx: RequestContext = { requestId: ex.requestId, clientRequestId: ex.clientRequestId, tenantId: principal.tenantId, keyId: principal.keyId, estimatedPromptTokens: est, precisePromptTokens: () => deps.precisePromptTokens(chat), facts, signal: ex.signal, deadlineAt };
-  const log = deps.log.child({ requestId: ex.requestId, ...(ex.clientRequestId ? { clientRequestId: ex.clientRequestId } : {}), key: principal.keyName, tenant: principal.tenantId, model: chat.model, stream: chat.stream });
   const started = deps.now();
   let traces: AttemptTrace[] = [];
   try {
@@ -127,18 +127,19 @@ export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<vo
       headers['content-length'] = Buffer.byteLength(body);
       ex.res.writeHead(200, headers);
       ex.res.end(body);
-      log.info('request served', { deployment: result.deployment.id, attempts: result.attempts, status: 200, ms: deps.now() - started });
+      // The same line a child logger would write (an undefined field is left out), without making one per request.
+      deps.log.info('request served', { requestId: ex.requestId, clientRequestId: ex.clientRequestId, key: principal.keyName, tenant: principal.tenantId, model: chat.model, stream: chat.stream, deployment: result.deployment.id, attempts: result.attempts, status: 200, ms: deps.now() - started });
       return;
     }
     headers['server-timing'] = serverTiming(t0, traces);
     const renderer = new ChunkRenderer(`chatcmpl-${ex.requestId}`, result.deployment.upstreamModel, Math.floor(deps.now() / 1000));
     const outcome = await writeStream(ex.res, result.events, { headers, renderer, includeUsage: chat.includeUsage });
-    log.info(outcome.complete ? 'stream served' : 'stream ended early', { deployment: result.deployment.id, attempts: result.attempts, complete: outcome.complete, error: outcome.error, ms: deps.now() - started });
+    requestLog(deps, ex, principal, chat).info(outcome.complete ? 'stream served' : 'stream ended early', { deployment: result.deployment.id, attempts: result.attempts, complete: outcome.complete, error: outcome.error, ms: deps.now() - started });
   } catch (err) {
     if (err instanceof GatewayError && err.options.traces) traces = err.options.traces as AttemptTrace[];
     if (idem) await deps.idempotency!.idempotencyAbandon(idem.tenant, idem.key);
     if (err instanceof ClientGoneError) {
-      log.info('client disconnected before the answer', { ms: deps.now() - started });
+      requestLog(deps, ex, principal, chat).info('client disconnected before the answer', { ms: deps.now() - started });
       return;
     }
     throw err;
@@ -146,8 +147,17 @@ export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<vo
     ex.attempts = traces;
     ex.stream = chat.stream;
     const s = deps.settled(traces);
-    await admitted.release(s.usd, s.tokens).catch((e: unknown) => log.error('settling budget failed', { err: e }));
+    try {
+      await admitted.release(s.usd, s.tokens);
+    } catch (e) {
+      requestLog(deps, ex, principal, chat).error('settling budget failed', { err: e });
+    }
   }
+}
+
+/** A logger whose lines carry the request's identity (made only for the less common lines). */
+function requestLog(deps: RouteDeps, ex: Exchange, principal: Principal, chat: ChatRequest): Logger {
+  return deps.log.child({ requestId: ex.requestId, ...(ex.clientRequestId ? { clientRequestId: ex.clientRequestId } : {}), key: principal.keyName, tenant: principal.tenantId, model: chat.model, stream: chat.stream });
 }
 
 const NO_TAGS: readonly string[] = Object.freeze([]);

@@ -3,6 +3,7 @@
 // removing listeners, was a visible share of the gateway's per-request CPU).
 
 import type { CancelSignal } from '../upstreams/transport.js';
+import type { ClientSignal } from './ports.js';
 
 export class Cancellation implements CancelSignal {
   aborted = false;
@@ -28,4 +29,18 @@ export class Cancellation implements CancelSignal {
     const i = ls ? ls.indexOf(listener) : -1;
     if (i !== -1) ls!.splice(i, 1);
   }
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts (never rejects): the loop's back-off wait. */
+export function sleepUnlessAborted(ms: number, signal: ClientSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
 }

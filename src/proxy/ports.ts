@@ -119,9 +119,20 @@ export interface ProxyPorts {
   budget: RetryBudget;
   throttle: AdaptiveThrottle;
   /** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  sleep(ms: number, signal: ClientSignal): Promise<void>;
   observer?: AttemptObserver;
   governance?: Governance;
+}
+
+/**
+ * The client-gone signal as the attempt loop uses it: an AbortSignal fits, and so does the
+ * lighter Cancellation the listener makes per request (an AbortController per request was a
+ * visible share of its CPU).
+ */
+export interface ClientSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
 }
 
 export interface RequestContext {
@@ -135,7 +146,7 @@ export interface RequestContext {
   /** The contracts version this request runs under (set at its first hop). */
   pinned?: unknown;
   /** Aborts when the client goes away. */
-  signal: AbortSignal;
+  signal: ClientSignal;
   /** The attempts in flight for this request, cancelled when `signal` aborts (kept by the attempt loop). */
   liveAttempts?: { abort(reason: Error): void }[];
   /** Epoch ms after which no attempt may run. */
