@@ -100,8 +100,18 @@ async function openStore(config: GatewayConfig, override: string | undefined, lo
   const url = override ?? config.ledger.url;
   if (url.startsWith('sqlite:') && !url.includes(':memory:')) mkdirSync(dirname(url.slice('sqlite:'.length)), { recursive: true });
   // No waiting for company: writes queued in the same event-loop turn (and, on Postgres, during
-  // a commit in flight) share a transaction anyway, so a wait would only add latency.
-  const store = await openLedger(url, { durability: config.ledger.durability, batch: { maxDelayMs: 0 } });
+  // a commit in flight) share a transaction anyway, so a wait would only add latency. A SQLite
+  // file gets a write-ahead journal unless configured off: a turn's writes are acknowledged
+  // after one append to it, and reach the database in batches every few ms
+  // (src/ledger/sqlite/attempt-journal.ts).
+  // Its WAL checkpoints run in a worker thread, off the event loop (sqlite/checkpointer.ts).
+  const store = await openLedger(url, {
+    durability: config.ledger.durability,
+    batch: { maxDelayMs: 0 },
+    writeAheadJournal: config.ledger.writeAheadJournal,
+    checkpointInWorker: true,
+    onCheckpointerFailure: (err) => log.error('ledger: the WAL checkpoint worker failed; checkpoints run inside commits again', { err }),
+  });
   await store.migrate();
   // Single process: every row still 'started' belongs to a process that died. Settle it from
   // its estimate now. Cluster mode sweeps by age instead (ClusterNode.sweepOrphans), since
