@@ -44,6 +44,9 @@ const { values: opt } = parseArgs({
     keep: { type: 'boolean', default: false },
     'time-header': { type: 'string', default: 'server-timing' },
     tsx: { type: 'boolean', default: false },
+    // Extra node flags for every Treaty target, e.g. "--trace-gc" (its output lands in the
+    // target's treaty.log; keep it with --keep).
+    'treaty-node-args': { type: 'string', default: '' },
   },
 });
 
@@ -184,7 +187,8 @@ async function main(): Promise<void> {
     }
     return t;
   };
-  if (wanted.has('treaty') && !opt['profile-only']) for (const v of variants) await treatyTarget(v.name, v.overlay);
+  const treatyNodeArgs = opt['treaty-node-args'].split(/\s+/).filter(Boolean);
+  if (wanted.has('treaty') && !opt['profile-only']) for (const v of variants) await treatyTarget(v.name, v.overlay, treatyNodeArgs);
 
   let portkey: PortkeyInstall | undefined;
   if (wanted.has('portkey') && !opt['profile-only']) {
