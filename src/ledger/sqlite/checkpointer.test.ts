@@ -21,7 +21,9 @@ function serving(): { db: Database.Database; path: string } {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.exec('create table t (id integer primary key, pad text)');
-  cleanups.push(() => db.close());
+  cleanups.push(() => {
+    db.close();
+  });
   return { db, path };
 }
 
