@@ -2,7 +2,7 @@
 // worker's do (the WAL does not grow without bound), and a dead worker hands checkpoints back.
 
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -54,6 +54,18 @@ describe('WAL checkpointer', () => {
     // Checkpointed, so the next commits start the WAL over instead of growing it.
     write(db, 10);
     expect((db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]!.log).toBeLessThan(100);
+  });
+
+  it.runIf(process.platform === 'linux')('checkpoints run at the lowest CPU priority, so on a shared core they take only the event loop\'s idle time', async () => {
+    const { db, path } = serving();
+    const niceOf = (tid: string): number => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    const before = new Set(readdirSync('/proc/self/task'));
+    const c = new WalCheckpointer(db, path, { everyMs: 60_000, busyTimeoutMs: 1000, synchronous: 'NORMAL' });
+    cleanups.unshift(() => c.stop());
+    expect((await c.checkpointNow()).ok).toBe(true);
+    const added = readdirSync('/proc/self/task').filter((t) => !before.has(t));
+    expect(added.map(niceOf)).toContain(19);
+    expect(niceOf(String(process.pid))).toBe(0);
   });
 
   it('a dead worker hands checkpoints back to the serving connection and says so', async () => {
