@@ -187,7 +187,8 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     deployment: (id) => config.deployments.get(id),
     health: (id, now) => {
       const s = stats.view(id);
-      return { available: health.availability(id, now).state === 'available', ...(s.ewmaMs !== undefined ? { latencyMs: s.ewmaMs } : {}), outstanding: s.outstanding };
+      const available = health.availability(id, now).state === 'available';
+      return s.ewmaMs !== undefined ? { available, latencyMs: s.ewmaMs, outstanding: s.outstanding } : { available, outstanding: s.outstanding };
     },
   });
   const reseed = (): Promise<void> => (sharedCounters ? sharedCounters.setContracts(...contractTerms(holder)) : seedCommitments(holder, localCounters!, ledger));

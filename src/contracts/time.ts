@@ -45,8 +45,17 @@ export interface Period {
   endMs: number;
 }
 
-/** The calendar period (UTC) that contains `t`. */
-export function periodOf(kind: PeriodKind, t: number): Period {
+/** The last period answered per kind: the gateway asks for the same month on every request. */
+const lastPeriod: Partial<Record<PeriodKind, Readonly<Period>>> = {};
+
+/** The calendar period (UTC) that contains `t` (shared, frozen: callers must not change it). */
+export function periodOf(kind: PeriodKind, t: number): Readonly<Period> {
+  const last = lastPeriod[kind];
+  if (last !== undefined && t >= last.startMs && t < last.endMs) return last;
+  return (lastPeriod[kind] = Object.freeze(computePeriod(kind, t)));
+}
+
+function computePeriod(kind: PeriodKind, t: number): Period {
   const d = new Date(t);
   const y = d.getUTCFullYear();
   const m = d.getUTCMonth();

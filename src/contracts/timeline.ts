@@ -112,11 +112,14 @@ export function inForce(compiled: CompiledContracts, t: number): readonly Clause
 export function blockingClauses(seg: Segment, model: string, classId: string | null, tenantId: string | null): BlockingClause[] {
   const ix = seg.index;
   const out: BlockingClause[] = [...(ix.windowsByModel.get(model) ?? [])];
-  const add = (list: readonly BlockingClause[] | undefined): void => list?.forEach((c) => { if (!out.includes(c)) out.push(c); });
   if (classId !== null) {
-    add(ix.windowsByClass.get(classId));
-    add(ix.residencyByClass.get(classId));
+    addNew(out, ix.windowsByClass.get(classId));
+    addNew(out, ix.residencyByClass.get(classId));
   }
-  if (tenantId !== null) add(ix.residencyByTenant.get(tenantId));
+  if (tenantId !== null) addNew(out, ix.residencyByTenant.get(tenantId));
   return out;
+}
+
+function addNew(out: BlockingClause[], list: readonly BlockingClause[] | undefined): void {
+  if (list) for (const c of list) if (!out.includes(c)) out.push(c);
 }

@@ -20,6 +20,16 @@ export interface GovernanceDeps {
   state?: LiveContractState;
 }
 
+/** Appends the candidate with this id (a pool has a handful: a scan beats building a Map per hop). */
+function push(into: Deployment[], candidates: readonly Deployment[], id: string): void {
+  for (const c of candidates) {
+    if (c.id === id) {
+      into.push(c);
+      return;
+    }
+  }
+}
+
 export class ContractGovernance implements Governance {
   readonly state: LiveContractState;
 
@@ -31,7 +41,7 @@ export class ContractGovernance implements Governance {
     return this.deps.holder.get();
   }
 
-  route(pinned: unknown, model: string, facts: RouteFacts, candidates: readonly Deployment[], now: number, failedHere: ReadonlySet<string>): RouteVerdict | undefined {
+  route(pinned: unknown, model: string, facts: RouteFacts, candidates: readonly Deployment[], now: number, failedHere: { has(id: string): boolean }): RouteVerdict | undefined {
     const loaded = (pinned ?? undefined) as LoadedContracts | undefined;
     if (!loaded) return undefined;
     const d = decide(loaded.compiled, { model, tenantId: facts.tenantId, keyId: facts.keyId, tags: facts.tags, trafficClass: facts.trafficClass, expectedTokens: { prompt: facts.promptTokens, completion: facts.completionTokens } }, candidates, this.state, now, (id) => {
@@ -40,11 +50,11 @@ export class ContractGovernance implements Governance {
       const h = this.deps.health(id, now);
       return failedHere.has(id) ? { ...h, available: false } : h;
     });
-    const byId = new Map(candidates.map((c) => [c.id, c]));
+    const allowed: Deployment[] = [];
+    for (const id of d.ranked) push(allowed, candidates, id);
     // Compliant deployments that are only unavailable right now go last, so the proxy can still
     // wait for one to come back; contract-filtered ones never appear.
-    const waitable = d.filtered.filter((f) => f.clauseId === null).map((f) => f.deploymentId);
-    const allowed = [...d.ranked, ...waitable].map((id) => byId.get(id)!).filter(Boolean);
+    for (const f of d.filtered) if (f.clauseId === null) push(allowed, candidates, f.deploymentId);
     const verdict: RouteVerdict = { allowed, preferred: d.ranked, record: d, version: d.version, summary: summary(d) };
     if (d.blockedBy?.length && !d.ranked.length) verdict.blocked = d.blockedBy.map((b) => b.reason).join('; ');
     return verdict;

@@ -34,17 +34,22 @@ export function attribute(compiled: CompiledContracts, facts: RequestFacts, dep:
   let best: CommitmentClause | undefined;
   for (const c of seg.index.commitments) if (countsToward(c, dep) && (!best || c.discountPercent > best.discountPercent)) best = c;
   const effective = reservation ? 0 : list === undefined ? undefined : best ? list * (1 - best.discountPercent / 100) : list;
-  const shareScopes = new Set<string>();
-  if (classId !== null) seg.index.sharesByClass.get(classId)?.forEach((s) => shareScopes.add(s.scope));
-  seg.index.sharesByModel.get(facts.model)?.forEach((s) => shareScopes.add(s.scope));
+  // Each scope once, in the order first met (a few clauses: a list beats a Set here).
+  const shareScopes: string[] = [];
+  if (classId !== null) addScopes(shareScopes, seg.index.sharesByClass.get(classId));
+  addScopes(shareScopes, seg.index.sharesByModel.get(facts.model));
   return {
     classId,
     partyId: partyOf(compiled, dep),
     reservationRef: reservation?.ref ?? null,
     commitments: best && effective !== undefined && !reservation ? [{ ref: best.ref, usd: effective }] : [],
-    shareScopes: [...shareScopes],
+    shareScopes,
     periodKeys: [periodOf('month', t).key, periodOf('quarter', t).key],
     listCostUsd: list,
     effectiveCostUsd: effective,
   };
+}
+
+function addScopes(into: string[], clauses: readonly { scope: string }[] | undefined): void {
+  if (clauses) for (const c of clauses) if (!into.includes(c.scope)) into.push(c.scope);
 }

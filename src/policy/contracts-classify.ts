@@ -23,14 +23,24 @@ function hit(m: ClassMatcher, value: string | null): boolean {
   return false;
 }
 
+/** Whether any of the request's tags fits. */
+function anyTag(m: ClassMatcher, tags: readonly string[]): boolean {
+  for (const t of tags) if (hit(m, t)) return true;
+  return false;
+}
+
+/**
+ * The class's rules combined with `all` or `any` (all of none is true, any of none false),
+ * stopping at the first rule that decides; no array or closure per call (this runs at every hop).
+ */
 function matches(c: TrafficClass, f: RequestFacts): boolean {
   if (c.catchAll) return true;
-  const results: boolean[] = [];
-  if (c.tenants) results.push(hit(c.tenants, f.tenantId));
-  if (c.keys) results.push(hit(c.keys, f.keyId));
-  if (c.tags) results.push(f.tags.some((t) => hit(c.tags!, t)));
-  if (c.models) results.push(hit(c.models, f.model));
-  return c.combine === 'all' ? results.every(Boolean) : results.some(Boolean);
+  const all = c.combine === 'all';
+  if (c.tenants && hit(c.tenants, f.tenantId) !== all) return !all;
+  if (c.keys && hit(c.keys, f.keyId) !== all) return !all;
+  if (c.tags && anyTag(c.tags, f.tags) !== all) return !all;
+  if (c.models && hit(c.models, f.model) !== all) return !all;
+  return all;
 }
 
 export function classify(compiled: CompiledContracts, facts: RequestFacts): string | null {

@@ -4,7 +4,7 @@
 
 import { partyOf, violation } from '../contracts/rules.js';
 import { blockingClauses, segmentAt } from '../contracts/timeline.js';
-import type { BlockingClause, CommitmentClause, CompiledContracts } from '../contracts/types.js';
+import type { BlockingClause, CommitmentClause, CompiledContracts, PreferredShareClause } from '../contracts/types.js';
 import type { Deployment } from '../domain/deployment.js';
 import { classify, type RequestFacts } from './contracts-classify.js';
 import { costTerms, DEFAULT_WEIGHTS, latencyTerm, pacingFraction, shareTerm, type Health, type Parts, type RankingWeights } from './contracts-rank.js';
@@ -61,20 +61,21 @@ interface Entry {
 function screen(compiled: CompiledContracts, blocking: readonly BlockingClause[], candidates: readonly Deployment[], health: (id: string) => Health): Screened {
   const out: Screened = { filtered: [], compliant: [], offside: [] };
   for (const dep of candidates) {
-    const party = partyOf(compiled, dep);
-    const broken: BlockingClause[] = [];
-    const reasons: string[] = [];
+    const party = blocking.length ? partyOf(compiled, dep) : null;
+    // Made only when a clause is broken: most candidates break none.
+    let broken: BlockingClause[] | undefined;
+    let reasons: string[] | undefined;
     for (const c of blocking) {
       const why = violation(c, dep, party);
       if (why !== undefined) {
-        broken.push(c);
-        reasons.push(why);
+        (broken ??= []).push(c);
+        (reasons ??= []).push(why);
       }
     }
     const h = health(dep.id);
-    if (broken.length) {
-      broken.forEach((c, i) => out.filtered.push({ deploymentId: dep.id, clauseId: c.ref, reason: reasons[i]! }));
-      if (h.available) out.offside.push({ dep, h, broken, reasons });
+    if (broken) {
+      for (let i = 0; i < broken.length; i++) out.filtered.push({ deploymentId: dep.id, clauseId: broken[i]!.ref, reason: reasons![i]! });
+      if (h.available) out.offside.push({ dep, h, broken, reasons: reasons! });
     } else if (!h.available) out.filtered.push({ deploymentId: dep.id, clauseId: null, reason: 'unavailable' });
     else out.compliant.push({ dep, h });
   }
@@ -117,18 +118,24 @@ export function decide(
   const screened = screen(compiled, blockingClauses(seg, facts.model, cls, facts.tenantId), candidates, health);
   const { pool, exceptions, blockedBy } = !screened.compliant.length && screened.offside.length ? fallBack(screened) : { pool: screened.compliant, exceptions: [], blockedBy: undefined };
   const ranked = rank(compiled, facts, cls, pool, state, now, weights, seg);
-  return {
-    version: compiled.version,
-    at: now,
-    model: facts.model,
-    class: cls,
-    candidates: ranked,
-    filtered: screened.filtered,
-    exceptions,
-    ...(blockedBy ? { blockedBy } : {}),
-    ranked: ranked.map((c) => c.deploymentId),
-  };
+  const ids = ranked.map(idOf);
+  // Two literals rather than a spread: the key order (the ledger's JSON) stays as it was.
+  if (blockedBy) return { version: compiled.version, at: now, model: facts.model, class: cls, candidates: ranked, filtered: screened.filtered, exceptions, blockedBy, ranked: ids };
+  return { version: compiled.version, at: now, model: facts.model, class: cls, candidates: ranked, filtered: screened.filtered, exceptions, ranked: ids };
 }
+
+const idOf = (c: RankedCandidate): string => c.deploymentId;
+const NO_SHARES: readonly PreferredShareClause[] = Object.freeze([]);
+
+interface Scored {
+  c: RankedCandidate;
+  order: number;
+  reservedFree: boolean;
+}
+
+// Ties go to prepaid capacity first (using it is what it was bought for), then config order.
+const byScore = (a: Scored, b: Scored): number => a.c.score - b.c.score || Number(b.reservedFree) - Number(a.reservedFree) || a.order - b.order;
+const candidateOf = (s: Scored): RankedCandidate => s.c;
 
 function rank(compiled: CompiledContracts, facts: RequestFacts, cls: string | null, pool: readonly Entry[], state: ContractState, now: number, w: RankingWeights, seg: ReturnType<typeof segmentAt>): RankedCandidate[] {
   if (!pool.length) return [];
@@ -136,34 +143,65 @@ function rank(compiled: CompiledContracts, facts: RequestFacts, cls: string | nu
   let ref = 0;
   for (const { dep } of pool) if (dep.prices) ref = Math.max(ref, (tokens.prompt * dep.prices.usdPerMTokIn + tokens.completion * dep.prices.usdPerMTokOut) / 1e6);
   if (ref <= 0) ref = 1e-6; // no prices known: the controller terms still need a scale
-  const paceCache = new Map<string, number>();
+  // Each commitment's pacing worked out once per decision (most decisions meet one or none).
+  let paceCache: Map<string, number> | undefined;
   const pace = (c: CommitmentClause): number => {
-    let f = paceCache.get(c.ref);
+    let f = (paceCache ??= new Map()).get(c.ref);
     if (f === undefined) paceCache.set(c.ref, (f = pacingFraction(c, state.commitmentSpendUsd(c.ref), now, w)));
     return f;
   };
-  const shares = [...(cls !== null ? seg.index.sharesByClass.get(cls) ?? [] : []), ...(seg.index.sharesByModel.get(facts.model) ?? [])];
-  const scored = pool.map(({ dep, h, exceptions }, order) => {
-    const ct = costTerms(dep, seg.index.reservationsByDeployment.get(dep.id), seg.index.commitments, pace, { state, now, tokens, ref });
+  const byClass = cls !== null ? seg.index.sharesByClass.get(cls) : undefined;
+  const byModel = seg.index.sharesByModel.get(facts.model);
+  const shares = !byModel?.length ? byClass ?? NO_SHARES : !byClass?.length ? byModel : [...byClass, ...byModel];
+  const costCtx = { state, now, tokens, ref };
+  const scored: Scored[] = [];
+  for (let order = 0; order < pool.length; order++) {
+    const { dep, h, exceptions } = pool[order]!;
+    const ct = costTerms(dep, seg.index.reservationsByDeployment.get(dep.id), seg.index.commitments, pace, costCtx);
     const parts: Parts = { cost: round(ct.cost), pacing: round(ct.pacing), share: round(shareTerm(partyOf(compiled, dep), shares, state, now, ref, w)), latency: round(latencyTerm(h, ct.reservedFree, ref, w)) };
-    const c: RankedCandidate = { deploymentId: dep.id, score: round(parts.cost + parts.pacing + parts.share + parts.latency), parts, flags: ct.flags, ...(exceptions ? { exceptions } : {}) };
-    return { c, order, reservedFree: ct.reservedFree };
-  });
-  // Ties go to prepaid capacity first (using it is what it was bought for), then config order.
-  scored.sort((a, b) => a.c.score - b.c.score || Number(b.reservedFree) - Number(a.reservedFree) || a.order - b.order);
-  return scored.map((s) => s.c);
+    const c: RankedCandidate = { deploymentId: dep.id, score: round(parts.cost + parts.pacing + parts.share + parts.latency), parts, flags: ct.flags };
+    if (exceptions) c.exceptions = exceptions;
+    scored.push({ c, order, reservedFree: ct.reservedFree });
+  }
+  if (scored.length > 1) scored.sort(byScore);
+  return scored.map(candidateOf);
 }
 
-/** One header-safe line: `v=<hash12>; class=…; pick=…; …`. */
+let versionFor = '';
+let versionTag = '';
+
+/** One header-safe line: `v=<hash12>; class=…; pick=…; …`. Built as one string: it is made for every answer. */
 export function summary(d: Decision): string {
-  const parts = [`v=${d.version.slice(0, 12)}`, `class=${d.class ?? '-'}`];
+  if (d.version !== versionFor) {
+    versionFor = d.version;
+    versionTag = `v=${d.version.slice(0, 12)}`;
+  }
+  let out = `${versionTag}; class=${d.class ?? '-'}; pick=`;
   const top = d.candidates[0];
-  parts.push(`pick=${top ? `${top.deploymentId}${top.flags.length ? `(${top.flags.map((f) => f.split(':')[0]).join(',')})` : ''}` : '-'}`);
-  if (d.ranked.length > 1) parts.push(`then=${d.ranked.slice(1, 4).join(',')}`);
-  const byClause = new Map<string, string[]>();
-  for (const f of d.filtered) byClause.set(f.clauseId ?? 'unavailable', [...(byClause.get(f.clauseId ?? 'unavailable') ?? []), f.deploymentId]);
-  if (byClause.size) parts.push(`filtered=${[...byClause].map(([c, ids]) => `${c}:${ids.join(',')}`).join(' ')}`);
-  if (d.exceptions.length) parts.push(`exceptions=${d.exceptions.map((e) => e.clauseId).join(',')}`);
-  if (d.blockedBy) parts.push(`blocked=${d.blockedBy.map((e) => e.clauseId).join(',') || 'unavailable'}`);
-  return parts.join('; ').replace(/[^\x20-\x7e]/g, '?');
+  if (!top) out += '-';
+  else {
+    out += top.deploymentId;
+    if (top.flags.length) {
+      // Each flag's kind: what precedes its first ':'.
+      out += '(';
+      for (let i = 0; i < top.flags.length; i++) {
+        const f = top.flags[i]!;
+        const colon = f.indexOf(':');
+        out += (i ? ',' : '') + (colon === -1 ? f : f.slice(0, colon));
+      }
+      out += ')';
+    }
+  }
+  if (d.ranked.length > 1) out += `; then=${d.ranked.slice(1, 4).join(',')}`;
+  if (d.filtered.length) {
+    const byClause = new Map<string, string[]>();
+    for (const f of d.filtered) byClause.set(f.clauseId ?? 'unavailable', [...(byClause.get(f.clauseId ?? 'unavailable') ?? []), f.deploymentId]);
+    out += `; filtered=${[...byClause].map(([c, ids]) => `${c}:${ids.join(',')}`).join(' ')}`;
+  }
+  if (d.exceptions.length) out += `; exceptions=${d.exceptions.map((e) => e.clauseId).join(',')}`;
+  if (d.blockedBy) out += `; blocked=${d.blockedBy.map((e) => e.clauseId).join(',') || 'unavailable'}`;
+  return NOT_HEADER_SAFE.test(out) ? out.replace(NOT_HEADER_SAFE_ALL, '?') : out;
 }
+
+const NOT_HEADER_SAFE = /[^\x20-\x7e]/;
+const NOT_HEADER_SAFE_ALL = /[^\x20-\x7e]/g;

@@ -68,7 +68,11 @@ interface ReservationLog {
 /** Counters in memory. Pure bookkeeping: time is passed in, nothing is read from a clock. */
 export class InMemoryContractState implements LiveContractState {
   private readonly spend = new Map<string, number>();
-  private readonly shares = new Map<string, number>();
+  /**
+   * Share counters: scope → period key → party ('' for the scope's total) → count. The same
+   * counters as shareKey names, held nested so that no key string is built and hashed per read.
+   */
+  private readonly shares = new Map<string, Map<string, Map<string, number>>>();
   private readonly reservations = new Map<string, ReservationLog>();
 
   commitmentSpendUsd(ref: string): number {
@@ -76,7 +80,8 @@ export class InMemoryContractState implements LiveContractState {
   }
 
   shareCounts(scope: string, partyId: string, period: Period): ShareCounts {
-    return { toParty: this.shares.get(shareKey(scope, period.key, partyId)) ?? 0, total: this.shares.get(shareKey(scope, period.key, '')) ?? 0 };
+    const counts = this.shares.get(scope)?.get(period.key);
+    return { toParty: counts?.get(partyId) ?? 0, total: counts?.get('') ?? 0 };
   }
 
   reservationUsage(ref: string, now: number): ReservationUsage {
@@ -105,7 +110,14 @@ export class InMemoryContractState implements LiveContractState {
    */
   recordServed(a: Attribution): void {
     for (const c of a.commitments) this.spend.set(c.ref, this.commitmentSpendUsd(c.ref) + c.usd);
-    forEachShareKey(a, (key) => this.bump(key));
+    // The counters forEachShareKey names: the scope's total and the party's, per period.
+    for (const scope of a.shareScopes) {
+      for (const key of a.periodKeys) {
+        const counts = this.countsOf(scope, key);
+        counts.set('', (counts.get('') ?? 0) + 1);
+        if (a.partyId !== null) counts.set(a.partyId, (counts.get(a.partyId) ?? 0) + 1);
+      }
+    }
   }
 
   /** A request starts on reservation `ref` with this many expected tokens. */
@@ -123,7 +135,11 @@ export class InMemoryContractState implements LiveContractState {
     if (log && log.inFlight > 0) log.inFlight--;
   }
 
-  private bump(key: string): void {
-    this.shares.set(key, (this.shares.get(key) ?? 0) + 1);
+  private countsOf(scope: string, periodKey: string): Map<string, number> {
+    let periods = this.shares.get(scope);
+    if (!periods) this.shares.set(scope, (periods = new Map()));
+    let counts = periods.get(periodKey);
+    if (!counts) periods.set(periodKey, (counts = new Map()));
+    return counts;
   }
 }

@@ -57,6 +57,9 @@ interface AttemptSpec<T> {
 }
 
 export class ChatProxy {
+  /** Each model's failover chain (only models that exist: an unknown one throws first). */
+  private readonly chains = new Map<string, readonly ModelPool[]>();
+
   constructor(private readonly ports: ProxyPorts) {}
 
   async chat(req: ChatRequest, ctx: RequestContext, resuming?: { traces: AttemptTrace[]; unfit: (d: Deployment) => string | undefined }): Promise<ChatResult> {
@@ -118,12 +121,12 @@ export class ChatProxy {
     const chain = this.modelChain(model);
     const failures: UpstreamFailure[] = [];
     const before = traces.length;
-    /** Deployments this request must not use again (silent, wrong credentials, too small…). */
-    const excluded = new Set<string>();
+    /** Deployments this request must not use again (silent, wrong credentials, too small…); made on the first. */
+    let excluded: Set<string> | undefined;
+    /** Attempts per deployment; its keys are also what the contracts take as tried here. */
     const tries = new Map<string, number>();
-    /** The keys of `tries`, as the set the contracts take (kept, not rebuilt per hop). */
-    const tried = new Set<string>();
-    const unfit = new Set<string>();
+    /** Why deployments could not serve it (for the error when none could); made on the first. */
+    let unfit: Set<string> | undefined;
     let encodeError: GatewayError | undefined;
     let exhausted: Exhausted | undefined;
     let budgetDenied = false;
@@ -134,15 +137,16 @@ export class ChatProxy {
         for (;;) {
           if (traces.length - before >= ports.maxAttempts) break chain;
           if (ctx.signal.aborted) throw new ClientGoneError('client disconnected');
-          const eligible = pool.deployments.filter((d) => {
-            if (excluded.has(d.id)) return false;
+          const eligible: Deployment[] = [];
+          for (const d of pool.deployments) {
+            if (excluded?.has(d.id)) continue;
             const why = spec.unfit(d);
-            if (why) unfit.add(`${d.id}: ${why}`);
-            return !why;
-          });
+            if (why) (unfit ??= new Set()).add(`${d.id}: ${why}`);
+            else eligible.push(d);
+          }
           // The contracts filter and rank at every hop: first try, retries, fallbacks, continuations.
           if (ports.governance && ctx.pinned === undefined) ctx.pinned = ports.governance.pin() ?? null;
-          const verdict = ports.governance?.route(ctx.pinned, pool.name, ctx.facts ?? defaultFacts(ctx), eligible, ports.now(), tried);
+          const verdict = ports.governance?.route(ctx.pinned, pool.name, ctx.facts ?? defaultFacts(ctx), eligible, ports.now(), tries);
           if (verdict?.blocked && !verdict.allowed.length) {
             throw new GatewayError('TREATY_CONTRACT_BLOCKED', `No deployment of "${pool.name}" may serve this request under the contracts in force: ${verdict.blocked}.`);
           }
@@ -166,14 +170,13 @@ export class ChatProxy {
               // This deployment cannot express the request (e.g. a parameter its API lacks); another may.
               if (!(err instanceof GatewayError)) throw err;
               encodeError ??= err;
-              excluded.add(dep.id);
+              (excluded ??= new Set()).add(dep.id);
               continue;
             }
             httpReq.headers['x-request-id'] = ctx.requestId;
             const trace = newTrace(ctx, traces.length + 1, dep.id, pool.name, stream, ports.now(), verdict);
             traces.push(trace);
             tries.set(dep.id, (tries.get(dep.id) ?? 0) + 1);
-            tried.add(dep.id);
             ports.health.onAttemptStart(dep.id, ports.now());
             const r = await spec.run(dep, adapter, httpReq, trace, this.settler(dep.id, members));
             if (r.ok) {
@@ -187,7 +190,7 @@ export class ChatProxy {
             const policy = policyFor(r.failure.kind);
             if (policy.action === 'stop') throw finalError(model, failures);
             // A deployment that went silent, or cannot serve us at all, is not tried again for this request.
-            if (policy.action === 'failover' || r.failure.kind === 'timeout') excluded.add(dep.id);
+            if (policy.action === 'failover' || r.failure.kind === 'timeout') (excluded ??= new Set()).add(dep.id);
             spec.onFailure?.(dep, r.failure);
           } finally {
             if (isRetry) ports.budget.release();
@@ -208,7 +211,7 @@ export class ChatProxy {
     if (failures.length === 0) {
       if (exhausted) fail(allOutError(model, exhausted, ports.now()));
       if (encodeError) fail(encodeError);
-      if (unfit.size) fail(new GatewayError('TREATY_UNSUPPORTED_PARAMETER', `No deployment of model "${model}" can serve this request: ${[...unfit].join('; ')}.`));
+      if (unfit?.size) fail(new GatewayError('TREATY_UNSUPPORTED_PARAMETER', `No deployment of model "${model}" can serve this request: ${[...unfit].join('; ')}.`));
     }
     return fail(finalError(model, failures, { budgetDenied, exhausted, now: ports.now() }));
   }
@@ -227,8 +230,17 @@ export class ChatProxy {
     };
   }
 
-  /** The requested model's pool, then its fallbacks (and theirs), each once. */
-  private modelChain(name: string): ModelPool[] {
+  /** The requested model's pool, then its fallbacks (and theirs), each once; worked out once per model (pools are frozen config). */
+  private modelChain(name: string): readonly ModelPool[] {
+    let chain = this.chains.get(name);
+    if (!chain) {
+      chain = this.walkChain(name);
+      this.chains.set(name, chain);
+    }
+    return chain;
+  }
+
+  private walkChain(name: string): ModelPool[] {
     const out: ModelPool[] = [];
     const seen = new Set<string>();
     const visit = (n: string): void => {

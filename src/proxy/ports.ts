@@ -102,7 +102,7 @@ export interface Governance {
   /** The contracts in force now; a request keeps the one it started with across every hop. */
   pin(): unknown;
   /** `failedHere`: deployments that already failed this request; for the contracts they count as unavailable. */
-  route(pinned: unknown, model: string, facts: RouteFacts, candidates: readonly Deployment[], now: number, failedHere: ReadonlySet<string>): RouteVerdict | undefined;
+  route(pinned: unknown, model: string, facts: RouteFacts, candidates: readonly Deployment[], now: number, failedHere: { has(id: string): boolean }): RouteVerdict | undefined;
 }
 
 export interface ProxyPorts {

@@ -21,8 +21,9 @@ export async function chooseDeployment(ports: ProxyPorts, eligible: Deployment[]
   for (;;) {
     const now = ports.now();
     if (ctx.deadlineAt - now < timing.minAttemptMs) return { kind: 'none' };
-    const untried = eligible.filter((d) => !tries.has(d.id));
-    const fresh = health.select(untried.map((d) => d.id), now);
+    const untried: string[] = [];
+    for (const d of eligible) if (!tries.has(d.id)) untried.push(d.id);
+    const fresh = health.select(untried, now);
     const freshDep = pick(ports, eligible, fresh.ids, now, preferred);
     if (freshDep) return { kind: 'dep', dep: freshDep };
 
@@ -54,16 +55,16 @@ export async function chooseDeployment(ports: ProxyPorts, eligible: Deployment[]
 
 /** Balancer pick among `ids`, skipping any the adaptive throttle refuses locally this time. */
 function pick(ports: ProxyPorts, eligible: Deployment[], ids: string[], now: number, preferred?: readonly string[]): Deployment | undefined {
-  const allowed = new Set(ids);
+  // A pool has a handful of members: lists scanned, no Set or Map built per pick.
+  let refused: string[] | undefined;
   if (preferred?.length) {
-    const byId = new Map(eligible.map((d) => [d.id, d]));
     for (const id of preferred) {
-      if (!allowed.has(id)) continue;
-      if (!ports.throttle.shouldReject(id, now, ports.random)) return byId.get(id);
-      allowed.delete(id);
+      if (!ids.includes(id) || refused?.includes(id)) continue;
+      if (!ports.throttle.shouldReject(id, now, ports.random)) return eligible.find((d) => d.id === id);
+      (refused ??= []).push(id);
     }
   }
-  let cands = eligible.filter((d) => allowed.has(d.id)).map((d) => ({ id: d.id, weight: d.weight, ...ports.stats.view(d.id), dep: d }));
+  let cands = eligible.filter((d) => ids.includes(d.id) && !refused?.includes(d.id)).map((d) => ({ id: d.id, weight: d.weight, ...ports.stats.view(d.id), dep: d }));
   while (cands.length) {
     const c = pickP2C(cands, ports.random)!;
     if (!ports.throttle.shouldReject(c.id, now, ports.random)) return c.dep;

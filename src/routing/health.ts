@@ -60,6 +60,10 @@ export interface Selection {
 
 const fresh = (): DeploymentHealth => ({ consecutiveFailures: 0, consecutiveRateLimits: 0, timesEjected: 0, ejectedUntil: 0, coolingUntil: 0, halfOpen: false, probeInFlight: false, reason: undefined });
 
+// The common answers, made once (asked for every candidate at every hop).
+const AVAILABLE: Availability = Object.freeze({ state: 'available', probe: false });
+const AVAILABLE_PROBE: Availability = Object.freeze({ state: 'available', probe: true });
+
 export class HealthTracker {
   private readonly states = new Map<string, DeploymentHealth>();
 
@@ -96,12 +100,13 @@ export class HealthTracker {
     if (now < s.ejectedUntil) return { state: 'ejected', until: s.ejectedUntil, reason: s.reason ?? 'ejected' };
     if (now < s.coolingUntil) return { state: 'cooling', until: s.coolingUntil, reason: s.reason ?? 'rate limited' };
     if (s.halfOpen && s.probeInFlight) return { state: 'probing', until: now + 1_000, reason: 'a probe request is in flight' };
-    return { state: 'available', probe: s.halfOpen };
+    return s.halfOpen ? AVAILABLE_PROBE : AVAILABLE;
   }
 
   /** Which members may take a request now. */
   select(ids: readonly string[], now: number): Selection {
-    const avail = ids.filter((id) => this.availability(id, now).state === 'available');
+    const avail: string[] = [];
+    for (const id of ids) if (this.availability(id, now).state === 'available') avail.push(id);
     const threshold = this.cfg.panicThresholdPercent;
     if (threshold > 0 && ids.length > 0 && (avail.length * 100) / ids.length < threshold) {
       // Panic: too few healthy members to carry the load; spread it over all of them rather
