@@ -16,8 +16,25 @@ export interface BudgetBook {
 }
 
 export interface Admitted {
-  /** Books the real cost and tokens; undefined cost books the reservation (the worst case). */
-  release(actualUsd: number | undefined, actualTokens: number | undefined): Promise<void>;
+  /** Books the real cost and tokens; undefined cost books the reservation (the worst case). Synchronous when nothing needs a store round trip. */
+  release(actualUsd: number | undefined, actualTokens: number | undefined): void | Promise<void>;
+}
+
+/** Nothing was reserved or counted: nothing to settle. */
+const UNLIMITED: Admitted = Object.freeze({ release: () => undefined });
+
+/** Counted on the in-process limiter, no budget reserved: settled without a promise. */
+class CountedHere implements Admitted {
+  constructor(
+    private readonly limiter: RateLimiter,
+    private readonly scopes: readonly LimitScope[],
+    private readonly windowStart: number,
+    private readonly estTokens: number,
+  ) {}
+
+  release(_actualUsd: number | undefined, actualTokens: number | undefined): void {
+    if (actualTokens !== undefined) this.limiter.settleTokensNow(this.scopes, this.windowStart, this.estTokens, actualTokens);
+  }
 }
 
 /** What a principal is limited by, worked out once per principal (the authenticator reuses them). */
@@ -54,16 +71,27 @@ export class Admission {
    * @param worstCaseUsd the most this request can cost, or undefined when prices are unknown.
    * @param requestId Treaty's id for the request: budget reservations are held under it.
    */
-  async admit(p: Principal, model: string, estTokens: number, worstCaseUsd: number | undefined, requestId?: string): Promise<Admitted> {
+  admit(p: Principal, model: string, estTokens: number, worstCaseUsd: number | undefined, requestId?: string): Admitted | Promise<Admitted> {
     allowed('key', p.key, model);
     allowed('tenant', p.tenant, model);
     const plan = this.planOf(p);
-    const active = plan.scopes;
     const now = this.now();
-    const adm = active.length ? await this.limiter.admit(active, estTokens, now) : ({ ok: true, windowStart: 0 } as const);
-    if (!adm.ok) {
-      throw new GatewayError('TREATY_RATE_LIMITED', `Rate limit reached for ${adm.scope.replace(':', ' ')}: ${adm.limit.toUpperCase()} limit. Retry after ${Math.ceil(adm.retryAfterMs / 1000)}s.`, { retryAfterMs: adm.retryAfterMs });
+    // No budget to reserve and counters in this process (the usual case): no promise at all.
+    if (!plan.budgets.length || !this.budgets) {
+      if (!plan.scopes.length) return UNLIMITED;
+      const adm = this.limiter.admitNow(plan.scopes, estTokens, now);
+      if (adm) {
+        if (!adm.ok) throw rateLimited(adm);
+        return new CountedHere(this.limiter, plan.scopes, adm.windowStart, estTokens);
+      }
     }
+    return this.admitAsync(plan, estTokens, worstCaseUsd, now, requestId);
+  }
+
+  private async admitAsync(plan: Plan, estTokens: number, worstCaseUsd: number | undefined, now: number, requestId: string | undefined): Promise<Admitted> {
+    const active = plan.scopes;
+    const adm = active.length ? await this.limiter.admit(active, estTokens, now) : ({ ok: true, windowStart: 0 } as const);
+    if (!adm.ok) throw rateLimited(adm);
     const reserved: Reservation[] = [];
     try {
       await this.reserve(plan, worstCaseUsd, now, reserved, requestId);
@@ -77,6 +105,11 @@ export class Admission {
         if (active.length && actualTokens !== undefined) await this.limiter.settleTokens(active, adm.windowStart, estTokens, actualTokens);
       },
     };
+  }
+
+  /** Whether admitting `p` reserves a budget: only then does it need the request's worst-case cost. */
+  reservesBudget(p: Principal): boolean {
+    return this.budgets !== undefined && this.planOf(p).budgets.length > 0;
   }
 
   private planOf(p: Principal): Plan {
@@ -111,6 +144,10 @@ export class Admission {
       out.push({ scope: b.scope, periodStart: start, amountUsd: amount, heldBy });
     }
   }
+}
+
+function rateLimited(adm: { limit: 'rpm' | 'tpm'; scope: string; retryAfterMs: number }): GatewayError {
+  return new GatewayError('TREATY_RATE_LIMITED', `Rate limit reached for ${adm.scope.replace(':', ' ')}: ${adm.limit.toUpperCase()} limit. Retry after ${Math.ceil(adm.retryAfterMs / 1000)}s.`, { retryAfterMs: adm.retryAfterMs });
 }
 
 function allowed(who: 'key' | 'tenant', limits: Principal['key'], model: string): void {

@@ -103,7 +103,8 @@ export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<vo
   const idem = ex.req.headers['idempotency-key'] === undefined ? undefined : await beginIdempotency(deps, ex, principal, chat.stream, text);
   if (idem === 'replayed') return;
   const est = estimatePromptTokens(chat);
-  const admitted = idem ? await admitOrAbandon(deps, principal, chat, est, idem, ex.requestId) : await deps.admission.admit(principal, chat.model, est + (chat.maxTokens ?? 0), deps.worstCaseUsd(chat, est), ex.requestId);
+  let admitted = idem ? admitOrAbandon(deps, principal, chat, est, idem, ex.requestId) : deps.admission.admit(principal, chat.model, est + (chat.maxTokens ?? 0), worstCase(deps, principal, chat, est), ex.requestId);
+  if (admitted instanceof Promise) admitted = await admitted;
   const facts = {
     tenantId: principal.tenantId,
     keyId: principal.keyId,
@@ -148,7 +149,8 @@ export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<vo
     ex.stream = chat.stream;
     const s = deps.settled(traces);
     try {
-      await admitted.release(s.usd, s.tokens);
+      const released = admitted.release(s.usd, s.tokens);
+      if (released instanceof Promise) await released;
     } catch (e) {
       requestLog(deps, ex, principal, chat).error('settling budget failed', { err: e });
     }
@@ -172,11 +174,16 @@ function tagsOf(p: Principal): readonly string[] {
 
 async function admitOrAbandon(deps: RouteDeps, p: Principal, chat: ChatRequest, est: number, idem: Idem | undefined, requestId: string): Promise<Admitted> {
   try {
-    return await deps.admission.admit(p, chat.model, est + (chat.maxTokens ?? 0), deps.worstCaseUsd(chat, est), requestId);
+    return await deps.admission.admit(p, chat.model, est + (chat.maxTokens ?? 0), worstCase(deps, p, chat, est), requestId);
   } catch (err) {
     if (idem) await deps.idempotency!.idempotencyAbandon(idem.tenant, idem.key);
     throw err;
   }
+}
+
+/** The request's worst-case cost, worked out only when a budget will be reserved against it. */
+function worstCase(deps: RouteDeps, p: Principal, chat: ChatRequest, est: number): number | undefined {
+  return deps.admission.reservesBudget(p) ? deps.worstCaseUsd(chat, est) : undefined;
 }
 
 type Idem = { tenant: string; key: string };
@@ -224,7 +231,7 @@ export async function embeddings(deps: RouteDeps, ex: Exchange): Promise<void> {
     throw err;
   } finally {
     const s = deps.settled(traces);
-    await admitted.release(s.usd, s.tokens).catch(() => undefined);
+    await Promise.resolve(admitted.release(s.usd, s.tokens)).catch(() => undefined);
   }
 }
 

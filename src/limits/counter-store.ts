@@ -10,23 +10,41 @@ export interface CounterStore {
   /** Unconditional correction (may be negative), e.g. actual tokens replacing an estimate. */
   add(key: string, windowStart: number, windowMs: number, delta: number): Promise<void>;
   get(key: string, windowStart: number): Promise<number>;
+  /** Set when the counters live in this process: the same operations without a promise (the request path's). */
+  readonly inProcess?: LocalCounters;
 }
 
-export class MemoryCounterStore implements CounterStore {
+/** tryAdd and add, synchronous: only a store in this process can offer them. */
+export interface LocalCounters {
+  tryAddNow(key: string, windowStart: number, windowMs: number, amount: number, cap: number): boolean;
+  addNow(key: string, windowStart: number, windowMs: number, delta: number): void;
+}
+
+export class MemoryCounterStore implements CounterStore, LocalCounters {
   /** Counter name → window start → count. Nested rather than `name@window` keys: no string built per call. */
   private readonly counters = new Map<string, Map<number, { value: number; expiresAt: number }>>();
   private sweeps = 0;
 
+  readonly inProcess: LocalCounters = this;
+
   constructor(private readonly now: () => number) {}
 
   async tryAdd(key: string, windowStart: number, windowMs: number, amount: number, cap: number): Promise<boolean> {
+    return this.tryAddNow(key, windowStart, windowMs, amount, cap);
+  }
+
+  async add(key: string, windowStart: number, windowMs: number, delta: number): Promise<void> {
+    this.addNow(key, windowStart, windowMs, delta);
+  }
+
+  tryAddNow(key: string, windowStart: number, windowMs: number, amount: number, cap: number): boolean {
     const c = this.counter(key, windowStart, windowMs);
     if (c.value + amount > cap) return false;
     c.value += amount;
     return true;
   }
 
-  async add(key: string, windowStart: number, windowMs: number, delta: number): Promise<void> {
+  addNow(key: string, windowStart: number, windowMs: number, delta: number): void {
     this.counter(key, windowStart, windowMs).value += delta;
   }
 

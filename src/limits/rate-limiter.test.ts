@@ -38,4 +38,24 @@ describe('rate limits (G16)', () => {
     expect((await rl.admit([tenant, key], 1, now)).ok).toBe(false);
     expect(await store.get('rpm:tenant:x', now)).toBe(1);
   });
+
+  it('without a promise (counters in this process): the same limits, and a refusal takes nothing from any scope', async () => {
+    const ws = 9 * WINDOW_MS;
+    const now = ws + 1;
+    const store = new MemoryCounterStore(() => now);
+    const rl = new RateLimiter(store);
+    const tenant = { id: 'tenant:x', rpm: 1000, tpm: 10_000 };
+    const key = { id: 'key:y', rpm: 1000, tpm: 1000 };
+    const a = rl.admitNow([tenant, key], 600, now);
+    expect(a).toEqual({ ok: true, windowStart: ws });
+    // The key's TPM refuses after its RPM and the tenant's counters were taken: all go back.
+    expect(rl.admitNow([tenant, key], 600, now)).toEqual({ ok: false, limit: 'tpm', scope: 'key:y', retryAfterMs: WINDOW_MS - 1 });
+    expect(await store.get('rpm:tenant:x', ws)).toBe(1);
+    expect(await store.get('tpm:tenant:x', ws)).toBe(600);
+    expect(await store.get('rpm:key:y', ws)).toBe(1);
+    expect(await store.get('tpm:key:y', ws)).toBe(600);
+    expect(rl.settleTokensNow([tenant, key], ws, 600, 100)).toBe(true);
+    expect(await store.get('tpm:key:y', ws)).toBe(100);
+    expect(rl.admitNow([tenant, key], 600, now)?.ok).toBe(true);
+  });
 });
