@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AttemptWrite } from '../sql/attempts.js';
 import { finish, start } from '../test-support/fixtures.js';
 import { AttemptJournal } from './attempt-journal.js';
+import { decodeWrite, encodeWrite } from './journal-lines.js';
 
 let dir = '';
 const journals: AttemptJournal[] = [];
@@ -34,7 +35,7 @@ describe('attempt write-ahead journal', () => {
     await Promise.all([first.append(begin('a')), first.append(begin('b'))]);
     await first.append(end('a'));
     // The process dies inside a write: half a line, never acknowledged.
-    appendFileSync(join(dir, segments()[0]!), '{"kind":"begin","sta');
+    appendFileSync(join(dir, segments()[0]!), 'b["req-c",1,nu');
     first.close(false); // no clean shutdown: the segment stays
     const next = open();
     expect(next.leftover()).toEqual([begin('a'), begin('b'), end('a')]);
@@ -42,9 +43,25 @@ describe('attempt write-ahead journal', () => {
     expect(segments()).toEqual([]);
   });
 
+  it('a line gives back exactly the write it was made from: nulls stay null, a decision keeps its bytes', () => {
+    const writes: AttemptWrite[] = [
+      begin('a'),
+      { kind: 'begin', start: start({ requestId: 'b\t"x"\n', decision: null, tenantId: null, keyId: null, contractVersion: null, clientRequestId: 'c-1' }) },
+      { kind: 'begin', start: start({ decision: '{"note":"tab\\there","ranked":["a","b"]}' }) },
+      { kind: 'begin', start: start({ decision: 'raw\ttab and raw\nnewline' }) },
+      end('a'),
+      { kind: 'finish', finish: finish({ status: 'failed', firstByteAt: null, httpStatus: 503, failureKind: 'upstream_5xx', promptTokens: null, completionTokens: null, usageSource: null, listCostUsd: null, effectiveCostUsd: null }) },
+    ];
+    for (const w of writes) {
+      const line = encodeWrite(w);
+      expect(line).not.toMatch(/\n/);
+      expect(decodeWrite(line)).toEqual(w);
+    }
+  });
+
   it('a damaged line in the middle stops the start-up with the file named, instead of skipping attempts', () => {
     dir = mkdtempSync(join(tmpdir(), 'treaty-journal-'));
-    writeFileSync(join(dir, 'ledger.db.attempt-journal.00000001'), `${JSON.stringify(begin('a'))}\nGARBAGE\n${JSON.stringify(begin('b'))}\n`);
+    writeFileSync(join(dir, 'ledger.db.attempt-journal.00000001'), `${encodeWrite(begin('a'))}\nGARBAGE\n${encodeWrite(begin('b'))}\n`);
     expect(() => open().leftover()).toThrow(/attempt-journal\.00000001: line 2 .*damaged/);
   });
 

@@ -21,6 +21,7 @@
 import { closeSync, fdatasyncSync, ftruncateSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { AttemptWrite } from '../sql/attempts.js';
+import { decodeWrite, encodeWrite } from './journal-lines.js';
 
 export interface AttemptJournalOptions {
   /** fdatasync after each append (durability 'power'). */
@@ -84,7 +85,7 @@ export class AttemptJournal {
       lines.pop();
       for (const [i, line] of lines.entries()) {
         try {
-          writes.push(JSON.parse(line) as AttemptWrite);
+          writes.push(decodeWrite(line));
         } catch {
           throw new Error(`ledger journal ${path}: line ${i + 1} is not a journal entry; the file is damaged (move it aside to start without it, and reconcile its attempts by hand)`);
         }
@@ -103,7 +104,7 @@ export class AttemptJournal {
    * with `sync`, power loss). Every write of one event-loop turn shares one write().
    */
   append(w: AttemptWrite): Promise<void> {
-    this.#lines.push(JSON.stringify(w));
+    this.#lines.push(encodeWrite(w));
     return (this.#batch ??= new Promise<void>((resolve, reject) => {
       this.#settle = (err) => (err === undefined ? resolve() : reject(err));
       setImmediate(() => this.#flush());
