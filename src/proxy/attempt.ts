@@ -252,7 +252,9 @@ function watchClient(ctx: RequestContext, c: Cancellation): void {
 function unwatchClient(ctx: RequestContext, c: Cancellation): void {
   const live = ctx.liveAttempts;
   const i = live ? live.indexOf(c) : -1;
-  if (i !== -1) live!.splice(i, 1);
+  // Usually the one live attempt: pop it rather than splice (which makes an array per call).
+  if (i !== -1 && i === live!.length - 1) live!.pop();
+  else if (i !== -1) live!.splice(i, 1);
 }
 
 function bookFinished(observer: NonNullable<ProxyPorts['observer']>, t: AttemptTrace): void {
