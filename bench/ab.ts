@@ -33,6 +33,8 @@ const { values: opt } = parseArgs({
     alloc: { type: 'boolean', default: false },
     top: { type: 'string', default: '40' },
     keep: { type: 'boolean', default: false },
+    /** --alloc: for these allocating functions (e.g. sort,Map), which Treaty functions call them. */
+    who: { type: 'string', default: '' },
   },
 });
 
@@ -50,9 +52,13 @@ async function main(): Promise<void> {
   const emu = await spawnNode({ name: 'emulator', cpu: '0', cwd: ROOT, nodeArgs: [join(benchBuild, 'bench/emulator-server.js')], logFile: join(tmp, 'emulator.log'), hello: true });
   procs.push(emu);
   const upstream = String(emu.hello!.url);
-  const roots = opt.roots.split(',').map((r) => resolve(r.trim()));
+  // A root may carry node flags after a '+', e.g. `.+--max-semi-space-size=64` (same code, tuned V8).
+  const specs = opt.roots.split(',').map((r) => {
+    const [dir, ...flags] = r.trim().split('+');
+    return { root: resolve(dir!), flags };
+  });
   const eps: { label: string; ep: Endpoint; proc: Proc; profile?: string }[] = [];
-  for (const [i, root] of roots.entries()) {
+  for (const [i, { root, flags }] of specs.entries()) {
     const build = join(tmp, `treaty-${i}`);
     transpileTree(root, ['src'], build, modules);
     const dir = join(tmp, `run-${i}`);
@@ -64,12 +70,12 @@ async function main(): Promise<void> {
     const profile = opt.alloc && i === 0 ? join(dir, 'allocs.heapprofile') : undefined;
     const pre = profile ? ['--import', join(ROOT, 'bench/alloc-sampler.mjs')] : [];
     const env: Record<string, string> = { ...TREATY_ENV, ...(profile ? { TREATY_ALLOC_PROFILE: profile } : {}) };
-    const proc = await spawnNode({ name: `treaty-${i}`, cpu: '1', cwd: dir, nodeArgs: [...pre, join(build, 'src/cli/main.js'), 'serve', '--config', cfg], env, logFile: join(dir, 'treaty.log') });
+    const proc = await spawnNode({ name: `treaty-${i}`, cpu: '1', cwd: dir, nodeArgs: [...flags, ...pre, join(build, 'src/cli/main.js'), 'serve', '--config', cfg], env, logFile: join(dir, 'treaty.log') });
     procs.push(proc);
     const origin = `http://127.0.0.1:${port}`;
     await waitHttp(proc, `${origin}/healthz`);
     const key = await issueBenchKey(`http://127.0.0.1:${adminPort}`);
-    const label = `${i}:${basename(root)}`;
+    const label = `${i}:${basename(root)}${flags.length ? ` ${flags.join(' ')}` : ''}`;
     eps.push({ label, proc, profile, ep: { name: label, origin, path: '/v1/chat/completions', headers: { authorization: `Bearer ${key}` }, pid: proc.pid } });
   }
   const body = chatBody('bench-fast', false);
@@ -86,7 +92,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 50 && !existsSync(e.profile!); i++) await sleep(100);
     const requests = r.tally.ok;
     log(`${e.label}: ${requests} requests sampled, ${r.cpuUsPerReq.toFixed(0)} µs CPU/request (sampling adds overhead)`);
-    console.log(allocSummary(readFileSync(e.profile!, 'utf8'), requests, Number(opt.top)));
+    console.log(allocSummary(readFileSync(e.profile!, 'utf8'), requests, Number(opt.top), opt.who ? opt.who.split(',') : []));
   } else {
     const per = new Map<string, number[]>(eps.map((e) => [e.label, []]));
     const rounds = Number(opt.rounds);
@@ -116,10 +122,11 @@ interface HeapNode {
 }
 
 /** Sampled bytes by allocating function (self) and by the Treaty function nearest up the stack. */
-function allocSummary(text: string, requests: number, top: number): string {
+function allocSummary(text: string, requests: number, top: number, who: string[]): string {
   const { head } = JSON.parse(text) as { head: HeapNode };
   const self = new Map<string, number>();
   const owner = new Map<string, number>();
+  const callers = new Map<string, number>();
   let total = 0;
   const name = (n: HeapNode): string => `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.replace(/^.*\/treaty-\d+\//, '').replace(/^.*node_modules\//, '')}:${n.callFrame.lineNumber + 1}`;
   const walk = (n: HeapNode, stack: HeapNode[]): void => {
@@ -129,6 +136,7 @@ function allocSummary(text: string, requests: number, top: number): string {
       const mine = [...stack, n].reverse().find((s) => /\/treaty-\d+\/src\//.test(s.callFrame.url));
       const k = mine ? name(mine) : '(outside src)';
       owner.set(k, (owner.get(k) ?? 0) + n.selfSize);
+      if (who.includes(n.callFrame.functionName)) callers.set(`${n.callFrame.functionName} < ${k}`, (callers.get(`${n.callFrame.functionName} < ${k}`) ?? 0) + n.selfSize);
     }
     for (const c of n.children) walk(c, [...stack, n]);
   };
@@ -139,7 +147,8 @@ function allocSummary(text: string, requests: number, top: number): string {
       .slice(0, top)
       .map(([k, v]) => `${(v / requests).toFixed(0).padStart(7)} B/req  ${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`)
       .join('\n');
-  return `total ${(total / requests).toFixed(0)} B/request sampled\n\n## by allocating function\n${table(self)}\n\n## by nearest Treaty function on the stack\n${table(owner)}`;
+  const asked = who.length ? `\n\n## callers of ${who.join(', ')}\n${table(callers)}` : '';
+  return `total ${(total / requests).toFixed(0)} B/request sampled\n\n## by allocating function\n${table(self)}\n\n## by nearest Treaty function on the stack\n${table(owner)}${asked}`;
 }
 
 main().then(

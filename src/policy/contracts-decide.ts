@@ -137,17 +137,38 @@ interface Scored {
 const byScore = (a: Scored, b: Scored): number => a.c.score - b.c.score || Number(b.reservedFree) - Number(a.reservedFree) || a.order - b.order;
 const candidateOf = (s: Scored): RankedCandidate => s.c;
 
+/** Stable insertion sort by byScore: a pool has a handful of members, and Array#sort allocates a work array per call. */
+function sortSmall(xs: Scored[]): void {
+  for (let i = 1; i < xs.length; i++) {
+    const x = xs[i]!;
+    let j = i - 1;
+    while (j >= 0 && byScore(xs[j]!, x) > 0) {
+      xs[j + 1] = xs[j]!;
+      j--;
+    }
+    xs[j + 1] = x;
+  }
+}
+
 function rank(compiled: CompiledContracts, facts: RequestFacts, cls: string | null, pool: readonly Entry[], state: ContractState, now: number, w: RankingWeights, seg: ReturnType<typeof segmentAt>): RankedCandidate[] {
   if (!pool.length) return [];
   const tokens = facts.expectedTokens;
   let ref = 0;
   for (const { dep } of pool) if (dep.prices) ref = Math.max(ref, (tokens.prompt * dep.prices.usdPerMTokIn + tokens.completion * dep.prices.usdPerMTokOut) / 1e6);
   if (ref <= 0) ref = 1e-6; // no prices known: the controller terms still need a scale
-  // Each commitment's pacing worked out once per decision (most decisions meet one or none).
-  let paceCache: Map<string, number> | undefined;
+  // Each commitment's pacing worked out once per decision: most decisions meet one or none, so
+  // the first is held in two variables and a Map is made only for a second.
+  let firstRef: string | undefined;
+  let firstPace = 0;
+  let morePaces: Map<string, number> | undefined;
   const pace = (c: CommitmentClause): number => {
-    let f = (paceCache ??= new Map()).get(c.ref);
-    if (f === undefined) paceCache.set(c.ref, (f = pacingFraction(c, state.commitmentSpendUsd(c.ref), now, w)));
+    if (c.ref === firstRef) return firstPace;
+    if (firstRef === undefined) {
+      firstRef = c.ref;
+      return (firstPace = pacingFraction(c, state.commitmentSpendUsd(c.ref), now, w));
+    }
+    let f = (morePaces ??= new Map()).get(c.ref);
+    if (f === undefined) morePaces.set(c.ref, (f = pacingFraction(c, state.commitmentSpendUsd(c.ref), now, w)));
     return f;
   };
   const byClass = cls !== null ? seg.index.sharesByClass.get(cls) : undefined;
@@ -163,7 +184,7 @@ function rank(compiled: CompiledContracts, facts: RequestFacts, cls: string | nu
     if (exceptions) c.exceptions = exceptions;
     scored.push({ c, order, reservedFree: ct.reservedFree });
   }
-  if (scored.length > 1) scored.sort(byScore);
+  sortSmall(scored);
   return scored.map(candidateOf);
 }
 
