@@ -76,6 +76,18 @@ function servedHeaders(ex: Exchange, s: Served): Record<string, string | number>
   return h;
 }
 
+/**
+ * A whole answer's headers, in servedHeaders' order then timing, type and length: one literal
+ * (two shapes, with and without a decision) rather than an object grown key by key.
+ */
+function answerHeaders(ex: Exchange, s: Served, timing: string, length: number): Record<string, string | number> {
+  const id = ex.clientRequestId ?? ex.requestId;
+  if (s.decision) {
+    return { 'x-request-id': id, 'x-treaty-request-id': ex.requestId, 'x-treaty-deployment': s.deployment.id, 'x-treaty-attempts': s.attempts, 'x-treaty-model': s.model, 'x-treaty-decision': s.decision, 'server-timing': timing, 'content-type': 'application/json', 'content-length': length };
+  }
+  return { 'x-request-id': id, 'x-treaty-request-id': ex.requestId, 'x-treaty-deployment': s.deployment.id, 'x-treaty-attempts': s.attempts, 'x-treaty-model': s.model, 'server-timing': timing, 'content-type': 'application/json', 'content-length': length };
+}
+
 function deadlineOf(deps: RouteDeps, ex: Exchange): number {
   const cfgTimeout = deps.config.server.requestTimeoutMs;
   const header = ex.req.headers['x-treaty-timeout-ms'];
@@ -119,19 +131,16 @@ export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<vo
   try {
     const result = await deps.proxy.chat(chat, ctx);
     traces = result.traces;
-    const headers = servedHeaders(ex, result);
     if (result.kind === 'complete') {
       const body = JSON.stringify(renderChatResponse(result.response));
       if (idem) await deps.idempotency!.idempotencyComplete(idem.tenant, idem.key, 200, body);
-      headers['server-timing'] = serverTiming(t0, traces);
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = Buffer.byteLength(body);
-      ex.res.writeHead(200, headers);
+      ex.res.writeHead(200, answerHeaders(ex, result, serverTiming(t0, traces), Buffer.byteLength(body)));
       ex.res.end(body);
       // The same line a child logger would write (an undefined field is left out), without making one per request.
       deps.log.info('request served', { requestId: ex.requestId, clientRequestId: ex.clientRequestId, key: principal.keyName, tenant: principal.tenantId, model: chat.model, stream: chat.stream, deployment: result.deployment.id, attempts: result.attempts, status: 200, ms: deps.now() - started });
       return;
     }
+    const headers = servedHeaders(ex, result);
     headers['server-timing'] = serverTiming(t0, traces);
     const renderer = new ChunkRenderer(`chatcmpl-${ex.requestId}`, result.deployment.upstreamModel, Math.floor(deps.now() / 1000));
     const outcome = await writeStream(ex.res, result.events, { headers, renderer, includeUsage: chat.includeUsage });
