@@ -25,7 +25,12 @@ const NONE: readonly SseEvent[] = Object.freeze([]);
 const STREAM = { stream: true } as const;
 
 export class SseParser {
-  private readonly decoder = new TextDecoder('utf-8');
+  /** Only for chunks that may split a character (made on first need). */
+  private decoder: InstanceType<typeof TextDecoder> | undefined;
+  /** The decoder may hold the first bytes of a split character: it must see the next chunk. */
+  private decoding = false;
+  /** Some text was seen (a byte-order mark can only open the stream). */
+  private started = false;
   private buf = '';
   /** The data lines of the event being read, joined with \n; undefined before the first. */
   private data: string | undefined;
@@ -39,7 +44,7 @@ export class SseParser {
 
   /** Feeds bytes; returns the events they complete, in order (often none). */
   push(chunk: Uint8Array): readonly SseEvent[] {
-    let buf = this.buf + this.decoder.decode(chunk, STREAM);
+    let buf = this.buf + this.text(chunk);
     let start = 0;
     if (this.lastWasCr && buf.charCodeAt(0) === 10) start = 1;
     this.lastWasCr = false;
@@ -72,11 +77,39 @@ export class SseParser {
 
   /** The body ended: a last line or event without its blank line still counts. */
   end(): readonly SseEvent[] {
-    const rest = this.buf + this.decoder.decode();
+    const rest = this.buf + (this.decoding ? this.decoder!.decode() : '');
+    this.decoding = false;
     this.buf = '';
     if (rest.length > 0) this.line(rest);
     this.flush();
     return this.take();
+  }
+
+  /**
+   * The chunk as text. Most chunks end on an ASCII byte (SSE lines end in \n), so nothing is
+   * carried over and Buffer's native UTF-8 decoding does it (a fraction of TextDecoder's cost in
+   * streaming mode, per chunk and above all on a stream's first chunk, which is on the path to
+   * the first token). A chunk that may end inside a character goes through the TextDecoder,
+   * which keeps the partial bytes, and so does every chunk after it until one ends cleanly.
+   * Invalid bytes become U+FFFD either way; a byte-order mark opening the stream is dropped.
+   */
+  private text(chunk: Uint8Array): string {
+    const n = chunk.length;
+    if (n === 0) return '';
+    const clean = chunk[n - 1]! < 0x80;
+    let text: string;
+    if (!this.decoding && clean) {
+      text = (Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, n)).toString('utf8');
+    } else {
+      // An ASCII last byte completes (or ends, as U+FFFD) anything pending: the decoder is empty after it.
+      this.decoding = !clean;
+      text = (this.decoder ??= new TextDecoder('utf-8', { ignoreBOM: true })).decode(chunk, STREAM);
+    }
+    if (!this.started && text.length > 0) {
+      this.started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    return text;
   }
 
   private take(): readonly SseEvent[] {
