@@ -16,7 +16,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { closedLoop, type Endpoint } from './load.js';
+import { closedLoop, streamLoop, type Endpoint } from './load.js';
 import { HAS_TASKSET, freePort, spawnNode, waitHttp, type Proc } from './processes.js';
 import { pinSelf } from './procstat.js';
 import { chatBody, issueBenchKey, TREATY_ENV, treatyConfigYaml } from './setup.js';
@@ -31,6 +31,8 @@ const { values: opt } = parseArgs({
     'warm-ms': { type: 'string', default: '3000' },
     overlay: { type: 'string', default: '' },
     alloc: { type: 'boolean', default: false },
+    /** Measure CPU per streamed chunk (the bench's streaming phase on the realistic deployment) instead of saturation. */
+    stream: { type: 'boolean', default: false },
     top: { type: 'string', default: '40' },
     keep: { type: 'boolean', default: false },
     /** --alloc: for these allocating functions (e.g. sort,Map), which Treaty functions call them. */
@@ -100,16 +102,22 @@ async function main(): Promise<void> {
       const order = eps.map((_, i) => eps[(i + r) % eps.length]!);
       const line: string[] = [];
       for (const e of order) {
-        const res = await closedLoop(e.ep, body, { concurrency: 64, warmupMs: 300, durationMs: satMs });
-        per.get(e.label)!.push(res.cpuUsPerReq);
-        line.push(`${e.label} ${res.cpuUsPerReq.toFixed(1)} µs (${res.rps.toFixed(0)}/s, util ${res.cpuUtil.toFixed(2)}, core1 foreign ${(100 * res.contention.core1Foreign).toFixed(0)} %)`);
+        if (opt.stream) {
+          const res = await streamLoop(e.ep, chatBody('bench-real', true), { rate: 40, durationMs: satMs, drainMs: 3500 });
+          per.get(e.label)!.push(res.cpuUsPerChunk);
+          line.push(`${e.label} ${res.cpuUsPerChunk.toFixed(1)} µs/chunk (${res.complete}/${res.streams} complete)`);
+        } else {
+          const res = await closedLoop(e.ep, body, { concurrency: 64, warmupMs: 300, durationMs: satMs });
+          per.get(e.label)!.push(res.cpuUsPerReq);
+          line.push(`${e.label} ${res.cpuUsPerReq.toFixed(1)} µs (${res.rps.toFixed(0)}/s, util ${res.cpuUtil.toFixed(2)}, core1 foreign ${(100 * res.contention.core1Foreign).toFixed(0)} %)`);
+        }
         await sleep(150);
       }
       log(`round ${r + 1}: ${line.join('  |  ')}`);
     }
     for (const [label, xs] of per) {
       const s = [...xs].sort((a, b) => a - b);
-      log(`${label}: median ${s[s.length >> 1]!.toFixed(1)} µs/request (min ${s[0]!.toFixed(1)}, max ${s[s.length - 1]!.toFixed(1)})`);
+      log(`${label}: median ${s[s.length >> 1]!.toFixed(1)} µs/${opt.stream ? 'chunk' : 'request'} (min ${s[0]!.toFixed(1)}, max ${s[s.length - 1]!.toFixed(1)})`);
     }
   }
   for (const p of procs.reverse()) await p.stop();
