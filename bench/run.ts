@@ -24,7 +24,7 @@ import { freePort, HAS_TASKSET, spawnNode, tail, waitHttp, type Proc } from './p
 import { profileMarkdown } from './profile.js';
 import { transpileTree } from './transpile.js';
 import { markdown, svg, type ReportMeta } from './report.js';
-import { BENCH_CONTRACTS, chatBody, CLIENT_KEY, issueBenchKey, TREATY_ENV, treatyConfigYaml, UPSTREAM_KEY } from './setup.js';
+import { BENCH_CONTRACTS, chatBody, CLIENT_KEY, issueBenchKey, TREATY_ENV, treatyConfigYaml, treatyLaunchFlags, UPSTREAM_KEY } from './setup.js';
 import { checks, contention, summarize, type Raw, type TargetInfo } from './summary.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -137,12 +137,17 @@ async function main(): Promise<void> {
       spawn: () => spawnNode({ name: 'proxy', cpu: '1', cwd: ROOT, nodeArgs: [...pre, code(benchBase, 'bench/passthrough-proxy.ts'), upstream, '0', UPSTREAM_KEY], logFile: join(tmp, 'proxy.log'), hello: true }),
     });
   }
-  const variants: { name: string; overlay: string }[] = [{ name: '', overlay: '' }];
+  // Treaty runs with the node flags its bin is launched with (the shebang of src/cli/main.ts);
+  // a variant's `nodeArgs` replaces them (e.g. '' to show what they buy).
+  const launchFlags = treatyLaunchFlags(treatyRoot);
+  const variants: { name: string; overlay: string; nodeArgs?: string[] }[] = [{ name: '', overlay: '' }];
   // variants.yaml: `base` applies to every Treaty target (the default included); `variants` add rows.
-  const doc = existsSync(opt.variants) ? (parseYaml(readFileSync(opt.variants, 'utf8')) as { base?: string; variants?: { name: string; overlay?: string }[] } | null) : null;
+  const doc = existsSync(opt.variants) ? (parseYaml(readFileSync(opt.variants, 'utf8')) as { base?: string; variants?: { name: string; overlay?: string; nodeArgs?: string }[] } | null) : null;
   const baseOverlay = doc?.base ?? '';
-  if (!opt['no-variants'] && !opt['profile-only']) for (const v of doc?.variants ?? []) variants.push({ name: v.name, overlay: v.overlay ?? '' });
-  const treatyTarget = async (name: string, overlay: string, extraNodeArgs: string[] = []): Promise<Target | undefined> => {
+  if (!opt['no-variants'] && !opt['profile-only']) {
+    for (const v of doc?.variants ?? []) variants.push({ name: v.name, overlay: v.overlay ?? '', ...(v.nodeArgs !== undefined ? { nodeArgs: v.nodeArgs.split(/\s+/).filter(Boolean) } : {}) });
+  }
+  const treatyTarget = async (name: string, overlay: string, extraNodeArgs: string[] = [], nodeFlags: string[] = launchFlags): Promise<Target | undefined> => {
     const id = name ? `treaty:${name}` : 'treaty';
     const dir = join(tmp, id.replace(':', '-'));
     mkdirSync(dir, { recursive: true });
@@ -165,14 +170,15 @@ async function main(): Promise<void> {
     }
     await start({
       id,
-      label: name ? `Treaty, variant ${name}` : 'Treaty, default path (virtual key with RPM/TPM limits, policy with the example contracts, SQLite ledger, default logging)',
+      label: name ? `Treaty, variant ${name}` : `Treaty, default path (virtual key with RPM/TPM limits, policy with the example contracts, SQLite ledger, default logging; launched as its bin is: node ${launchFlags.join(' ')})`,
       kind: 'treaty',
-      overlay,
+      // What the report shows for a variant: its config overlay, or the node flags it runs with.
+      overlay: name && !overlay ? `node flags: ${nodeFlags.join(' ') || 'none'}` : overlay,
       origin: `http://127.0.0.1:${port}`,
       headers: { authorization: `Bearer ${CLIENT_KEY}` },
       ready: '/healthz',
       // cwd is the variant's temp dir, so a default relative ledger path lands there.
-      spawn: () => spawnNode({ name: id, cpu: '1', cwd: dir, nodeArgs: [...extraNodeArgs, ...pre, cli, 'serve', '--config', cfg], env: TREATY_ENV, logFile: join(dir, 'treaty.log') }),
+      spawn: () => spawnNode({ name: id, cpu: '1', cwd: dir, nodeArgs: [...nodeFlags, ...extraNodeArgs, ...pre, cli, 'serve', '--config', cfg], env: TREATY_ENV, logFile: join(dir, 'treaty.log') }),
     });
     const t = targets.find((x) => x.id === id);
     if (t?.status === 'ok') {
@@ -188,7 +194,7 @@ async function main(): Promise<void> {
     return t;
   };
   const treatyNodeArgs = opt['treaty-node-args'].split(/\s+/).filter(Boolean);
-  if (wanted.has('treaty') && !opt['profile-only']) for (const v of variants) await treatyTarget(v.name, v.overlay, treatyNodeArgs);
+  if (wanted.has('treaty') && !opt['profile-only']) for (const v of variants) await treatyTarget(v.name, v.overlay, treatyNodeArgs, v.nodeArgs);
 
   let portkey: PortkeyInstall | undefined;
   if (wanted.has('portkey') && !opt['profile-only']) {

@@ -2,6 +2,7 @@
 // request bodies, and the Treaty config (a demo-like estate pointed at the emulator, plus a
 // per-variant YAML overlay).
 
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
@@ -127,4 +128,14 @@ export function deepMerge(a: unknown, b: unknown): unknown {
   const out: Record<string, unknown> = { ...a };
   for (const [k, v] of Object.entries(b)) out[k] = deepMerge(a[k], v);
   return out;
+}
+
+/**
+ * The node flags Treaty is launched with, read from the `treaty` bin's shebang
+ * (`#!/usr/bin/env -S node <flags>` in src/cli/main.ts), so the bench runs it as it ships.
+ */
+export function treatyLaunchFlags(treatyRoot: string): string[] {
+  const first = readFileSync(join(treatyRoot, 'src/cli/main.ts'), 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\/usr\/bin\/env -S node(.*)$/.exec(first);
+  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
 }
