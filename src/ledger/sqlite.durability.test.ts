@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLedger } from './open.js';
+import { finish, start } from './test-support/fixtures.js';
 
 const CHILD = fileURLToPath(new URL('./test-support/kill-writer.ts', import.meta.url));
 let dir: string | undefined;
@@ -60,4 +61,28 @@ describe('SQLite ledger under SIGKILL', () => {
       });
     }
   }
+});
+
+describe('SQLite ledger with the write-ahead journal, closed cleanly', () => {
+  it('a write made just before close() is in the database afterwards, and no journal is left behind', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'treaty-close-'));
+    const file = join(dir, 'ledger.db');
+    const store = await openLedger(`sqlite:${file}`, { writeAheadJournal: true });
+    await store.migrate();
+    await store.beginAttempt(start({ requestId: 'done' }));
+    // Neither awaited: both are still in the journal's current turn when close() starts.
+    const begun = store.beginAttempt(start({ requestId: 'late' }));
+    const finished = store.finishAttempt(finish({ requestId: 'done' }));
+    await store.close();
+    await begun;
+    expect(await finished).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.includes('attempt-journal'))).toEqual([]);
+    const reader = await openLedger(`sqlite:${file}`);
+    try {
+      const rows = await reader.listAttempts({});
+      expect(rows.map((r) => [r.requestId, r.status]).sort()).toEqual([['done', 'ok'], ['late', 'started']]);
+    } finally {
+      await reader.close();
+    }
+  });
 });

@@ -37,6 +37,8 @@ export type AttemptCommit = (writes: readonly attempts.AttemptWrite[]) => Promis
  */
 export interface WriteAheadJournal {
   append(w: attempts.AttemptWrite): Promise<void>;
+  /** Settles once the appends made so far are written (or failed). */
+  written(): Promise<void>;
   /** Writes a previous process journaled that may not be in the database. */
   leftover(): attempts.AttemptWrite[];
   /** Forgets the leftover writes once they are committed. */
@@ -212,6 +214,12 @@ export class SqlLedgerStore implements LedgerStore {
 
   async close(): Promise<void> {
     // Queued attempt writes belong to callers still waiting on them: commit before closing.
+    // With a journal, its current turn goes out first (its writes then join the writer's
+    // queue: their callers' continuations run before the macrotask after the write).
+    if (this.#journal) {
+      await this.#journal.written();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     await this.#writer.close();
     this.#journal?.close(this.#writer.stats.failedWrites === 0);
     await this.#db.destroy();

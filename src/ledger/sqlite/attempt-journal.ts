@@ -111,9 +111,9 @@ export class AttemptJournal {
     }));
   }
 
-  /** Journal writes appended so far: the sequence number the next committed() compares with. */
-  get appended(): number {
-    return this.#seq;
+  /** Settles once the appends made so far are written (or failed); for a clean shutdown. */
+  async written(): Promise<void> {
+    await this.#batch?.catch(() => undefined);
   }
 
   /**
