@@ -5,7 +5,7 @@ import type { Deployment, ModelPool } from '../domain/deployment.js';
 import type { Usage } from '../domain/chat.js';
 import type { UpstreamFailure } from '../domain/upstream-failure.js';
 import type { BoundAdapter } from '../upstreams/adapter.js';
-import type { UpstreamTransport } from '../upstreams/transport.js';
+import type { CancelSignal, UpstreamTransport } from '../upstreams/transport.js';
 import type { Logger } from '../observability/logger.js';
 import type { AdaptiveThrottle } from '../routing/adaptive-throttle.js';
 import type { HealthTracker } from '../routing/health.js';
@@ -127,13 +127,9 @@ export interface ProxyPorts {
 /**
  * The client-gone signal as the attempt loop uses it: an AbortSignal fits, and so does the
  * lighter Cancellation the listener makes per request (an AbortController per request was a
- * visible share of its CPU).
+ * visible share of its CPU). The same shape as the transport's CancelSignal.
  */
-export interface ClientSignal {
-  readonly aborted: boolean;
-  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
-  removeEventListener(type: 'abort', listener: () => void): void;
-}
+export type ClientSignal = CancelSignal;
 
 export interface RequestContext {
   requestId: string;
