@@ -115,7 +115,7 @@ export async function chatCompletions(deps: RouteDeps, ex: Exchange): Promise<vo
   const idem = ex.req.headers['idempotency-key'] === undefined ? undefined : await beginIdempotency(deps, ex, principal, chat.stream, text);
   if (idem === 'replayed') return;
   const est = estimatePromptTokens(chat);
-  let admitted = idem ? admitOrAbandon(deps, principal, chat, est, idem, ex.requestId) : deps.admission.admit(principal, chat.model, est + (chat.maxTokens ?? 0), worstCase(deps, principal, chat, est), ex.requestId);
+  let admitted = idem ? admitOrAbandon(deps, principal, chat, est, idem, ex.requestId) : admit(deps, principal, chat, est, ex.requestId);
   if (admitted instanceof Promise) admitted = await admitted;
   const facts = {
     tenantId: principal.tenantId,
@@ -181,11 +181,16 @@ function tagsOf(p: Principal): readonly string[] {
   return t?.length ? [...k, ...t] : k;
 }
 
-async function admitOrAbandon(deps: RouteDeps, p: Principal, chat: ChatRequest, est: number, idem: Idem | undefined, requestId: string): Promise<Admitted> {
+function admit(deps: RouteDeps, p: Principal, chat: ChatRequest, est: number, requestId: string): Admitted | Promise<Admitted> {
+  return deps.admission.admit(p, chat.model, est + (chat.maxTokens ?? 0), worstCase(deps, p, chat, est), requestId);
+}
+
+/** admit, giving the Idempotency-Key back when the request is refused. */
+async function admitOrAbandon(deps: RouteDeps, p: Principal, chat: ChatRequest, est: number, idem: Idem, requestId: string): Promise<Admitted> {
   try {
-    return await deps.admission.admit(p, chat.model, est + (chat.maxTokens ?? 0), worstCase(deps, p, chat, est), requestId);
+    return await admit(deps, p, chat, est, requestId);
   } catch (err) {
-    if (idem) await deps.idempotency!.idempotencyAbandon(idem.tenant, idem.key);
+    await deps.idempotency!.idempotencyAbandon(idem.tenant, idem.key);
     throw err;
   }
 }
