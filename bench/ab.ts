@@ -10,17 +10,18 @@
 // root's process during one saturation phase and prints the top allocation sites, in bytes
 // per request. Take /tmp/treaty-bench.lock around it like any benchmark run.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closedLoop, streamLoop, type Endpoint } from './load.js';
-import { HAS_TASKSET, freePort, spawnNode, waitHttp, type Proc } from './processes.js';
+import { HAS_TASKSET, spawnNode, type Proc } from './processes.js';
 import { pinSelf } from './procstat.js';
-import { chatBody, issueBenchKey, TREATY_ENV, treatyConfigYaml } from './setup.js';
+import { chatBody } from './setup.js';
 import { transpileTree } from './transpile.js';
+import { startBenchTreaty } from './treaty-process.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({
@@ -64,21 +65,12 @@ async function main(): Promise<void> {
     const build = join(tmp, `treaty-${i}`);
     transpileTree(root, ['src'], build, modules);
     const dir = join(tmp, `run-${i}`);
-    mkdirSync(dir);
-    const port = await freePort();
-    const adminPort = await freePort();
-    const cfg = join(dir, 'treaty.yaml');
-    writeFileSync(cfg, treatyConfigYaml(upstream, port, adminPort, opt.overlay));
     const profile = opt.alloc && i === 0 ? join(dir, 'allocs.heapprofile') : undefined;
     const pre = profile ? ['--import', join(ROOT, 'bench/alloc-sampler.mjs')] : [];
-    const env: Record<string, string> = { ...TREATY_ENV, ...(profile ? { TREATY_ALLOC_PROFILE: profile } : {}) };
-    const proc = await spawnNode({ name: `treaty-${i}`, cpu: '1', cwd: dir, nodeArgs: [...flags, ...pre, join(build, 'src/cli/main.js'), 'serve', '--config', cfg], env, logFile: join(dir, 'treaty.log') });
-    procs.push(proc);
-    const origin = `http://127.0.0.1:${port}`;
-    await waitHttp(proc, `${origin}/healthz`);
-    const key = await issueBenchKey(`http://127.0.0.1:${adminPort}`);
     const label = `${i}:${basename(root)}${flags.length ? ` ${flags.join(' ')}` : ''}`;
-    eps.push({ label, proc, profile, ep: { name: label, origin, path: '/v1/chat/completions', headers: { authorization: `Bearer ${key}` }, pid: proc.pid } });
+    const t = await startBenchTreaty({ name: label, build, dir, upstream, overlays: [opt.overlay], nodeArgs: [...flags, ...pre], ...(profile ? { env: { TREATY_ALLOC_PROFILE: profile } } : {}) });
+    procs.push(t.proc);
+    eps.push({ label, proc: t.proc, profile, ep: t.ep });
   }
   const body = chatBody('bench-fast', false);
   const satMs = Number(opt['sat-ms']);

@@ -4,7 +4,7 @@
 //
 //   flock /tmp/treaty-bench.lock node --import tsx bench/heap-retention.ts [--ms 4000]
 
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,9 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closedLoop } from './load.js';
 import { pinSelf } from './procstat.js';
-import { freePort, HAS_TASKSET, spawnNode, waitHttp } from './processes.js';
-import { chatBody, issueBenchKey, TREATY_ENV, treatyConfigYaml } from './setup.js';
+import { HAS_TASKSET, spawnNode } from './processes.js';
+import { chatBody } from './setup.js';
 import { transpileTree } from './transpile.js';
+import { startBenchTreaty } from './treaty-process.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({ options: { ms: { type: 'string', default: '4000' } } });
@@ -49,14 +50,7 @@ async function main(): Promise<void> {
   const base = join(tmp, 'build');
   transpileTree(ROOT, ['src', 'bench'], base, join(ROOT, 'node_modules'));
   const emu = await spawnNode({ name: 'emulator', cpu: '0', cwd: ROOT, nodeArgs: [join(base, 'bench/emulator-server.js')], logFile: join(tmp, 'emulator.log'), hello: true });
-  const dir = join(tmp, 'treaty');
-  mkdirSync(dir);
-  const [port, adminPort] = [await freePort(), await freePort()];
-  writeFileSync(join(dir, 'treaty.yaml'), treatyConfigYaml(String(emu.hello!.url), port, adminPort));
-  const p = await spawnNode({ name: 'treaty', cpu: '1', cwd: dir, nodeArgs: ['--heapsnapshot-signal=SIGUSR2', join(base, 'src/cli/main.js'), 'serve', '--config', join(dir, 'treaty.yaml')], env: TREATY_ENV, logFile: join(dir, 'treaty.log') });
-  const origin = `http://127.0.0.1:${port}`;
-  await waitHttp(p, `${origin}/healthz`);
-  const ep = { name: 'treaty', origin, path: '/v1/chat/completions', headers: { authorization: `Bearer ${await issueBenchKey(`http://127.0.0.1:${adminPort}`)}` }, pid: p.pid };
+  const { proc: p, ep, dir } = await startBenchTreaty({ name: 'treaty', build: base, dir: join(tmp, 'treaty'), upstream: String(emu.hello!.url), nodeArgs: ['--heapsnapshot-signal=SIGUSR2'] });
   const body = chatBody('bench-fast', false);
   const snap = async (): Promise<string> => {
     const before = new Set(readdirSync(dir));

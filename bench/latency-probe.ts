@@ -22,7 +22,7 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -32,10 +32,11 @@ import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { streamLoop, type Endpoint } from './load.js';
 import { pinSelf } from './procstat.js';
-import { freePort, HAS_TASKSET, spawnNode, waitHttp, type Proc } from './processes.js';
-import { chatBody, CLIENT_KEY, issueBenchKey, TREATY_ENV, treatyConfigYaml, UPSTREAM_KEY } from './setup.js';
+import { HAS_TASKSET, spawnNode, type Proc } from './processes.js';
+import { chatBody, CLIENT_KEY, UPSTREAM_KEY } from './setup.js';
 import { spread } from './stats.js';
 import { transpileTree } from './transpile.js';
+import { startBenchTreaty } from './treaty-process.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({
@@ -147,18 +148,9 @@ async function main(): Promise<void> {
     { ep: { name: 'proxy', origin: `http://127.0.0.1:${String(proxy.hello!.port)}`, path, headers: { authorization: `Bearer ${CLIENT_KEY}` }, pid: proxy.pid }, pool: new Pool(`http://127.0.0.1:${String(proxy.hello!.port)}`, { connections: 1 }) },
   ];
   const startTreaty = async (name: string, codeBase: string): Promise<void> => {
-    const dir = join(tmp, name);
-    mkdirSync(dir);
-    const port = await freePort();
-    const adminPort = await freePort();
-    const cfg = join(dir, 'treaty.yaml');
-    writeFileSync(cfg, treatyConfigYaml(upstream, port, adminPort, opt.overlay));
-    const p = await spawnNode({ name, cpu: '1', cwd: dir, nodeArgs: [join(codeBase, 'src/cli/main.js'), 'serve', '--config', cfg], env: TREATY_ENV, logFile: join(dir, 'treaty.log') });
-    procs.push(p);
-    const origin = `http://127.0.0.1:${port}`;
-    await waitHttp(p, `${origin}/healthz`);
-    const key = await issueBenchKey(`http://127.0.0.1:${adminPort}`);
-    targets.push({ ep: { name, origin, path, headers: { authorization: `Bearer ${key}` }, pid: p.pid }, pool: new Pool(origin, { connections: 1 }), dir });
+    const t = await startBenchTreaty({ name, build: codeBase, dir: join(tmp, name), upstream, overlays: [opt.overlay] });
+    procs.push(t.proc);
+    targets.push({ ep: t.ep, pool: new Pool(t.ep.origin, { connections: 1 }), dir: t.dir });
   };
   await startTreaty('treaty', build(opt['treaty-root'], 'build-treaty'));
   if (opt['treaty-b']) await startTreaty('treaty-b', build(opt['treaty-b'], 'build-treaty-b'));

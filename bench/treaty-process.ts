@@ -1,0 +1,45 @@
+// One Treaty on the bench config, for the tools beside `npm run bench` (ab.ts,
+// latency-probe.ts, heap-retention.ts): its own folder and ports, started on core 1, ready,
+// with a virtual key issued through the admin API, as the endpoint the load functions take.
+// (run.ts has its own start: it checks each variant's config and contracts first.)
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Endpoint } from './load.js';
+import { freePort, spawnNode, waitHttp, type Proc } from './processes.js';
+import { issueBenchKey, TREATY_ENV, treatyConfigYaml } from './setup.js';
+
+export interface BenchTreaty {
+  proc: Proc;
+  ep: Endpoint;
+  /** Its folder: config, ledger, treaty.log. */
+  dir: string;
+}
+
+export async function startBenchTreaty(o: {
+  name: string;
+  /** A transpiled tree holding src/cli/main.js. */
+  build: string;
+  /** Created here. */
+  dir: string;
+  upstream: string;
+  overlays?: string[];
+  /** Node flags before the entry point. */
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+}): Promise<BenchTreaty> {
+  mkdirSync(o.dir);
+  const port = await freePort();
+  const adminPort = await freePort();
+  const cfg = join(o.dir, 'treaty.yaml');
+  writeFileSync(cfg, treatyConfigYaml(o.upstream, port, adminPort, ...(o.overlays ?? [])));
+  const proc = await spawnNode({
+    name: o.name, cpu: '1', cwd: o.dir,
+    nodeArgs: [...(o.nodeArgs ?? []), join(o.build, 'src/cli/main.js'), 'serve', '--config', cfg],
+    env: { ...TREATY_ENV, ...o.env }, logFile: join(o.dir, 'treaty.log'),
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  await waitHttp(proc, `${origin}/healthz`);
+  const key = await issueBenchKey(`http://127.0.0.1:${adminPort}`);
+  return { proc, dir: o.dir, ep: { name: o.name, origin, path: '/v1/chat/completions', headers: { authorization: `Bearer ${key}` }, pid: proc.pid } };
+}
