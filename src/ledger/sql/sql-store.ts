@@ -214,14 +214,12 @@ export class SqlLedgerStore implements LedgerStore {
 
   async close(): Promise<void> {
     // Queued attempt writes belong to callers still waiting on them: commit before closing.
-    // With a journal, its current turn goes out first (its writes then join the writer's
-    // queue: their callers' continuations run before the macrotask after the write).
-    if (this.#journal) {
-      await this.#journal.written();
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    // With a journal, its current turn goes out first: the callers waiting on that write
+    // queue their writes with the writer before written() resolves (they awaited it first).
+    await this.#journal?.written();
     await this.#writer.close();
-    this.#journal?.close(this.#writer.stats.failedWrites === 0);
+    // Everything is committed now, but for writes that failed, which pinned the journal.
+    this.#journal?.close(true);
     await this.#db.destroy();
     await this.#onClose();
   }

@@ -127,7 +127,10 @@ export class AttemptJournal {
     while (this.#sealed.length > 0 && this.#sealed[0]!.endSeq <= committed) unlinkSync(this.#sealed.shift()!.path);
   }
 
-  /** Closes the file; with `committedAll` (every write is in SQLite) deletes every segment. */
+  /**
+   * Closes the file; with `committedAll` (every write is in SQLite) deletes every segment,
+   * unless a failed write pinned them for the next start-up.
+   */
   close(committedAll: boolean): void {
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
