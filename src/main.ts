@@ -1,7 +1,7 @@
 // The composition root: the one place that picks concrete implementations (adapters,
 // transport, clock, randomness, stores) and wires them into the gateway.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,8 +30,7 @@ import type { Deployment } from './domain/deployment.js';
 import { hashKey } from './http/auth.js';
 import { Authenticator } from './http/principal.js';
 import { createGatewayServer } from './http/server.js';
-import { openLedger } from './ledger/open.js';
-import type { AttemptRow, LedgerStore, OrphanSettlement } from './ledger/store.js';
+import type { LedgerStore } from './ledger/store.js';
 import { MemoryCounterStore } from './limits/counter-store.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import { LiveMetrics } from './observability/live-metrics.js';
@@ -42,6 +41,7 @@ import { sleepUnlessAborted } from './proxy/cancellation.js';
 import { ChatProxy } from './proxy/chat-proxy.js';
 import { DeploymentStats } from './proxy/deployment-stats.js';
 import type { AttemptObserver, AttemptTrace } from './proxy/ports.js';
+import { openStore, pruneIdempotencyKeys, settleOrphan } from './recording/ledger-lifecycle.js';
 import { LedgerRecorder } from './recording/ledger-recorder.js';
 import { AdaptiveThrottle, DEFAULT_THROTTLE } from './routing/adaptive-throttle.js';
 import { HealthTracker } from './routing/health.js';
@@ -94,46 +94,6 @@ export function loadConfig(opts: StartOptions): GatewayConfig {
   if (opts.configText !== undefined) return compileConfig({ ...common, text: opts.configText, file: opts.configLabel ?? 'treaty.yaml' });
   if (!opts.configPath) throw new Error('startGateway needs configPath or configText');
   return loadConfigFile(opts.configPath, common);
-}
-
-async function openStore(config: GatewayConfig, override: string | undefined, log: Logger, clustered: boolean): Promise<LedgerStore> {
-  const url = override ?? config.ledger.url;
-  if (url.startsWith('sqlite:') && !url.includes(':memory:')) mkdirSync(dirname(url.slice('sqlite:'.length)), { recursive: true });
-  // No waiting for company: writes queued in the same event-loop turn (and, on Postgres, during
-  // a commit in flight) share a transaction anyway, so a wait would only add latency. A SQLite
-  // file gets a write-ahead journal unless configured off: a turn's writes are acknowledged
-  // after one append to it, and reach the database in batches every few ms
-  // (src/ledger/sqlite/attempt-journal.ts).
-  // Its WAL checkpoints run in a worker thread, off the event loop (sqlite/checkpointer.ts).
-  const store = await openLedger(url, {
-    durability: config.ledger.durability,
-    batch: { maxDelayMs: 0 },
-    writeAheadJournal: config.ledger.writeAheadJournal,
-    checkpointInWorker: true,
-    onCheckpointerFailure: (err) => log.error('ledger: the WAL checkpoint worker failed; checkpoints run inside commits again', { err }),
-  });
-  await store.migrate();
-  // Single process: every row still 'started' belongs to a process that died. Settle it from
-  // its estimate now. Cluster mode sweeps by age instead (ClusterNode.sweepOrphans), since
-  // the other replicas are alive and their in-flight rows look the same.
-  if (clustered) return store;
-  const now = Date.now();
-  const settled = await store.recoverOrphans(now, settleOrphan(config));
-  if (settled) log.warn('settled interrupted attempts from a previous run', { attempts: settled });
-  // Their budget reservations too, at what the (just settled) attempts cost.
-  const released = await store.releaseStaleHolds(now);
-  if (released) log.warn('released budget reservations of requests from a previous run', { reservations: released });
-  return store;
-}
-
-/** An interrupted attempt is settled from its prompt estimate; its completion stays unknown. */
-function settleOrphan(config: GatewayConfig): (row: AttemptRow) => OrphanSettlement {
-  return (row) => {
-    const dep = config.deployments.get(row.deploymentId);
-    const usage = { promptTokens: row.estimatedPromptTokens, completionTokens: 0, totalTokens: row.estimatedPromptTokens };
-    const cost = attemptCost(dep?.prices, usage);
-    return { promptTokens: usage.promptTokens, completionTokens: null, listCostUsd: cost?.listUsd ?? null, effectiveCostUsd: cost?.effectiveUsd ?? null };
-  };
 }
 
 function worstCase(config: GatewayConfig): (req: ChatRequest, promptTokens: number) => number | undefined {
@@ -336,23 +296,6 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       await ledger.close();
     },
   };
-}
-
-/** How long a completed Idempotency-Key replays its answer (as long as other APIs keep theirs). */
-const IDEMPOTENCY_RETENTION_MS = 24 * 3_600_000;
-
-/** Forgets completed Idempotency-Keys past retention, now and hourly (every replica may: it is one guarded DELETE). */
-function pruneIdempotencyKeys(ledger: LedgerStore, log: Logger): () => void {
-  const prune = (): void => {
-    ledger.pruneIdempotency(Date.now() - IDEMPOTENCY_RETENTION_MS).then(
-      (n) => n && log.info('forgot completed Idempotency-Keys past retention', { keys: n }),
-      (err: unknown) => log.warn('pruning Idempotency-Keys failed; the next round retries', { err }),
-    );
-  };
-  prune();
-  const timer = setInterval(prune, 3_600_000);
-  timer.unref();
-  return () => clearInterval(timer);
 }
 
 /** web/dist at the package root, whether running from src/ (tsx) or dist/src/ (built). */
