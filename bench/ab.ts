@@ -97,11 +97,11 @@ async function main(): Promise<void> {
         if (opt.stream) {
           const res = await streamLoop(e.ep, chatBody('bench-real', true), { rate: 40, durationMs: satMs, drainMs: 3500 });
           per.get(e.label)!.push(res.cpuUsPerChunk);
-          line.push(`${e.label} ${res.cpuUsPerChunk.toFixed(1)} µs/chunk (${res.complete}/${res.streams} complete)`);
+          line.push(`${e.label} ${res.cpuUsPerChunk.toFixed(1)} µs/chunk (${res.complete}/${res.streams} complete, steal ${(100 * res.contention.core1Steal).toFixed(0)} %)`);
         } else {
           const res = await closedLoop(e.ep, body, { concurrency: 64, warmupMs: 300, durationMs: satMs });
           per.get(e.label)!.push(res.cpuUsPerReq);
-          line.push(`${e.label} ${res.cpuUsPerReq.toFixed(1)} µs (${res.rps.toFixed(0)}/s, util ${res.cpuUtil.toFixed(2)}, core1 foreign ${(100 * res.contention.core1Foreign).toFixed(0)} %)`);
+          line.push(`${e.label} ${res.cpuUsPerReq.toFixed(1)} µs (${res.rps.toFixed(0)}/s, util ${res.cpuUtil.toFixed(2)}, core1 foreign ${(100 * res.contention.core1Foreign).toFixed(0)} %, steal ${(100 * res.contention.core1Steal).toFixed(0)} %)`);
         }
         await sleep(150);
       }

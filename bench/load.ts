@@ -132,7 +132,7 @@ export async function closedLoop(ep: Endpoint, body: Buffer, o: { concurrency: n
   let tEnd = NaN;
   let cpu1 = NaN;
   let cores: (() => Contention) | undefined;
-  let contention: Contention = { core1Foreign: NaN, core0Busy: NaN };
+  let contention: Contention = { core1Foreign: NaN, core0Busy: NaN, core1Steal: NaN };
   const warm = setTimeout(() => {
     cores = watchCores(ep.pid);
     cpu0 = cpuUs(ep.pid);
@@ -238,7 +238,7 @@ export async function openLoop(
   let tEnd = NaN;
   let idle: (() => void) | undefined;
   let cores: (() => Contention) | undefined;
-  let contention: Contention = { core1Foreign: NaN, core0Busy: NaN };
+  let contention: Contention = { core1Foreign: NaN, core0Busy: NaN, core1Steal: NaN };
   const stopRss = rssSampler(ep.pid);
 
   const fire = (scheduled: number): void => {

@@ -37,6 +37,9 @@ const sp = (x: Spread | undefined, d = 0): string => {
 };
 const ratio = (a: number | undefined, b: number | undefined, d = 2): string => (a && b && Number.isFinite(a / b) ? `${n(a / b, d)}×` : '–');
 
+/** The pass-through proxy's CPU µs per request on the machine issue 6's figures come from. */
+const REFERENCE_PROXY_US = 72;
+
 export function markdown(meta: ReportMeta, targets: TargetInfo[], sums: Record<string, TargetSummary>, checksList: Check[], busy: ContentionRow[]): string {
   const ok = targets.filter((t) => t.status === 'ok');
   const proxy = ok.find((t) => t.kind === 'proxy');
@@ -50,6 +53,13 @@ export function markdown(meta: ReportMeta, targets: TargetInfo[], sums: Record<s
   L.push(`Values are medians over rounds with (min–max) across rounds; latencies in ms; "added" = target percentile − the floor's same percentile in the same round.`, '');
   for (const note of meta.notes) L.push(`> ${note}`);
   if (meta.notes.length) L.push('');
+  // The absolute targets (µs, ms) assume a machine like the issue's; ratios to the proxy and
+  // Portkey measured in the same run do not. Say how fast this machine ran, by the proxy.
+  const pxUs = proxy ? sums[proxy.id]?.sat?.cpuUs.median : undefined;
+  if (pxUs !== undefined && Number.isFinite(pxUs)) {
+    const slow = pxUs / REFERENCE_PROXY_US;
+    L.push(`Machine speed: the pass-through proxy cost ${n(pxUs)} µs CPU per request in this run, against ~${REFERENCE_PROXY_US} µs on the machine issue 6 was measured on (${n(slow, 2)}×).${slow > 1.3 ? ' **This run\'s machine was slow: absolute figures (µs, ms) read high by about that factor; the ratios to the proxy and Portkey are the comparable ones.**' : ''}`, '');
+  }
   L.push(`![chart](${meta.chart})`, '');
 
   L.push('## Targets', '');
@@ -148,6 +158,14 @@ export function markdown(meta: ReportMeta, targets: TargetInfo[], sums: Record<s
     );
   }
   L.push('');
+  for (const t of ok) {
+    const b = sums[t.id]?.overload?.bound;
+    if (!b) continue;
+    L.push(
+      `What one core allows (${t.id}): a served request costs ${n(b.servedUs)} µs of CPU (saturation median) and the cheapest refusal node:http can make (bench/refusal-floor.ts: an immediate 503 with Treaty's headers and body size, request body unread) costs ${n(b.refusalFloorUs)} µs, measured in this run. Offered twice the capacity, a core that serves x and refuses the rest spends x·S + (2C − x)·D, so goodput can be about (1 − 2D/S) / (1 − D/S) = **${n(100 * b.bestGoodput)} %** of capacity at best, however the gateway sheds (both costs drift with the machine's load, so a run can land a little either side); 90 % would need refusals under S/11 = ${n(b.servedUs / 11)} µs. Treaty's own refusals cost ~${n(b.treatyRefusalUs)} µs each in this run (estimated: the overload run's CPU less its served requests at the saturation cost, over the refusals).`,
+      '',
+    );
+  }
 
   L.push('## Targets of issue 6', '');
   L.push('| Treaty | target | wanted | measured | result |', '|---|---|---|---|---|');
@@ -155,9 +173,9 @@ export function markdown(meta: ReportMeta, targets: TargetInfo[], sums: Record<s
   L.push('');
 
   L.push('## Machine contention during the measurements', '');
-  L.push('Share of core 1 used by anything other than the process under test (other engineers\' test runs, the kernel), and how busy core 0 (load generator + emulator) was, from /proc/stat: median (min–max) over all targets and rounds of the phase. Foreign load on core 1 takes CPU from the target and inflates its latency; a saturated core 0 caps every target\'s req/s.', '');
-  L.push('| phase | foreign load on core 1 | core 0 busy |', '|---|---|---|');
-  for (const r of busy) L.push(`| ${r.phase} | ${sp(r.core1Foreign, 2)} | ${sp(r.core0Busy, 2)} |`);
+  L.push('Share of core 1 used by anything other than the process under test (other engineers\' test runs, the kernel, and time the hypervisor gave to other guests: steal), the steal alone, and how busy core 0 (load generator + emulator) was, from /proc/stat: median (min–max) over all targets and rounds of the phase. Foreign load on core 1 takes CPU from the target and inflates its latency; a saturated core 0 caps every target\'s req/s. Steal of more than a few percent means the host was contended: every figure of that phase, CPU per request included, reads slower than the code is (ratios within a round hold better than absolute figures).', '');
+  L.push('| phase | foreign load on core 1 | of which steal | core 0 busy |', '|---|---|---|---|');
+  for (const r of busy) L.push(`| ${r.phase} | ${sp(r.core1Foreign, 2)} | ${sp(r.core1Steal, 2)} | ${sp(r.core0Busy, 2)} |`);
   L.push('');
 
   L.push('## Setup', '');

@@ -262,7 +262,7 @@ async function main(): Promise<void> {
       return true;
     });
   const rotate = <T>(xs: T[], r: number): T[] => xs.map((_, i) => xs[(i + r) % xs.length]!);
-  const raw: Raw = { sat: {}, c1: {}, open: {}, stream: {}, openStreams: {}, overload: {} };
+  const raw: Raw = { sat: {}, c1: {}, open: {}, stream: {}, openStreams: {}, overload: {}, refusalFloor: [] };
   const push = <T>(m: Record<string, T[]>, id: string, v: T): void => void (m[id] ??= []).push(v);
 
   // Rig isolation (--isolate): the gateways all share core 1, and an idle one is not silent:
@@ -367,6 +367,19 @@ async function main(): Promise<void> {
       await sleep(PLAN.settleMs); // let the closed streams unwind on both sides
     }
 
+    // The refusal floor: node:http's cheapest 503, saturated like the targets, so the overload
+    // verdict can say what goodput shedding on one core allows at all (summary.ts overloadBound).
+    if (live().some((x) => x.kind === 'treaty' && !x.variant)) {
+      const refuser = await spawnNode({ name: 'refusal-floor', cpu: '1', cwd: ROOT, nodeArgs: [...pre, code(benchBase, 'bench/refusal-floor.ts'), '0'], logFile: join(tmp, 'refusal-floor.log'), hello: true });
+      const ep: Endpoint = { name: 'refusal-floor', origin: `http://127.0.0.1:${String(refuser.hello!.port)}`, path, headers: {}, pid: refuser.pid };
+      for (let r = 0; r < PLAN.rounds; r++) {
+        const res = await closedLoop(ep, fast, { concurrency: CONCURRENCY, warmupMs: PLAN.phaseWarmupMs, durationMs: PLAN.satMs / 2 });
+        (raw.refusalFloor ??= []).push(res);
+        log(`refusal floor ${(res.tally.shed / res.seconds).toFixed(0).padStart(6)} 503/s  ${res.cpuUsPerReq.toFixed(0).padStart(5)} µs CPU/refusal  ${busyNote(res.contention)}`);
+      }
+      await refuser.stop();
+    }
+
     // Overload: 2× each gateway's own saturation ------------------------------------------
     // (--quick: Treaty only.)
     for (const t of live().filter((x) => (x.kind === 'treaty' && !x.variant) || (x.kind === 'portkey' && PLAN.mode === 'full'))) {
@@ -435,7 +448,7 @@ async function main(): Promise<void> {
 }
 
 function busyNote(c: Contention): string {
-  return `[core1 foreign ${(100 * c.core1Foreign).toFixed(0)} %, core0 ${(100 * c.core0Busy).toFixed(0)} %]`;
+  return `[core1 foreign ${(100 * c.core1Foreign).toFixed(0)} % (steal ${(100 * c.core1Steal).toFixed(0)} %), core0 ${(100 * c.core0Busy).toFixed(0)} %]`;
 }
 
 function median(xs: number[]): number {

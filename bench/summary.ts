@@ -27,6 +27,8 @@ export interface Raw {
   stream: Record<string, StreamResult[]>;
   openStreams: Record<string, OpenStreamsResult>;
   overload: Record<string, OpenResult & { capacity: number }>;
+  /** node:http's cheapest 503 saturated (bench/refusal-floor.ts), per round; absent in older results. */
+  refusalFloor?: ClosedResult[];
 }
 
 export interface OpenSummary {
@@ -61,7 +63,29 @@ export interface TargetSummary {
   open: Record<string, OpenSummary>;
   stream?: StreamSummary;
   openStreams?: OpenStreamsResult;
-  overload?: OpenResult & { capacity: number };
+  overload?: OpenResult & { capacity: number; bound?: OverloadBound };
+}
+
+/**
+ * What shedding on one core allows. Served requests cost S µs of CPU each, refused ones D;
+ * offered 2× capacity (2/S per µs), a core serving x requests/µs and refusing the rest spends
+ * x·S + (2/S − x)·D = 1, so x/capacity = (1 − 2D/S) / (1 − D/S): 90 % needs D ≤ S/11.
+ */
+export interface OverloadBound {
+  /** Treaty's CPU µs per served request (saturation median). */
+  servedUs: number;
+  /** node:http's cheapest refusal, CPU µs (refusal floor median). */
+  refusalFloorUs: number;
+  /** Best goodput share at 2× if every refusal cost only the floor. */
+  bestGoodput: number;
+  /** Treaty's own CPU per refusal, estimated from the overload run: (CPU − served × servedUs) / refused. */
+  treatyRefusalUs: number;
+}
+
+export function bestGoodputAt2x(servedUs: number, refusalUs: number): number {
+  const d = refusalUs / servedUs;
+  if (!(d >= 0) || d >= 0.5) return 0;
+  return (1 - 2 * d) / (1 - d);
 }
 
 const s = (xs: number[]): Spread => spread(xs);
@@ -139,7 +163,18 @@ export function summarize(targets: TargetInfo[], raw: Raw): Record<string, Targe
       };
     }
     if (raw.openStreams[t.id]) sum.openStreams = raw.openStreams[t.id];
-    if (raw.overload[t.id]) sum.overload = raw.overload[t.id];
+    const ov = raw.overload[t.id];
+    if (ov) {
+      sum.overload = ov;
+      const servedUs = sum.sat?.cpuUs.median ?? NaN;
+      const refusalFloorUs = s((raw.refusalFloor ?? []).map((r) => r.cpuUsPerReq)).median;
+      if (Number.isFinite(servedUs) && Number.isFinite(refusalFloorUs)) {
+        const cpuUs = ov.cpuUtil * ov.seconds * 1e6;
+        const refused = ov.tally.shed;
+        const treatyRefusalUs = refused > 0 ? (cpuUs - ov.goodput * ov.seconds * servedUs) / refused : NaN;
+        sum.overload = { ...ov, bound: { servedUs, refusalFloorUs, bestGoodput: bestGoodputAt2x(servedUs, refusalFloorUs), treatyRefusalUs } };
+      }
+    }
     out[t.id] = sum;
   }
   return out;
@@ -209,7 +244,11 @@ export function checks(targets: TargetInfo[], sums: Record<string, TargetSummary
       const excessRate = Math.max(0, ov.offered - ov.goodput);
       const shedRate = ov.tally.shed / ov.seconds;
       const noExcess = excessRate < 0.1 * ov.offered;
-      add('overload 2×: goodput', '≥ 90 % of capacity', `${f(100 * good, 0)} % (${f(ov.goodput, 0)} of ${f(ov.capacity, 0)} req/s, offered ${f(ov.offered, 0)})`, good >= 0.9);
+      const b = ov.bound;
+      const limit = b
+        ? `; node:http's cheapest refusal costs ${f(b.refusalFloorUs, 0)} µs against ${f(b.servedUs, 0)} µs per served request, so shedding on one core allows about ${f(100 * b.bestGoodput, 0)} % (Treaty's refusals cost ~${f(b.treatyRefusalUs, 0)} µs here)`
+        : '';
+      add('overload 2×: goodput', '≥ 90 % of capacity', `${f(100 * good, 0)} % (${f(ov.goodput, 0)} of ${f(ov.capacity, 0)} req/s, offered ${f(ov.offered, 0)})${limit}`, good >= 0.9);
       add(
         'overload 2×: excess shed fast with 429/503',
         '≥ 90 % of the excess as 429/503, p99 ≤ 50 ms',
@@ -228,13 +267,15 @@ export interface ContentionRow {
   phase: string;
   core1Foreign: Spread;
   core0Busy: Spread;
+  core1Steal: Spread;
 }
 
 /** How busy the machine was around each phase, over all targets and rounds. */
 export function contention(raw: Raw): ContentionRow[] {
   const rows: ContentionRow[] = [];
-  const add = (phase: string, cs: { core1Foreign: number; core0Busy: number }[]): void => {
-    if (cs.length) rows.push({ phase, core1Foreign: s(cs.map((c) => c.core1Foreign)), core0Busy: s(cs.map((c) => c.core0Busy)) });
+  const add = (phase: string, cs: { core1Foreign: number; core0Busy: number; core1Steal?: number }[]): void => {
+    // Results written before steal was recorded have none: NaN, shown as "–".
+    if (cs.length) rows.push({ phase, core1Foreign: s(cs.map((c) => c.core1Foreign)), core0Busy: s(cs.map((c) => c.core0Busy)), core1Steal: s(cs.map((c) => c.core1Steal ?? NaN)) });
   };
   add('saturation', Object.values(raw.sat).flat().map((r) => r.contention));
   add('concurrency 1', Object.values(raw.c1).flat().map((r) => r.contention));
