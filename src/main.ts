@@ -23,6 +23,7 @@ import { InMemoryContractState } from './policy/contracts-state.js';
 import { ContractsHolder } from './governance/contracts-holder.js';
 import { ContractGovernance } from './governance/governance.js';
 import { liveCounters } from './governance/live-counters.js';
+import { seedContractCounters } from './governance/seed-counters.js';
 import { resolve as resolvePath } from 'node:path';
 import { compileConfig, loadConfigFile, type GatewayConfig } from './config/compile.js';
 import type { ChatRequest } from './domain/chat.js';
@@ -151,7 +152,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       return s.ewmaMs !== undefined ? { available, latencyMs: s.ewmaMs, outstanding: s.outstanding } : { available, outstanding: s.outstanding };
     },
   });
-  const reseed = (): Promise<void> => (sharedCounters ? sharedCounters.setContracts(...contractTerms(holder)) : seedCommitments(holder, localCounters!, ledger));
+  const reseed = (): Promise<void> => (sharedCounters ? sharedCounters.setContracts(...contractTerms(holder)) : seedContractCounters(holder, localCounters!, ledger, Date.now()));
   await reseed();
   cluster?.syncContracts(holder, (res) => {
     if (res.ok) {
@@ -317,11 +318,6 @@ function contractGauges(holder: ContractsHolder, governance: ContractGovernance,
     commitments: live.commitments.map(({ clause, spentUsd, ratio }) => ({ clause, spentUsd, ratio })),
     shares: live.shares.flatMap((s) => (s.percent === null ? [] : [{ clause: s.clause, percent: s.percent }])),
   };
-}
-
-/** Commitment spend to date comes from the ledger (the durable truth), then moves in memory. */
-async function seedCommitments(holder: ContractsHolder, state: InMemoryContractState, ledger: LedgerStore): Promise<void> {
-  for (const c of contractTerms(holder)[0]) state.setCommitmentSpend(c.ref, await ledger.spendToDate(c.accounts, c.termStartMs, Date.now() + 1));
 }
 
 /** The commitments (with what counts toward them) and reservations of the contracts loaded now. */

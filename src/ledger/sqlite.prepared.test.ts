@@ -7,13 +7,13 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runMigrations } from './migrations/index.js';
 import type { AttemptWrite } from './sql/attempts.js';
-import { inWriteTx, type LedgerDb, type SqlFlavor } from './sql/db.js';
+import { inWriteTx, type LedgerDb } from './sql/db.js';
 import { startToRow } from './sql/rows.js';
+import { sqliteFlavor as flavor } from './sqlite/open-sqlite.js';
 import { preparedAttemptCommit } from './sqlite/prepared-attempts.js';
 import type { AttemptFinish } from './store.js';
 import { finish, start } from './test-support/fixtures.js';
 
-const flavor: SqlFlavor = { name: 'sqlite', beginWrite: 'begin immediate', lockMigrations: async () => {} };
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 let db: Kysely<LedgerDb> | undefined;

@@ -107,6 +107,15 @@ export type SpendDimension = 'account' | 'deployment' | 'model' | 'tenant' | 'da
  * One group of a spend report. Sums cover the rows whose figure is known; the counters say
  * how many rows were estimated or still unpriced, so a report can flag them.
  */
+/** Served attempts of one model, deployment, account and traffic class (null: none recorded). */
+export interface ServedCount {
+  model: string;
+  deploymentId: string;
+  account: string;
+  classId: string | null;
+  attempts: number;
+}
+
 export interface SpendRow {
   /** The account, deployment id, model or tenant id (null: requests without a tenant). */
   key: string | null;
@@ -220,6 +229,12 @@ export interface LedgerStore {
   spendBy(dim: SpendDimension, from: number, to: number, tenantId?: string): Promise<SpendRow[]>;
   /** Sum of known effective cost for these accounts in `[from, to)` (commitment pacing). */
   spendToDate(accounts: readonly string[], from: number, to: number): Promise<number>;
+  /**
+   * Attempts served ('ok') in `[from, to)`, counted per model, deployment, account and the
+   * traffic class their routing decision recorded: what re-derives the preferred-share counters
+   * of the current period at start-up.
+   */
+  servedCounts(from: number, to: number): Promise<ServedCount[]>;
 
   // --- tenants and virtual keys ---
   createTenant(t: TenantInput): Promise<Tenant>;

@@ -120,6 +120,18 @@ export class InMemoryContractState implements LiveContractState {
     }
   }
 
+  /**
+   * Replaces every share counter of one period (`periodKey`, e.g. a month's) with `tally`:
+   * scope → party ('' for the scope's total) → count. Seeds the counters from the ledger.
+   */
+  replaceShares(periodKey: string, tally: ReadonlyMap<string, ReadonlyMap<string, number>>): void {
+    for (const periods of this.shares.values()) periods.delete(periodKey);
+    for (const [scope, counts] of tally) {
+      const into = this.countsOf(scope, periodKey);
+      for (const [party, n] of counts) into.set(party, n);
+    }
+  }
+
   /** A request starts on reservation `ref` with this many expected tokens. */
   reservationStart(ref: string, t: number, tokens: number): void {
     let log = this.reservations.get(ref);

@@ -34,6 +34,8 @@ const postgresFlavor: SqlFlavor = {
   lockMigrations: async (tx) => {
     await sql`select pg_advisory_xact_lock(hashtext('treaty-ledger:' || current_schema()))`.execute(tx);
   },
+  // The text is always Treaty's own JSON; a top-level "class" only (->> on the parsed value).
+  decisionClass: sql<string | null>`(decision::json ->> 'class')`,
 };
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;

@@ -2,8 +2,8 @@
 // in the database, so a report total equals the sum of its rows exactly.
 
 import { sql, type ExpressionBuilder } from 'kysely';
-import type { SpendDimension, SpendRow } from '../store.js';
-import { aggregate, fromNano, type Db, type LedgerDb } from './db.js';
+import type { ServedCount, SpendDimension, SpendRow } from '../store.js';
+import { aggregate, fromNano, type Db, type LedgerDb, type SqlFlavor } from './db.js';
 
 const COLUMN = {
   account: 'account',
@@ -71,4 +71,18 @@ export async function spendToDate(db: Db, accounts: readonly string[], from: num
     .where('started_at', '<', to)
     .executeTakeFirstOrThrow();
   return fromNano(aggregate(r.cost));
+}
+
+/** Served attempts per model, deployment, account and recorded class (grouped in the database). */
+export async function servedCounts(db: Db, flavor: SqlFlavor, from: number, to: number): Promise<ServedCount[]> {
+  const cls = flavor.decisionClass;
+  const rows = await db
+    .selectFrom('attempts')
+    .select((eb) => [eb.fn.countAll().as('attempts'), 'model', 'deployment_id', 'account', cls.as('class_id')])
+    .where('status', '=', 'ok')
+    .where('started_at', '>=', from)
+    .where('started_at', '<', to)
+    .groupBy(['model', 'deployment_id', 'account', cls])
+    .execute();
+  return rows.map((r) => ({ model: r.model, deploymentId: r.deployment_id, account: r.account, classId: r.class_id ?? null, attempts: aggregate(r.attempts) }));
 }

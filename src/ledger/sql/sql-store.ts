@@ -3,7 +3,7 @@
 
 import type {
   ApiKeyRecord, AttemptFilter, AttemptFinish, AttemptPage, AttemptRow, AttemptStart, BudgetHold, BudgetUsage,
-  IdempotencyBegin, KeyInput, LedgerStore, OrphanSettlement, SpendDimension, SpendRow, Tenant,
+  IdempotencyBegin, KeyInput, LedgerStore, OrphanSettlement, ServedCount, SpendDimension, SpendRow, Tenant,
   TenantInput, TenantPatch, WriteStats,
 } from '../store.js';
 import { BatchWriter, type BatchWriterOptions } from '../batch-writer.js';
@@ -135,6 +135,11 @@ export class SqlLedgerStore implements LedgerStore {
   async spendToDate(accounts: readonly string[], from: number, to: number): Promise<number> {
     await this.#writer.settled();
     return reports.spendToDate(this.#db, accounts, from, to);
+  }
+
+  async servedCounts(from: number, to: number): Promise<ServedCount[]> {
+    await this.#writer.settled();
+    return reports.servedCounts(this.#db, this.#flavor, from, to);
   }
 
   createTenant(t: TenantInput): Promise<Tenant> {

@@ -3,7 +3,7 @@
 // other connections (a second process, `treaty report`) read while we write.
 
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { LedgerStore } from '../store.js';
 import type { LedgerDb, SqlFlavor } from '../sql/db.js';
 import { SqlLedgerStore, type SqlStoreOptions } from '../sql/sql-store.js';
@@ -47,11 +47,14 @@ export interface SqliteLedgerOptions extends SqlStoreOptions {
   onCheckpointerFailure?: (err: unknown) => void;
 }
 
-const sqliteFlavor: SqlFlavor = {
+export const sqliteFlavor: SqlFlavor = {
   name: 'sqlite',
   beginWrite: 'begin immediate',
   // BEGIN IMMEDIATE already makes the migration transaction the only writer.
   lockMigrations: async () => {},
+  // Guarded: a row whose decision is not JSON (never written by Treaty) counts as unclassified
+  // rather than failing the whole query.
+  decisionClass: sql<string | null>`case when json_valid(decision) then json_extract(decision, '$.class') end`,
 };
 
 /** `path` is a file path or ':memory:'. */

@@ -69,6 +69,29 @@ export function moneyCases(h: CurrentHarness): void {
     expect(await s.spendToDate(['acct-none'], T0, T0 + DAY)).toBe(0);
   });
 
+  it('served counts group ok attempts by model, deployment, account and the class their decision recorded', async () => {
+    const s = h().store;
+    const dec = (cls: string | null): string => JSON.stringify({ version: 'v', class: cls, candidates: [], ranked: [] });
+    await attempt(s, { requestId: 'e1', decision: dec('enterprise') }, {});
+    await attempt(s, { requestId: 'e2', decision: dec('enterprise'), startedAt: T0 + 5 }, {});
+    await attempt(s, { requestId: 'e3', decision: dec('enterprise'), deploymentId: 'dep-west', account: 'acct-west', startedAt: T0 + 6 }, {});
+    await attempt(s, { requestId: 'n1', decision: dec(null), startedAt: T0 + 7 }, {});
+    await attempt(s, { requestId: 'x1', decision: null, model: 'open', startedAt: T0 + 8 }, {});
+    // Not served: failed, still in flight, and one outside the window.
+    await attempt(s, { requestId: 'f1', decision: dec('enterprise'), startedAt: T0 + 9 }, { status: 'failed', httpStatus: 503, failureKind: 'overloaded', promptTokens: null, completionTokens: null, cachedPromptTokens: null, usageSource: null, listCostUsd: null, effectiveCostUsd: null });
+    await attempt(s, { requestId: 'i1', decision: dec('enterprise'), startedAt: T0 + 10 });
+    await attempt(s, { requestId: 'late', decision: dec('enterprise'), startedAt: T0 + DAY }, {});
+    const got = await s.servedCounts(T0, T0 + DAY);
+    const key = (c: { model: string; deploymentId: string; account: string; classId: string | null }): string => `${c.model}/${c.deploymentId}/${c.account}/${c.classId ?? '-'}`;
+    expect(Object.fromEntries(got.map((c) => [key(c), c.attempts]))).toEqual({
+      'frontier/dep-east/acct-east/enterprise': 2,
+      'frontier/dep-west/acct-west/enterprise': 1,
+      'frontier/dep-east/acct-east/-': 1,
+      'open/dep-east/acct-east/-': 1,
+    });
+    expect(await s.servedCounts(T0 + 2 * DAY, T0 + 3 * DAY)).toEqual([]);
+  });
+
   it('1,000 concurrent $0.10 reservations against a $5 cap grant exactly 50 and settle exactly', async () => {
     const s = h().store;
     const scope = 'tenant:a';
