@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, type Dispatcher } from 'undici';
-import { cpuUs, mem, watchCores, type Contention } from './procstat.js';
+import { cpuUs, ioCounters, ioPer, mem, watchCores, type Contention, type IoCounters, type IoPer } from './procstat.js';
 import { percentiles, type Percentiles } from './stats.js';
 
 export interface Endpoint {
@@ -116,6 +116,8 @@ export interface ClosedResult {
   /** Values of a gateway-time header (ms), when the target sends one. */
   gatewayMs: number[];
   contention: Contention;
+  /** System calls and storage writes of the process under test, per answered request. */
+  io: IoPer;
 }
 
 export async function closedLoop(ep: Endpoint, body: Buffer, o: { concurrency: number; warmupMs: number; durationMs: number; timeHeader?: string }): Promise<ClosedResult> {
@@ -125,6 +127,8 @@ export async function closedLoop(ep: Endpoint, body: Buffer, o: { concurrency: n
   const lat: number[] = [];
   const gatewayMs: number[] = [];
   let bodyBytes = 0;
+  let io0: IoCounters | undefined;
+  let io1: IoCounters | undefined;
   let measuring = false;
   let stopped = false;
   let tw = NaN;
@@ -136,11 +140,13 @@ export async function closedLoop(ep: Endpoint, body: Buffer, o: { concurrency: n
   const warm = setTimeout(() => {
     cores = watchCores(ep.pid);
     cpu0 = cpuUs(ep.pid);
+    io0 = ioCounters(ep.pid);
     tw = performance.now();
     measuring = true;
   }, o.warmupMs);
   const stop = setTimeout(() => {
     cpu1 = cpuUs(ep.pid);
+    io1 = ioCounters(ep.pid);
     tEnd = performance.now();
     if (cores) contention = cores();
     measuring = false;
@@ -183,6 +189,7 @@ export async function closedLoop(ep: Endpoint, body: Buffer, o: { concurrency: n
     bodyBytes,
     gatewayMs,
     contention,
+    io: io0 && io1 ? ioPer(io0, io1, t.ok + t.shed + t.otherStatus) : { reads: NaN, writes: NaN, storageBytes: NaN },
   };
 }
 
@@ -371,6 +378,8 @@ export interface StreamResult {
   cpuUsPerStream: number;
   tally: Tally;
   contention: Contention;
+  /** System calls and storage writes of the process under test, per stream. */
+  io: IoPer;
 }
 
 export async function streamLoop(ep: Endpoint, body: Buffer, o: { rate: number; durationMs: number; drainMs: number }): Promise<StreamResult> {
@@ -382,6 +391,7 @@ export async function streamLoop(ep: Endpoint, body: Buffer, o: { rate: number; 
   const interval = 1000 / o.rate;
   const cores = watchCores(ep.pid);
   const cpu0 = cpuUs(ep.pid);
+  const io0 = ioCounters(ep.pid);
   const start = performance.now();
   const pending: Promise<void>[] = [];
   let next = 0;
@@ -401,6 +411,7 @@ export async function streamLoop(ep: Endpoint, body: Buffer, o: { rate: number; 
   });
   await Promise.race([Promise.all(pending), sleep(o.drainMs)]);
   const cpu1 = cpuUs(ep.pid);
+  const io1 = ioCounters(ep.pid);
   const contention = cores();
   await pool.destroy().catch(() => undefined);
   const complete = all.filter((p) => p.done);
@@ -417,6 +428,7 @@ export async function streamLoop(ep: Endpoint, body: Buffer, o: { rate: number; 
     cpuUsPerStream: (cpu1 - cpu0) / Math.max(1, all.length),
     tally: t,
     contention,
+    io: ioPer(io0, io1, all.length),
   };
 }
 

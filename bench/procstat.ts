@@ -22,6 +22,39 @@ export function cpuUs(pid: number): number {
   return (Number(rest[11]) + Number(rest[12])) * tickUs;
 }
 
+/**
+ * A process's I/O counters (/proc/PID/io): read- and write-family system calls, and bytes it
+ * caused to be written to storage. Counts of work, not time: they read the same on a slow or
+ * contended machine, where CPU time does not.
+ */
+export interface IoCounters {
+  syscr: number;
+  syscw: number;
+  writeBytes: number;
+}
+
+export function ioCounters(pid: number): IoCounters {
+  try {
+    const text = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const v = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+    return { syscr: v('syscr'), syscw: v('syscw'), writeBytes: v('write_bytes') };
+  } catch {
+    return { syscr: NaN, syscw: NaN, writeBytes: NaN };
+  }
+}
+
+/** I/O per unit of work between two readings. */
+export interface IoPer {
+  reads: number;
+  writes: number;
+  storageBytes: number;
+}
+
+export function ioPer(a: IoCounters, b: IoCounters, units: number): IoPer {
+  const n = Math.max(1, units);
+  return { reads: (b.syscr - a.syscr) / n, writes: (b.syscw - a.syscw) / n, storageBytes: (b.writeBytes - a.writeBytes) / n };
+}
+
 export interface Mem {
   rssMb: number;
   hwmMb: number;

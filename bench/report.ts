@@ -83,6 +83,18 @@ export function markdown(meta: ReportMeta, targets: TargetInfo[], sums: Record<s
   }
   L.push('');
 
+  L.push('### Work per request: system calls and storage writes', '');
+  L.push('Counted from /proc/PID/io of the process under test (read- and write-family system calls, bytes it caused to be written to storage), per answered request at saturation and per stream in the streaming rounds. Counts of work rather than time: they hold on a slow or contended machine, where CPU figures drift. A gateway\'s floor is about one read and one write per message each way; Treaty\'s extra writes and storage bytes are the ledger (write-ahead journal, SQLite WAL, checkpoints) and its log.', '');
+  L.push('| target | reads / request | writes / request | storage KB / request | reads / stream | writes / stream | storage KB / stream |', '|---|---|---|---|---|---|---|');
+  for (const t of ok) {
+    const a = sums[t.id]?.sat?.io;
+    const b = sums[t.id]?.stream?.io;
+    if (!a && !b) continue;
+    const kb = (x: Spread | undefined): string => (x && Number.isFinite(x.median) ? sp({ ...x, median: x.median / 1024, min: x.min / 1024, max: x.max / 1024 }, 1) : '–');
+    L.push(`| ${t.id} | ${sp(a?.reads, 2)} | ${sp(a?.writes, 2)} | ${kb(a?.storageBytes)} | ${sp(b?.reads, 1)} | ${sp(b?.writes, 1)} | ${kb(b?.storageBytes)} |`);
+  }
+  L.push('');
+
   const base = ok.find((t) => t.kind === 'treaty' && !t.overlay);
   const variants = ok.filter((t) => t.kind === 'treaty' && t.overlay);
   if (base && variants.length) {
@@ -162,7 +174,7 @@ export function markdown(meta: ReportMeta, targets: TargetInfo[], sums: Record<s
     const b = sums[t.id]?.overload?.bound;
     if (!b) continue;
     L.push(
-      `What one core allows (${t.id}): a served request costs ${n(b.servedUs)} µs of CPU (saturation median) and the cheapest refusal node:http can make (bench/refusal-floor.ts: an immediate 503 with Treaty's headers and body size, request body unread) costs ${n(b.refusalFloorUs)} µs, measured in this run. Offered twice the capacity, a core that serves x and refuses the rest spends x·S + (2C − x)·D, so goodput can be about (1 − 2D/S) / (1 − D/S) = **${n(100 * b.bestGoodput)} %** of capacity at best, however the gateway sheds (both costs drift with the machine's load, so a run can land a little either side); 90 % would need refusals under S/11 = ${n(b.servedUs / 11)} µs. Treaty's own refusals cost ~${n(b.treatyRefusalUs)} µs each in this run (estimated: the overload run's CPU less its served requests at the saturation cost, over the refusals).`,
+      `What one core allows (${t.id}): a served request costs ${n(b.servedUs)} µs of CPU (saturation median) and the cheapest refusal node:http can make (bench/refusal-floor.ts: an immediate 503 with Treaty's headers and body size, request body unread) costs ${n(b.refusalFloorUs)} µs, measured in this run. Offered twice the capacity, a core that serves x and refuses the rest spends x·S + (2C − x)·D, so goodput can be about (1 − 2D/S) / (1 − D/S) = **${n(100 * b.bestGoodput)} %** of capacity at best, however the gateway sheds (both costs drift with the machine's load, so a run can land a little either side); 90 % would need refusals under S/11 = ${n(b.servedUs / 11)} µs. ${b.treatyRefusalUs > 0 ? `Treaty's own refusals cost ~${n(b.treatyRefusalUs)} µs each in this run (estimated: the overload run's CPU less its served requests at the saturation cost, over the refusals).` : 'Treaty\'s own cost per refusal could not be estimated in this run (its served requests cost less under overload than at saturation, which leaves nothing to attribute to refusals).'}`,
       '',
     );
   }

@@ -2,6 +2,7 @@
 // issue's targets as pass/fail.
 
 import { HELD_P99_MS, type ClosedResult, type OpenResult, type OpenStreamsResult, type StreamResult } from './load.js';
+import type { IoPer } from './procstat.js';
 import { spread, type Spread } from './stats.js';
 
 export type TargetKind = 'floor' | 'proxy' | 'treaty' | 'portkey';
@@ -44,6 +45,20 @@ export interface OpenSummary {
   heldAll: boolean;
 }
 
+/** System calls and storage writes per unit of work (a request, or a stream), medians over rounds. */
+export interface IoSummary {
+  reads: Spread;
+  writes: Spread;
+  storageBytes: Spread;
+}
+
+// Results written before I/O was counted have none: NaN, shown as "–".
+const ioOf = (rs: { io?: IoPer }[]): IoSummary => ({
+  reads: s(rs.map((r) => r.io?.reads ?? NaN)),
+  writes: s(rs.map((r) => r.io?.writes ?? NaN)),
+  storageBytes: s(rs.map((r) => r.io?.storageBytes ?? NaN)),
+});
+
 export interface StreamSummary {
   ttftP50: Spread;
   ttftP99: Spread;
@@ -55,10 +70,11 @@ export interface StreamSummary {
   eventsPerStream: Spread;
   complete: string;
   completeAll: boolean;
+  io: IoSummary;
 }
 
 export interface TargetSummary {
-  sat?: { rps: Spread; cpuUs: Spread; util: Spread; foreign: Spread; p50: Spread; p99: Spread; errors: number; projectedRps: number };
+  sat?: { rps: Spread; cpuUs: Spread; util: Spread; foreign: Spread; p50: Spread; p99: Spread; errors: number; projectedRps: number; io: IoSummary };
   c1?: { p50: Spread; p99: Spread; addedP50: Spread; addedP99: Spread; gatewayMs?: Spread };
   open: Record<string, OpenSummary>;
   stream?: StreamSummary;
@@ -114,6 +130,7 @@ export function summarize(targets: TargetInfo[], raw: Raw): Record<string, Targe
         p99: s(sat.map((r) => r.lat.p99)),
         errors: sat.reduce((n, r) => n + r.tally.errors + r.tally.otherStatus + r.tally.shed, 0),
         projectedRps: 1e6 / cpu.median,
+        io: ioOf(sat),
       };
     }
     const c1 = raw.c1[t.id];
@@ -160,6 +177,7 @@ export function summarize(targets: TargetInfo[], raw: Raw): Record<string, Targe
         eventsPerStream: s(st.map((r) => r.eventsPerStream)),
         complete: `${completeN}/${totalN}`,
         completeAll: completeN === totalN,
+        io: ioOf(st),
       };
     }
     if (raw.openStreams[t.id]) sum.openStreams = raw.openStreams[t.id];
@@ -246,7 +264,7 @@ export function checks(targets: TargetInfo[], sums: Record<string, TargetSummary
       const noExcess = excessRate < 0.1 * ov.offered;
       const b = ov.bound;
       const limit = b
-        ? `; node:http's cheapest refusal costs ${f(b.refusalFloorUs, 0)} µs against ${f(b.servedUs, 0)} µs per served request, so shedding on one core allows about ${f(100 * b.bestGoodput, 0)} % (Treaty's refusals cost ~${f(b.treatyRefusalUs, 0)} µs here)`
+        ? `; node:http's cheapest refusal costs ${f(b.refusalFloorUs, 0)} µs against ${f(b.servedUs, 0)} µs per served request, so shedding on one core allows about ${f(100 * b.bestGoodput, 0)} %${b.treatyRefusalUs > 0 ? ` (Treaty's refusals cost ~${f(b.treatyRefusalUs, 0)} µs here)` : ''}`
         : '';
       add('overload 2×: goodput', '≥ 90 % of capacity', `${f(100 * good, 0)} % (${f(ov.goodput, 0)} of ${f(ov.capacity, 0)} req/s, offered ${f(ov.offered, 0)})${limit}`, good >= 0.9);
       add(
