@@ -60,7 +60,7 @@ export function markdown(meta: ReportMeta, targets: TargetInfo[], sums: Record<s
     const slow = pxUs / REFERENCE_PROXY_US;
     L.push(`Machine speed: the pass-through proxy cost ${n(pxUs)} µs CPU per request in this run, against ~${REFERENCE_PROXY_US} µs on the machine issue 6 was measured on (${n(slow, 2)}×).${slow > 1.3 ? ' **This run\'s machine was slow: absolute figures (µs, ms) read high by about that factor; the ratios to the proxy and Portkey are the comparable ones.**' : ''}`, '');
   }
-  L.push(`![chart](${meta.chart})`, '');
+  if (meta.chart) L.push(`![chart](${meta.chart})`, '');
 
   L.push('## Targets', '');
   L.push('| target | what | status |', '|---|---|---|');
