@@ -87,6 +87,8 @@ export interface AttemptFilter {
   status?: AttemptStatus;
   from?: number;
   to?: number;
+  /** Rows whose decision record contains this text, exactly (case and all), e.g. a flag. */
+  decisionContains?: string;
 }
 
 export interface AttemptPage extends AttemptFilter {

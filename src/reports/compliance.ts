@@ -42,15 +42,15 @@ export async function shareReport(store: LedgerStore, c: CompiledContracts, now:
     const periods = [];
     for (let t = Math.max(s.termStartMs, now - 400 * DAY), n = 0; t <= now && n < 24; n++) {
       const p = periodOf(s.period, t);
-      // Bounded: a report scans at most 10,000 served requests per period.
-      const rows = await store.listAttempts({ status: 'ok', from: p.startMs, to: Math.min(p.endMs, now + 1), limit: 10_000 });
+      // Counted in the database (served attempts grouped by model, account and recorded class),
+      // so a period's figure covers every request however many there were.
+      const served = await store.servedCounts(p.startMs, Math.min(p.endMs, now + 1));
       let total = 0;
       let toParty = 0;
-      for (const row of rows) {
-        const cls = row.decision ? ((JSON.parse(row.decision) as { class?: string | null }).class ?? null) : null;
-        if (s.classId !== null ? cls !== s.classId : !s.models.includes(row.model)) continue;
-        total++;
-        if (c.partyByAccount.get(row.account) === s.partyId) toParty++;
+      for (const g of served) {
+        if (s.classId !== null ? g.classId !== s.classId : !s.models.includes(g.model)) continue;
+        total += g.attempts;
+        if (c.partyByAccount.get(g.account) === s.partyId) toParty += g.attempts;
       }
       periods.push({ start: p.startMs, end: p.endMs, percent: total ? (100 * toParty) / total : null, requests: total });
       t = p.endMs;
@@ -61,11 +61,20 @@ export async function shareReport(store: LedgerStore, c: CompiledContracts, now:
 }
 
 export async function reservationReport(store: LedgerStore, c: CompiledContracts, now: number, live?: (ref: string) => { inFlight: number; tokensLastMinute: number }) {
-  const rows = await store.listAttempts({ from: now - 3_600_000, to: now + 1, limit: 10_000 });
-  return clausesOf<ReservationClause>(c, 'reservation').map((r) => {
+  const hour = { from: now - 3_600_000, to: now + 1 };
+  const out = [];
+  for (const r of clausesOf<ReservationClause>(c, 'reservation')) {
     const usage = live?.(r.ref);
     const cap = r.capacity.tokensPerMinute ?? null;
-    return {
+    // Counted in the database: exact at any volume. A spill-over is an attempt whose decision
+    // found this reservation full and that was served elsewhere.
+    const flag = `"reserved-full:${r.ref}"`; // quoted: one flag exactly, not every ref it prefixes
+    const [servedLastHour, flagged, flaggedHere] = await Promise.all([
+      store.countAttempts({ ...hour, deploymentId: r.deployment, status: 'ok' }),
+      store.countAttempts({ ...hour, decisionContains: flag }),
+      store.countAttempts({ ...hour, decisionContains: flag, deploymentId: r.deployment }),
+    ]);
+    out.push({
       clauseId: r.ref,
       deploymentId: r.deployment,
       usdPerPeriod: r.usdPerPeriod,
@@ -74,17 +83,27 @@ export async function reservationReport(store: LedgerStore, c: CompiledContracts
       inFlight: usage?.inFlight ?? null,
       tokensLastMinute: usage?.tokensLastMinute ?? null,
       utilisation: !usage ? null : cap ? usage.tokensLastMinute / cap : r.capacity.concurrency ? usage.inFlight / r.capacity.concurrency : null,
-      servedLastHour: rows.filter((x) => x.deploymentId === r.deployment && x.status === 'ok').length,
-      spilloversLastHour: rows.filter((x) => x.decision && x.deploymentId !== r.deployment && x.decision.includes(`reserved-full:${r.ref}`)).length,
-    };
-  });
+      servedLastHour,
+      spilloversLastHour: flagged - flaggedHere,
+    });
+  }
+  return out;
 }
 
+/** How the decision record spells a candidate's non-empty list of clauses it was served against. */
+const CANDIDATE_EXCEPTIONS = '"exceptions":["';
+/** Most exception rows one report reads; more are flagged as truncated, never silently dropped. */
+const EXCEPTION_ROWS = 10_000;
+
 export async function exceptionReport(store: LedgerStore, from: number, now: number) {
-  const rows: AttemptRow[] = await store.listAttempts({ from, to: now + 1, limit: 10_000 });
+  // Only attempts whose decision names exceptions are read (selected in the database), so
+  // ordinary traffic in the window, however much, cannot push exceptions out of the page.
+  const filter = { from, to: now + 1, decisionContains: CANDIDATE_EXCEPTIONS };
+  const rows: AttemptRow[] = await store.listAttempts({ ...filter, limit: EXCEPTION_ROWS });
+  const truncated = rows.length === EXCEPTION_ROWS && (await store.countAttempts(filter)) > EXCEPTION_ROWS;
   const exceptions = [];
   for (const row of rows) {
-    if (!row.decision || !row.decision.includes('"exceptions"')) continue;
+    if (!row.decision) continue;
     const d = JSON.parse(row.decision) as { candidates?: { deploymentId: string; exceptions?: string[] }[]; exceptions?: { clauseId: string; reason: string }[] };
     const served = d.candidates?.find((x) => x.deploymentId === row.deploymentId);
     for (const ref of served?.exceptions ?? []) {
@@ -93,5 +112,5 @@ export async function exceptionReport(store: LedgerStore, from: number, now: num
   }
   // A violation would be an attempt served against a fail-closed clause: the policy never
   // allows one, so this stays 0 unless the engine is bypassed.
-  return { exceptions, violations: 0 };
+  return { exceptions, violations: 0, ...(truncated ? { truncated: true } : {}) };
 }

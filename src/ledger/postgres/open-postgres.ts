@@ -1,7 +1,7 @@
 // The scale-out ledger: Postgres through Kysely's PostgresDialect and a pg Pool, running the
 // same query code as SQLite. Several Treaty replicas can share one database.
 
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type SqlBool } from 'kysely';
 import pg from 'pg';
 import type { LedgerStore } from '../store.js';
 import type { LedgerDb, SqlFlavor } from '../sql/db.js';
@@ -36,6 +36,7 @@ const postgresFlavor: SqlFlavor = {
   },
   // The text is always Treaty's own JSON; a top-level "class" only (->> on the parsed value).
   decisionClass: sql<string | null>`(decision::json ->> 'class')`,
+  decisionContains: (text) => sql<SqlBool>`strpos(decision, ${text}) > 0`,
 };
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;

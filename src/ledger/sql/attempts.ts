@@ -120,7 +120,7 @@ function nullFinish(row: AttemptRow): AttemptFinish {
   };
 }
 
-function matches(eb: ExpressionBuilder<LedgerDb, 'attempts'>, f: AttemptFilter) {
+function matches(eb: ExpressionBuilder<LedgerDb, 'attempts'>, f: AttemptFilter, flavor: SqlFlavor) {
   const conds = [];
   if (f.requestId !== undefined) conds.push(eb('request_id', '=', f.requestId));
   if (f.clientRequestId !== undefined) conds.push(eb('client_request_id', '=', f.clientRequestId));
@@ -130,12 +130,13 @@ function matches(eb: ExpressionBuilder<LedgerDb, 'attempts'>, f: AttemptFilter) 
   if (f.status !== undefined) conds.push(eb('status', '=', f.status));
   if (f.from !== undefined) conds.push(eb('started_at', '>=', f.from));
   if (f.to !== undefined) conds.push(eb('started_at', '<', f.to));
+  if (f.decisionContains !== undefined) conds.push(flavor.decisionContains(f.decisionContains));
   return eb.and(conds);
 }
 
 export const MAX_PAGE = 10_000;
 
-export async function listAttempts(db: Db, page: AttemptPage): Promise<AttemptRow[]> {
+export async function listAttempts(db: Db, flavor: SqlFlavor, page: AttemptPage): Promise<AttemptRow[]> {
   const limit = page.limit ?? 100;
   const offset = page.offset ?? 0;
   if (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_PAGE) throw new RangeError(`limit must be an integer in [0, ${MAX_PAGE}], got ${limit}`);
@@ -143,7 +144,7 @@ export async function listAttempts(db: Db, page: AttemptPage): Promise<AttemptRo
   const rows = await db
     .selectFrom('attempts')
     .selectAll()
-    .where((eb) => matches(eb, page))
+    .where((eb) => matches(eb, page, flavor))
     .orderBy('started_at')
     .orderBy('request_id')
     .orderBy('attempt_no')
@@ -153,11 +154,11 @@ export async function listAttempts(db: Db, page: AttemptPage): Promise<AttemptRo
   return rows.map(rowToAttempt);
 }
 
-export async function countAttempts(db: Db, filter: AttemptFilter): Promise<number> {
+export async function countAttempts(db: Db, flavor: SqlFlavor, filter: AttemptFilter): Promise<number> {
   const r = await db
     .selectFrom('attempts')
     .select((eb) => eb.fn.countAll().as('n'))
-    .where((eb) => matches(eb, filter))
+    .where((eb) => matches(eb, filter, flavor))
     .executeTakeFirstOrThrow();
   return aggregate(r.n);
 }

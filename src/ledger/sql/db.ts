@@ -1,7 +1,7 @@
 // The shared query layer's view of the schema, the few places where the two dialects differ,
 // and the money unit. Both implementations run the same Kysely query code over these types.
 
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 
 // Booleans are INTEGER 0/1 in both dialects: SQLite has no boolean type and better-sqlite3
 // cannot bind JS booleans, and one column type keeps the query code identical.
@@ -118,6 +118,8 @@ export interface SqlFlavor {
   lockMigrations(tx: Db): Promise<void>;
   /** The traffic class the row's decision JSON recorded (`$.class`), as text or null. */
   decisionClass: RawBuilder<string | null>;
+  /** The row's decision contains `text` exactly (no LIKE: SQLite's is case-insensitive, and wildcards would need escaping). */
+  decisionContains(text: string): RawBuilder<SqlBool>;
 }
 
 /**

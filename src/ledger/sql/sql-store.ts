@@ -119,12 +119,12 @@ export class SqlLedgerStore implements LedgerStore {
   // Reads first wait for the attempt writes already queued: a caller reads its own writes.
   async listAttempts(filter: AttemptPage): Promise<AttemptRow[]> {
     await this.#writer.settled();
-    return attempts.listAttempts(this.#db, filter);
+    return attempts.listAttempts(this.#db, this.#flavor, filter);
   }
 
   async countAttempts(filter: AttemptFilter): Promise<number> {
     await this.#writer.settled();
-    return attempts.countAttempts(this.#db, filter);
+    return attempts.countAttempts(this.#db, this.#flavor, filter);
   }
 
   async spendBy(dim: SpendDimension, from: number, to: number, tenantId?: string): Promise<SpendRow[]> {

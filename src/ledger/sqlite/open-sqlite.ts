@@ -3,7 +3,7 @@
 // other connections (a second process, `treaty report`) read while we write.
 
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql, type SqlBool } from 'kysely';
 import type { LedgerStore } from '../store.js';
 import type { LedgerDb, SqlFlavor } from '../sql/db.js';
 import { SqlLedgerStore, type SqlStoreOptions } from '../sql/sql-store.js';
@@ -55,6 +55,7 @@ export const sqliteFlavor: SqlFlavor = {
   // Guarded: a row whose decision is not JSON (never written by Treaty) counts as unclassified
   // rather than failing the whole query.
   decisionClass: sql<string | null>`case when json_valid(decision) then json_extract(decision, '$.class') end`,
+  decisionContains: (text) => sql<SqlBool>`instr(decision, ${text}) > 0`,
 };
 
 /** `path` is a file path or ':memory:'. */

@@ -92,6 +92,21 @@ export function moneyCases(h: CurrentHarness): void {
     expect(await s.servedCounts(T0 + 2 * DAY, T0 + 3 * DAY)).toEqual([]);
   });
 
+  it('decisionContains selects by exact text in the decision: case, quotes and wildcard characters as written', async () => {
+    const s = h().store;
+    await attempt(s, { requestId: 'a', decision: '{"flags":["reserved-full:msa/ptu"]}' }, {});
+    await attempt(s, { requestId: 'b', decision: '{"flags":["reserved-full:msa/ptu2"]}', startedAt: T0 + 1 }, {});
+    await attempt(s, { requestId: 'c', decision: '{"flags":["RESERVED-FULL:msa/ptu"]}', startedAt: T0 + 2 }, {});
+    await attempt(s, { requestId: 'd', decision: '{"note":"100%_done"}', startedAt: T0 + 3 }, {});
+    await attempt(s, { requestId: 'e', decision: null, startedAt: T0 + 4 }, {});
+    const ids = async (text: string): Promise<string[]> => (await s.listAttempts({ decisionContains: text })).map((r) => r.requestId);
+    expect(await ids('"reserved-full:msa/ptu"')).toEqual(['a']);
+    expect(await ids('reserved-full:msa/ptu')).toEqual(['a', 'b']);
+    expect(await ids('%_')).toEqual(['d']);
+    expect(await ids('_')).toEqual(['d']);
+    expect(await s.countAttempts({ decisionContains: 'reserved-full', from: T0 + 1 })).toBe(1);
+  });
+
   it('1,000 concurrent $0.10 reservations against a $5 cap grant exactly 50 and settle exactly', async () => {
     const s = h().store;
     const scope = 'tenant:a';
