@@ -2,7 +2,8 @@
 // the durability checks is a genuinely separate connection to the same file. It runs twice:
 // attempt writes through prepared statements (the default) and through the shared Kysely
 // code that Postgres runs, so both SQLite write paths keep the same behaviour; and a third
-// time as the gateway opens it, with the write-ahead journal in front of the attempt writes.
+// time as the gateway opens it, with the write-ahead journal in front of the attempt writes
+// and long reads (spend, served counts, counts) on the read worker's own connection.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,7 @@ for (const { label, prepared, journal } of VARIANTS) {
     const url = `sqlite:${join(dir, 'ledger.db')}`;
     const opened: LedgerStore[] = [];
     const open = async (journaled = false): Promise<LedgerStore> => {
-      const s = await openLedger(url, { preparedAttemptWrites: prepared, writeAheadJournal: journaled });
+      const s = await openLedger(url, { preparedAttemptWrites: prepared, writeAheadJournal: journaled, readInWorker: journaled });
       opened.push(s);
       return s;
     };

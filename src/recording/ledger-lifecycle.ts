@@ -26,6 +26,10 @@ export async function openStore(config: GatewayConfig, override: string | undefi
     writeAheadJournal: config.ledger.writeAheadJournal,
     checkpointInWorker: true,
     onCheckpointerFailure: (err) => log.error('ledger: the WAL checkpoint worker failed; checkpoints run inside commits again', { err }),
+    // Reports' and counter seeding's aggregates (a month, a commitment's term) read off the
+    // event loop, so asking for a report does not stall the traffic (sqlite/read-worker.ts).
+    readInWorker: true,
+    onReadWorkerFailure: (err) => log.error('ledger: the read worker failed; long reads run on the serving connection again', { err }),
   });
   await store.migrate();
   // Single process: every row still 'started' belongs to a process that died. Settle it from

@@ -3,7 +3,7 @@
 
 import type { ExpressionBuilder } from 'kysely';
 import type { AttemptFilter, AttemptFinish, AttemptPage, AttemptRow, AttemptStart, OrphanSettlement } from '../store.js';
-import { aggregate, inWriteTx, toNanoOrNull, type AttemptsTable, type Db, type LedgerDb, type SqlFlavor } from './db.js';
+import { aggregate, inWriteTx, toNanoOrNull, type AttemptsTable, type Db, type LedgerDb, type LongRead, type SqlFlavor } from './db.js';
 import { finishToColumns, rowToAttempt, startToRow } from './rows.js';
 import { checkFinish } from './validate.js';
 
@@ -154,11 +154,10 @@ export async function listAttempts(db: Db, flavor: SqlFlavor, page: AttemptPage)
   return rows.map(rowToAttempt);
 }
 
-export async function countAttempts(db: Db, flavor: SqlFlavor, filter: AttemptFilter): Promise<number> {
-  const r = await db
+export async function countAttempts(db: Db, read: LongRead, flavor: SqlFlavor, filter: AttemptFilter): Promise<number> {
+  const [r] = await read(db
     .selectFrom('attempts')
     .select((eb) => eb.fn.countAll().as('n'))
-    .where((eb) => matches(eb, filter, flavor))
-    .executeTakeFirstOrThrow();
-  return aggregate(r.n);
+    .where((eb) => matches(eb, filter, flavor)));
+  return aggregate(r?.n);
 }

@@ -1,7 +1,7 @@
 // The shared query layer's view of the schema, the few places where the two dialects differ,
 // and the money unit. Both implementations run the same Kysely query code over these types.
 
-import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import { sql, type CompiledQuery, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 
 // Booleans are INTEGER 0/1 in both dialects: SQLite has no boolean type and better-sqlite3
 // cannot bind JS booleans, and one column type keeps the query code identical.
@@ -107,6 +107,15 @@ export interface LedgerDb {
 export type Db = Kysely<LedgerDb>;
 
 /** What differs between the dialects; everything else is shared code. */
+/**
+ * Runs a read that may scan many rows (an aggregate over a month or a term): on a connection
+ * off the event loop where the dialect has one (SQLite: sqlite/read-worker.ts), else as usual.
+ */
+export type LongRead = <R>(q: { compile(): CompiledQuery<R>; execute(): Promise<R[]> }) => Promise<R[]>;
+
+/** A LongRead on the query's own connection (Postgres: the pool already keeps it off the loop). */
+export const readHere: LongRead = (q) => q.execute();
+
 export interface SqlFlavor {
   name: 'sqlite' | 'postgres';
   /**

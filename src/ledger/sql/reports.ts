@@ -3,7 +3,7 @@
 
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { ServedCount, SpendDimension, SpendRow } from '../store.js';
-import { aggregate, fromNano, type Db, type LedgerDb, type SqlFlavor } from './db.js';
+import { aggregate, fromNano, type Db, type LedgerDb, type LongRead, type SqlFlavor } from './db.js';
 
 const COLUMN = {
   account: 'account',
@@ -30,10 +30,10 @@ function measures(eb: ExpressionBuilder<LedgerDb, 'attempts'>) {
   ] as const;
 }
 
-export async function spendBy(db: Db, dim: SpendDimension, from: number, to: number, tenantId?: string): Promise<SpendRow[]> {
+export async function spendBy(db: Db, read: LongRead, dim: SpendDimension, from: number, to: number, tenantId?: string): Promise<SpendRow[]> {
   const col = COLUMN[dim];
   const byDay = dim === 'day_account';
-  const rows = await db
+  const rows = await read(db
     .selectFrom('attempts')
     .select((eb) => [...measures(eb), eb.ref(col).as('key'), (byDay ? dayIndex : sql<number>`null`).as('day')])
     .where('started_at', '>=', from)
@@ -42,8 +42,7 @@ export async function spendBy(db: Db, dim: SpendDimension, from: number, to: num
     .$if(byDay, (q) => q.groupBy(dayIndex))
     .groupBy(col)
     .$if(byDay, (q) => q.orderBy(dayIndex))
-    .orderBy(col)
-    .execute();
+    .orderBy(col));
   return rows.map((r) => {
     const attempts = aggregate(r.attempts);
     const out: SpendRow = {
@@ -61,28 +60,26 @@ export async function spendBy(db: Db, dim: SpendDimension, from: number, to: num
   });
 }
 
-export async function spendToDate(db: Db, accounts: readonly string[], from: number, to: number): Promise<number> {
+export async function spendToDate(db: Db, read: LongRead, accounts: readonly string[], from: number, to: number): Promise<number> {
   if (accounts.length === 0) return 0;
-  const r = await db
+  const [r] = await read(db
     .selectFrom('attempts')
     .select((eb) => eb.fn.sum('effective_cost_nano_usd').as('cost'))
     .where('account', 'in', accounts)
     .where('started_at', '>=', from)
-    .where('started_at', '<', to)
-    .executeTakeFirstOrThrow();
-  return fromNano(aggregate(r.cost));
+    .where('started_at', '<', to));
+  return fromNano(aggregate(r?.cost));
 }
 
 /** Served attempts per model, deployment, account and recorded class (grouped in the database). */
-export async function servedCounts(db: Db, flavor: SqlFlavor, from: number, to: number): Promise<ServedCount[]> {
+export async function servedCounts(db: Db, read: LongRead, flavor: SqlFlavor, from: number, to: number): Promise<ServedCount[]> {
   const cls = flavor.decisionClass;
-  const rows = await db
+  const rows = await read(db
     .selectFrom('attempts')
     .select((eb) => [eb.fn.countAll().as('attempts'), 'model', 'deployment_id', 'account', cls.as('class_id')])
     .where('status', '=', 'ok')
     .where('started_at', '>=', from)
     .where('started_at', '<', to)
-    .groupBy(['model', 'deployment_id', 'account', cls])
-    .execute();
+    .groupBy(['model', 'deployment_id', 'account', cls]));
   return rows.map((r) => ({ model: r.model, deploymentId: r.deployment_id, account: r.account, classId: r.class_id ?? null, attempts: aggregate(r.attempts) }));
 }

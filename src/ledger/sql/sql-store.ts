@@ -10,7 +10,7 @@ import { BatchWriter, type BatchWriterOptions } from '../batch-writer.js';
 import { runMigrations } from '../migrations/index.js';
 import * as attempts from './attempts.js';
 import * as budgets from './budgets.js';
-import type { Db, SqlFlavor } from './db.js';
+import { readHere, type Db, type LongRead, type SqlFlavor } from './db.js';
 import * as idem from './idempotency.js';
 import * as reports from './reports.js';
 import * as tenants from './tenants.js';
@@ -53,6 +53,8 @@ export interface StoreAccelerators {
   /** Replaces the shared Kysely commit of attempt batches (same contract: one transaction per batch, one result per write, in order). */
   commitAttempts?: AttemptCommit;
   journal?: WriteAheadJournal;
+  /** Where reads that scan many rows run (default: the store's own connection). */
+  longRead?: LongRead;
 }
 
 const ignore = (): void => undefined;
@@ -63,6 +65,7 @@ export class SqlLedgerStore implements LedgerStore {
   readonly #writer: BatchWriter<attempts.AttemptWrite, boolean>;
   readonly #commit: AttemptCommit;
   readonly #journal: WriteAheadJournal | undefined;
+  readonly #read: LongRead;
   readonly #ttlMs: number;
   readonly #now: () => number;
   /** Runs after the Kysely instance is destroyed (temp files, schemas). */
@@ -72,6 +75,7 @@ export class SqlLedgerStore implements LedgerStore {
     this.#db = db;
     this.#flavor = flavor;
     this.#commit = fast.commitAttempts ?? ((ops) => attempts.commitAttemptWrites(db, flavor, ops));
+    this.#read = fast.longRead ?? readHere;
     const journal = (this.#journal = fast.journal);
     this.#writer = new BatchWriter(this.#commit, journal ? { ...opts.batch, onProgress: (s) => journal.committed(s.rows, s.failedWrites > 0) } : opts.batch);
     this.#ttlMs = opts.idempotencyInFlightTtlMs ?? 15 * 60_000;
@@ -124,22 +128,22 @@ export class SqlLedgerStore implements LedgerStore {
 
   async countAttempts(filter: AttemptFilter): Promise<number> {
     await this.#writer.settled();
-    return attempts.countAttempts(this.#db, this.#flavor, filter);
+    return attempts.countAttempts(this.#db, this.#read, this.#flavor, filter);
   }
 
   async spendBy(dim: SpendDimension, from: number, to: number, tenantId?: string): Promise<SpendRow[]> {
     await this.#writer.settled();
-    return reports.spendBy(this.#db, dim, from, to, tenantId);
+    return reports.spendBy(this.#db, this.#read, dim, from, to, tenantId);
   }
 
   async spendToDate(accounts: readonly string[], from: number, to: number): Promise<number> {
     await this.#writer.settled();
-    return reports.spendToDate(this.#db, accounts, from, to);
+    return reports.spendToDate(this.#db, this.#read, accounts, from, to);
   }
 
   async servedCounts(from: number, to: number): Promise<ServedCount[]> {
     await this.#writer.settled();
-    return reports.servedCounts(this.#db, this.#flavor, from, to);
+    return reports.servedCounts(this.#db, this.#read, this.#flavor, from, to);
   }
 
   createTenant(t: TenantInput): Promise<Tenant> {

@@ -10,6 +10,7 @@ import { SqlLedgerStore, type SqlStoreOptions } from '../sql/sql-store.js';
 import { AttemptJournal } from './attempt-journal.js';
 import { WalCheckpointer } from './checkpointer.js';
 import { preparedAttemptCommit } from './prepared-attempts.js';
+import { longReadVia, SqliteReadWorker } from './read-worker.js';
 import { withStatementCache } from './statement-cache.js';
 
 export interface SqliteLedgerOptions extends SqlStoreOptions {
@@ -45,6 +46,13 @@ export interface SqliteLedgerOptions extends SqlStoreOptions {
   checkpointInWorker?: boolean;
   /** Told if the checkpoint worker fails (checkpoints then run inside commits again). */
   onCheckpointerFailure?: (err: unknown) => void;
+  /**
+   * Long reads (aggregates over a report's period or a commitment's term) on a worker thread's
+   * read-only connection instead of the event loop (sqlite/read-worker.ts). File ledgers only.
+   */
+  readInWorker?: boolean;
+  /** Told if the read worker fails (long reads then run on the serving connection again). */
+  onReadWorkerFailure?: (err: unknown) => void;
 }
 
 export const sqliteFlavor: SqlFlavor = {
@@ -88,12 +96,15 @@ export function openSqliteLedger(path: string, opts: SqliteLedgerOptions = {}): 
   const checkpointer = opts.checkpointInWorker && !inMemory
     ? new WalCheckpointer(sqlite, path, { busyTimeoutMs, synchronous: opts.durability === 'power' ? 'FULL' : 'NORMAL', ...(opts.onCheckpointerFailure ? { onFallback: opts.onCheckpointerFailure } : {}) })
     : undefined;
+  const reader = opts.readInWorker && !inMemory ? new SqliteReadWorker(path, busyTimeoutMs, opts.onReadWorkerFailure) : undefined;
+  const longRead = reader ? longReadVia(reader) : undefined;
   const onClose = async (): Promise<void> => {
+    await reader?.stop();
     await checkpointer?.stop();
   };
-  if (!journal) return new SqlLedgerStore(db, sqliteFlavor, opts, onClose, { commitAttempts });
+  if (!journal) return new SqlLedgerStore(db, sqliteFlavor, opts, onClose, { commitAttempts, ...(longRead ? { longRead } : {}) });
   // Nothing waits on these commits (the journal made the writes durable), so they wait for
   // company: a few large transactions instead of one per event-loop turn.
   const batch = { maxDelayMs: opts.journalCommitDelayMs ?? 10, maxBatch: 4096 };
-  return new SqlLedgerStore(db, sqliteFlavor, { ...opts, batch }, onClose, { commitAttempts, journal });
+  return new SqlLedgerStore(db, sqliteFlavor, { ...opts, batch }, onClose, { commitAttempts, journal, ...(longRead ? { longRead } : {}) });
 }
