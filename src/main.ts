@@ -154,16 +154,19 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   });
   const reseed = (): Promise<void> => (sharedCounters ? sharedCounters.setContracts(...contractTerms(holder)) : seedContractCounters(holder, localCounters!, ledger, Date.now()));
   await reseed();
+  // After a reload the old counts stay if the ledger cannot be read (a rejection here would
+  // otherwise end the process as an unhandled one).
+  const reseedAfterReload = (): void => void reseed().catch((err: unknown) => log.error('contract counters could not be re-read from the ledger after a reload; the counts so far stay', { err }));
   cluster?.syncContracts(holder, (res) => {
     if (res.ok) {
       log.info('contracts reloaded (announced by another replica)', { version: res.version });
-      void reseed();
+      reseedAfterReload();
     } else log.error('contracts announced by another replica were rejected here; the old version stays in force', { problems: res.problems });
   });
   const stopWatching = config.contracts.watchMs > 0 ? holder.watch(config.contracts.watchMs, (res) => {
     if (res.ok && res.changed) {
       log.info('contracts reloaded', { version: res.version });
-      void reseed();
+      reseedAfterReload();
     } else if (!res.ok) log.error('contracts change rejected; the old version stays in force', { problems: res.problems });
   }) : () => undefined;
   const retryBudget = new RetryBudget({ budgetPercent: r.retryBudgetPercent, minRetryConcurrency: r.minRetryConcurrency });
