@@ -42,8 +42,10 @@ export function contractRoutes(r: Router, deps: ContractRouteDeps): void {
   r.on('POST', '/admin/contracts/reload', async ({ res }) => {
     const result = deps.holder.reload();
     if (!result.ok) throw new GatewayError('TREATY_INVALID_REQUEST', `The new contracts were rejected; the old version stays in force. ${result.problems.join(' | ')}`);
-    if (result.changed) await deps.reseed();
-    sendJson(res, 200, { ok: true, version: result.version, changed: result.changed });
+    // The new version is in force either way; a ledger that cannot be read now leaves the
+    // counters as they were, which the caller is told rather than sent a 500 for a done reload.
+    const reseeded = result.changed ? await deps.reseed().then(() => true, () => false) : true;
+    sendJson(res, 200, { ok: true, version: result.version, changed: result.changed, ...(reseeded ? {} : { warning: 'The new contracts are in force, but their counters could not be re-read from the ledger; the counts so far stay until the next reload.' }) });
   });
 
   r.on('GET', '/admin/reports/commitments', async ({ res }) => sendJson(res, 200, { commitments: await commitmentReport(deps.store, need(deps.holder).compiled, deps.now()) }));
