@@ -16,7 +16,9 @@ export async function seedContractCounters(holder: ContractsHolder, state: InMem
   // Commitment spend to date, over each commitment's whole term.
   for (const c of clauses) if (c.type === 'commitment') state.setCommitmentSpend(c.ref, await ledger.spendToDate(c.countsToward.accounts, c.termStartMs, now + 1));
   // Preferred shares of the current month and quarter: the periods the share controller ranks
-  // with and the live counters show. A served attempt counts in both, as it does live.
+  // with and the live counters show. A served attempt counts in both, as it does live. On a
+  // reload under traffic, an attempt counted live whose row is not yet queued for the ledger
+  // at that instant drops out of the count (a handful, never a double count).
   const kinds = new Set(clauses.filter((c): c is PreferredShareClause => c.type === 'preferred-share').map((c) => c.period));
   for (const kind of kinds) {
     const period = periodOf(kind, now);
