@@ -170,3 +170,18 @@ describe('reload without a restart', () => {
     expect(Array.isArray(r.body.findings)).toBe(true);
   });
 });
+
+describe('invoice reconciliation over the admin API', () => {
+  it('answers per account and day with the attempts\' cost, and refuses a bad window with a 400 naming it', async () => {
+    // The attempt's begin is in the ledger before its upstream call: counted however late its finish lands.
+    await chat('frontier');
+    const ok = await admin('GET', '/admin/reports/reconcile?days=2');
+    expect(ok.status).toBe(200);
+    const days = ok.body.days as { account: string; attempts: number; usageUsd: number; reservationFeesUsd: number; invoiceUsd: number }[];
+    expect(days.reduce((n, d) => n + d.attempts, 0)).toBeGreaterThan(0);
+    for (const d of days) expect(d.invoiceUsd).toBeCloseTo(d.usageUsd + d.reservationFeesUsd, 9);
+    const bad = await admin('GET', '/admin/reports/reconcile?days=0');
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/days/);
+  });
+});

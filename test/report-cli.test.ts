@@ -37,6 +37,8 @@ describe('treaty report', () => {
     expect(json.find((r) => r.key === 'azure-partner')!.attempts).toBe(rows.filter((r) => r.account === 'azure-partner').length);
     const csv = (await cli(['reconcile', '--format', 'csv'])).stdout.trim().split('\n');
     expect(csv[0]).toContain('day');
+    // The invoice view's own columns: attempts' cost, reserved capacity's fees, their sum.
+    for (const col of ['usageUsd', 'reservationFeesUsd', 'invoiceUsd']) expect(csv[0]).toContain(col);
     expect(csv.length).toBeGreaterThan(1);
     const table = (await cli(['spend', '--by', 'model'])).stdout;
     expect(table).toMatch(/^key\s+attempts/m);

@@ -11,6 +11,7 @@ import type { ContractsHolder, LoadedContracts } from '../governance/contracts-h
 import type { ContractGovernance } from '../governance/governance.js';
 import { liveCounters } from '../governance/live-counters.js';
 import { commitmentReport, exceptionReport, reservationReport, shareReport } from '../reports/compliance.js';
+import { reconcileReport } from '../reports/reconcile.js';
 import type { Router } from './router.js';
 
 export interface ContractRouteDeps {
@@ -53,6 +54,13 @@ export function contractRoutes(r: Router, deps: ContractRouteDeps): void {
   r.on('GET', '/admin/reports/reservations', async ({ res }) => {
     const now = deps.now();
     sendJson(res, 200, { reservations: await reservationReport(deps.store, need(deps.holder).compiled, now, (ref) => deps.governance.state.reservationUsage(ref, now)) });
+  });
+  // The invoice view: per account and day, attempts' cost plus reserved capacity's fees.
+  r.on('GET', '/admin/reports/reconcile', async ({ res, query }) => {
+    const now = deps.now();
+    const days = Number(query.get('days') ?? 30);
+    if (!Number.isInteger(days) || days < 1 || days > 731) throw new GatewayError('TREATY_INVALID_REQUEST', '"days" must be a whole number of days from 1 to 731.', { param: 'days' });
+    sendJson(res, 200, { days: await reconcileReport(deps.store, deps.holder.get()?.compiled, (id) => deps.config().deployments.get(id)?.account, now - days * 86_400_000, now + 1) });
   });
   r.on('GET', '/admin/reports/exceptions', async ({ res, query }) => {
     const now = deps.now();

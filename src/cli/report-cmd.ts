@@ -10,6 +10,7 @@ import { openLedger } from '../ledger/open.js';
 import type { SpendDimension } from '../ledger/store.js';
 import { loadConfig } from '../main.js';
 import { commitmentReport, exceptionReport, reservationReport, shareReport } from '../reports/compliance.js';
+import { reconcileReport } from '../reports/reconcile.js';
 
 export const REPORT_KINDS = ['spend', 'reconcile', 'commitments', 'shares', 'reservations', 'exceptions'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
@@ -34,7 +35,8 @@ export async function runReport(kind: ReportKind, opts: { config: string; format
         rows = (await store.spendBy(opts.by as SpendDimension, from, now + 1)) as unknown as Row[];
         break;
       case 'reconcile':
-        rows = (await store.spendBy('day_account', from, now + 1)) as unknown as Row[];
+        // Attempts' cost plus reserved capacity's fees, per account and day: what the bill says.
+        rows = (await reconcileReport(store, config.contracts.file ? contracts() : undefined, (id) => config.deployments.get(id)?.account, from, now + 1)) as unknown as Row[];
         break;
       case 'commitments':
         rows = (await commitmentReport(store, contracts(), now)).map(({ points: _p, term, ...r }) => ({ ...r, termStart: iso(term.start), termEnd: iso(term.end) }));
