@@ -57,6 +57,30 @@ describe('reconcileReport', () => {
     ]);
   });
 
+  it('charges an amended fee from its effective day, the old one before it', async () => {
+    const amended = parseContracts(`contracts:
+  parties:
+    - { id: partner, name: Partner, accounts: [p-acct] }
+  agreements:
+    - id: msa
+      party: partner
+      term: { start: 2026-01-01, end: 2026-12-31 }
+      clauses:
+        - { id: ptu, type: reservation, deployment: p-ptu, usdPerPeriod: 3000, period: month, capacity: { concurrency: 4 } }
+  amendments:
+    - id: bigger
+      agreement: msa
+      effective: 2026-11-11
+      supersedes:
+        - { clause: ptu, with: { type: reservation, deployment: p-ptu, usdPerPeriod: 6000, period: month, capacity: { concurrency: 8 } } }
+`, 'amended.yaml');
+    const rows = await reconcileReport(store, amended, accountOf, D1, D1 + 2 * DAY);
+    expect(rows.map((r) => [r.day, r.reservationFeesUsd])).toEqual([
+      ['2026-11-10', 100],
+      ['2026-11-11', 200],
+    ]);
+  });
+
   it('prorates a partial day, stops at the end of the term, and adds nothing without contracts', async () => {
     const noon = D1 + DAY / 2;
     const half = await reconcileReport(store, compiled, accountOf, noon, D1 + DAY);
