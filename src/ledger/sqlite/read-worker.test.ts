@@ -73,6 +73,13 @@ describe('SqliteReadWorker', () => {
     expect(failures).toHaveLength(1);
   });
 
+  it('a read still out when the store closes fails instead of hanging', async () => {
+    const reader = new SqliteReadWorker(file, 1000);
+    const out = reader.all(SLOW, [N]);
+    await reader.stop();
+    await expect(out).rejects.toThrow(/closed during this read/);
+  });
+
   it('a SQL error reaches the caller as an error, and the worker keeps serving', async () => {
     const reader = new SqliteReadWorker(file, 1000);
     try {

@@ -74,6 +74,9 @@ export class SqliteReadWorker {
     const w = this.#worker;
     this.#failed = true;
     this.#worker = undefined;
+    // Reads still out when the store closes fail rather than wait for an answer that will not come.
+    for (const p of this.#pending.values()) p.reject(new Error('the ledger was closed during this read'));
+    this.#pending.clear();
     if (!w) return;
     const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
     w.postMessage('stop');
