@@ -75,9 +75,10 @@ describe('SqliteReadWorker', () => {
 
   it('a read still out when the store closes fails instead of hanging', async () => {
     const reader = new SqliteReadWorker(file, 1000);
-    const out = reader.all(SLOW, [N]);
+    // The expectation is attached before close, so the rejection is handled when it happens.
+    const out = expect(reader.all(SLOW, [N])).rejects.toThrow(/closed during this read/);
     await reader.stop();
-    await expect(out).rejects.toThrow(/closed during this read/);
+    await out;
   });
 
   it('a SQL error reaches the caller as an error, and the worker keeps serving', async () => {
