@@ -3,7 +3,7 @@
 // the cloud bills. Reserved traffic costs nothing per request; its price is the fee, paid
 // whether used or not. A spend log without it misses the invoice by exactly that.
 
-import { feeOver } from '../contracts/in-force.js';
+import { feeOver } from '../contracts/schedule.js';
 import type { CompiledContracts } from '../contracts/types.js';
 import type { LedgerStore } from '../ledger/store.js';
 

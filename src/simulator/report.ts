@@ -2,11 +2,10 @@
 // projection to term end, shortfall), reservations (fees, utilisation), preferred shares per
 // period, availability and latency per class, cost per cloud, exceptions and breaches.
 
-import { plannedSpend } from '../contracts/schedule.js';
+import { feeOver, plannedSpend } from '../contracts/schedule.js';
 import { fmtEnd, fmtInstant, overlapMs, periodOf } from '../contracts/time.js';
-import { feeOver, inForce } from '../contracts/in-force.js';
 import { segmentAt } from '../contracts/timeline.js';
-import type { CommitmentClause, PreferredShareClause } from '../contracts/types.js';
+import type { CommitmentClause, CompiledContracts, PreferredShareClause } from '../contracts/types.js';
 import type { Deployment } from '../domain/deployment.js';
 import type { SpendAgg, VariantMetrics } from './metrics.js';
 import type { SimContractState } from './sim-state.js';
@@ -99,6 +98,23 @@ function commitmentResult(run: Run, c: CommitmentClause): CommitmentResult {
     trueUp: c.shortfall === 'true-up',
     daily: metrics.days.map((d, i) => ({ day: day(input.startMs, i), planUsd: plannedSpend(c, Math.min(input.startMs + (i + 1) * DAY, c.termEndMs)), spendUsd: d.commitmentSpend.get(c.ref) ?? 0 })),
   };
+}
+
+/** The intervals of [start, end) in which each reservation (by ref) is in force, with its clause. */
+function inForce<T extends { ref: string }>(contracts: CompiledContracts, start: number, end: number, pick: (seg: CompiledContracts['segments'][number]) => Iterable<T>): Map<string, { clause: T; spans: [number, number][] }> {
+  const out = new Map<string, { clause: T; spans: [number, number][] }>();
+  for (const seg of contracts.segments) {
+    const a = Math.max(seg.startMs, start);
+    const b = Math.min(seg.endMs, end);
+    if (a >= b) continue;
+    for (const c of pick(seg)) {
+      const e = out.get(c.ref) ?? { clause: c, spans: [] };
+      e.clause = c;
+      e.spans.push([a, b]);
+      out.set(c.ref, e);
+    }
+  }
+  return out;
 }
 
 function reservationResults(run: Run): ReservationResult[] {
