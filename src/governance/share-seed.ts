@@ -4,27 +4,26 @@
 // the share controller, seeing the preferred party far below its floor, steered traffic to it
 // that the period did not need. Pure: the caller queries the ledger and installs the result.
 
+import { partyOf } from '../contracts/rules.js';
 import { segmentAt } from '../contracts/timeline.js';
 import type { CompiledContracts } from '../contracts/types.js';
 import type { ServedCount } from '../ledger/store.js';
+import { shareScopesOf } from '../policy/contracts-attribution.js';
 
 /** Share scope → party ('' for the scope's total) → served requests. */
 export type ShareTally = Map<string, Map<string, number>>;
 
 /**
- * Tallies `served` (one period's attempts) the way each served attempt is counted live
- * (contracts-attribution: the scopes of its class and of its model, under the terms in force
- * at `at`; its party by account), so seeded and live counts add up the same.
+ * Tallies `served` (one period's attempts) the way each served attempt is counted live: the
+ * same shareScopesOf and partyOf the live attribution uses, under the terms in force at `at`,
+ * so seeded and live counts add up the same.
  */
 export function tallyShares(compiled: CompiledContracts, served: readonly ServedCount[], at: number): ShareTally {
   const index = segmentAt(compiled, at).index;
   const out: ShareTally = new Map();
   for (const row of served) {
-    const scopes = new Set<string>();
-    if (row.classId !== null) for (const c of index.sharesByClass.get(row.classId) ?? []) scopes.add(c.scope);
-    for (const c of index.sharesByModel.get(row.model) ?? []) scopes.add(c.scope);
-    const party = compiled.partyByAccount.get(row.account) ?? null;
-    for (const scope of scopes) {
+    const party = partyOf(compiled, row);
+    for (const scope of shareScopesOf(index, row.classId, row.model)) {
       let counts = out.get(scope);
       if (!counts) out.set(scope, (counts = new Map()));
       counts.set('', (counts.get('') ?? 0) + row.attempts);

@@ -6,7 +6,7 @@ import { partyOf } from '../contracts/rules.js';
 import { countsToward, listCostUsd } from '../contracts/schedule.js';
 import { periodOf } from '../contracts/time.js';
 import { segmentAt } from '../contracts/timeline.js';
-import type { CommitmentClause, CompiledContracts } from '../contracts/types.js';
+import type { CommitmentClause, CompiledContracts, SegmentIndex } from '../contracts/types.js';
 import type { Deployment } from '../domain/deployment.js';
 import { classify, type RequestFacts } from './contracts-classify.js';
 
@@ -34,10 +34,7 @@ export function attribute(compiled: CompiledContracts, facts: RequestFacts, dep:
   let best: CommitmentClause | undefined;
   for (const c of seg.index.commitments) if (countsToward(c, dep) && (!best || c.discountPercent > best.discountPercent)) best = c;
   const effective = reservation ? 0 : list === undefined ? undefined : best ? list * (1 - best.discountPercent / 100) : list;
-  // Each scope once, in the order first met (a few clauses: a list beats a Set here).
-  const shareScopes: string[] = [];
-  if (classId !== null) addScopes(shareScopes, seg.index.sharesByClass.get(classId));
-  addScopes(shareScopes, seg.index.sharesByModel.get(facts.model));
+  const shareScopes = shareScopesOf(seg.index, classId, facts.model);
   return {
     classId,
     partyId: partyOf(compiled, dep),
@@ -48,6 +45,18 @@ export function attribute(compiled: CompiledContracts, facts: RequestFacts, dep:
     listCostUsd: list,
     effectiveCostUsd: effective,
   };
+}
+
+/**
+ * The preferred-share scopes a served request of this class and model counts in, under one
+ * segment's terms: the live counters and their seeding from the ledger both ask here.
+ */
+export function shareScopesOf(index: SegmentIndex, classId: string | null, model: string): string[] {
+  // Each scope once, in the order first met (a few clauses: a list beats a Set here).
+  const scopes: string[] = [];
+  if (classId !== null) addScopes(scopes, index.sharesByClass.get(classId));
+  addScopes(scopes, index.sharesByModel.get(model));
+  return scopes;
 }
 
 function addScopes(into: string[], clauses: readonly { scope: string }[] | undefined): void {
