@@ -102,9 +102,10 @@ export function openSqliteLedger(path: string, opts: SqliteLedgerOptions = {}): 
     await reader?.stop();
     await checkpointer?.stop();
   };
-  if (!journal) return new SqlLedgerStore(db, sqliteFlavor, opts, onClose, { commitAttempts, ...(longRead ? { longRead } : {}) });
+  const fast = { commitAttempts, ...(longRead ? { longRead } : {}) };
+  if (!journal) return new SqlLedgerStore(db, sqliteFlavor, opts, onClose, fast);
   // Nothing waits on these commits (the journal made the writes durable), so they wait for
   // company: a few large transactions instead of one per event-loop turn.
   const batch = { maxDelayMs: opts.journalCommitDelayMs ?? 10, maxBatch: 4096 };
-  return new SqlLedgerStore(db, sqliteFlavor, { ...opts, batch }, onClose, { commitAttempts, journal, ...(longRead ? { longRead } : {}) });
+  return new SqlLedgerStore(db, sqliteFlavor, { ...opts, batch }, onClose, { ...fast, journal });
 }

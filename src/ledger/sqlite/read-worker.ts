@@ -75,8 +75,7 @@ export class SqliteReadWorker {
     this.#failed = true;
     this.#worker = undefined;
     // Reads still out when the store closes fail rather than wait for an answer that will not come.
-    for (const p of this.#pending.values()) p.reject(new Error('the ledger was closed during this read'));
-    this.#pending.clear();
+    this.#rejectPending(new Error('the ledger was closed during this read'));
     if (!w) return;
     const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
     w.postMessage('stop');
@@ -86,6 +85,11 @@ export class SqliteReadWorker {
   /** For tests: the worker dies as a crash would. */
   async crashForTest(): Promise<void> {
     await this.#worker?.terminate();
+  }
+
+  #rejectPending(err: unknown): void {
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
   }
 
   // Started on first use: most gateways never run a long read after start-up.
@@ -112,8 +116,7 @@ export class SqliteReadWorker {
       this.#worker = undefined;
       const first = !this.#failed;
       this.#failed = true;
-      for (const p of this.#pending.values()) p.reject(err);
-      this.#pending.clear();
+      this.#rejectPending(err);
       if (first) this.onFailure(err);
     };
     w.on('error', fail);
