@@ -85,16 +85,19 @@ export function pinSelf(cpus: string): boolean {
   }
 }
 
-/** One CPU's /proc/stat counters (user nice system idle iowait irq softirq steal …), in ticks. */
-function coreTicks(cpu: number): number[] {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${cpu} `));
-  return line ? line.trim().split(/\s+/).slice(1).map(Number) : [];
+/** Each CPU's /proc/stat counters (user nice system idle iowait irq softirq steal …), in ticks, from one read. */
+function cpuTicks(): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const l of readFileSync('/proc/stat', 'utf8').split('\n')) {
+    const m = /^cpu(\d+) (.*)$/.exec(l);
+    if (m) out.set(Number(m[1]), m[2]!.trim().split(/\s+/).map(Number));
+  }
+  return out;
 }
 
-/** Busy time of one CPU so far, in µs (everything but idle and iowait; steal counts as busy). */
-export function coreBusyUs(cpu: number): number {
-  const v = coreTicks(cpu);
-  if (v.length === 0) return NaN;
+/** Busy time of one CPU's counters, in µs (everything but idle and iowait; steal counts as busy). */
+function busyUs(v: number[] | undefined): number {
+  if (!v) return NaN;
   const total = v.reduce((s, x) => s + x, 0);
   return (total - (v[3] ?? 0) - (v[4] ?? 0)) * tickUs;
 }
@@ -104,9 +107,8 @@ export function coreBusyUs(cpu: number): number {
  * shared VM host it comes and goes: a phase with much of it measures the host, not the code
  * (the same build read 3× slower per request with ~15 % steal than in a quiet hour).
  */
-export function coreStealUs(cpu: number): number {
-  const v = coreTicks(cpu);
-  return v.length > 7 ? v[7]! * tickUs : NaN;
+function stealUs(v: number[] | undefined): number {
+  return v && v.length > 7 ? v[7]! * tickUs : NaN;
 }
 
 export interface Contention {
@@ -121,13 +123,13 @@ export interface Contention {
 /** Starts watching both cores; the returned function ends the window. */
 export function watchCores(pid: number): () => Contention {
   const t0 = performance.now();
-  const a0 = coreBusyUs(0);
-  const b0 = coreBusyUs(1);
-  const s0 = coreStealUs(1);
+  const c0 = cpuTicks();
   const p0 = cpuUs(pid);
   return () => {
     const wallUs = (performance.now() - t0) * 1000;
     const p = cpuUs(pid) - p0;
-    return { core1Foreign: Math.max(0, (coreBusyUs(1) - b0 - p) / wallUs), core0Busy: (coreBusyUs(0) - a0) / wallUs, core1Steal: (coreStealUs(1) - s0) / wallUs };
+    const c = cpuTicks();
+    const share = (f: (v: number[] | undefined) => number, cpu: number): number => (f(c.get(cpu)) - f(c0.get(cpu))) / wallUs;
+    return { core1Foreign: Math.max(0, share(busyUs, 1) - p / wallUs), core0Busy: share(busyUs, 0), core1Steal: share(stealUs, 1) };
   };
 }

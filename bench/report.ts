@@ -35,6 +35,7 @@ const sp = (x: Spread | undefined, d = 0): string => {
   if (!x || !Number.isFinite(x.median)) return '–';
   return x.values.length > 1 ? `${n(x.median, d)} (${n(x.min, d)}–${n(x.max, d)})` : n(x.median, d);
 };
+const kb = (x: Spread | undefined): string => (x && Number.isFinite(x.median) ? sp({ ...x, median: x.median / 1024, min: x.min / 1024, max: x.max / 1024 }, 1) : '–');
 const ratio = (a: number | undefined, b: number | undefined, d = 2): string => (a && b && Number.isFinite(a / b) ? `${n(a / b, d)}×` : '–');
 
 /** The pass-through proxy's CPU µs per request on the machine issue 6's figures come from. */
@@ -90,7 +91,6 @@ export function markdown(meta: ReportMeta, targets: TargetInfo[], sums: Record<s
     const a = sums[t.id]?.sat?.io;
     const b = sums[t.id]?.stream?.io;
     if (!a && !b) continue;
-    const kb = (x: Spread | undefined): string => (x && Number.isFinite(x.median) ? sp({ ...x, median: x.median / 1024, min: x.min / 1024, max: x.max / 1024 }, 1) : '–');
     L.push(`| ${t.id} | ${sp(a?.reads, 2)} | ${sp(a?.writes, 2)} | ${kb(a?.storageBytes)} | ${sp(b?.reads, 1)} | ${sp(b?.writes, 1)} | ${kb(b?.storageBytes)} |`);
   }
   L.push('');
