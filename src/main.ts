@@ -152,21 +152,25 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       return s.ewmaMs !== undefined ? { available, latencyMs: s.ewmaMs, outstanding: s.outstanding } : { available, outstanding: s.outstanding };
     },
   });
-  const reseed = (): Promise<void> => (sharedCounters ? sharedCounters.setContracts(...contractTerms(holder)) : seedContractCounters(holder, localCounters!, ledger, Date.now()));
-  await reseed();
-  // After a reload the old counts stay if the ledger cannot be read (a rejection here would
-  // otherwise end the process as an unhandled one).
-  const reseedAfterReload = (): void => void reseed().catch((err: unknown) => log.error('contract counters could not be re-read from the ledger after a reload; the counts so far stay', { err }));
+  const seed = (): Promise<void> => (sharedCounters ? sharedCounters.setContracts(...contractTerms(holder)) : seedContractCounters(holder, localCounters!, ledger, Date.now()));
+  // At start an unreadable ledger stops the start; after a reload (file watch, another
+  // replica's announcement, the admin call) the counts so far stay, logged once here, and the
+  // result says whether they were re-read.
+  await seed();
+  const reseed = (): Promise<boolean> => seed().then(() => true, (err: unknown) => {
+    log.error('contract counters could not be re-read from the ledger after a reload; the counts so far stay', { err });
+    return false;
+  });
   cluster?.syncContracts(holder, (res) => {
     if (res.ok) {
       log.info('contracts reloaded (announced by another replica)', { version: res.version });
-      reseedAfterReload();
+      void reseed();
     } else log.error('contracts announced by another replica were rejected here; the old version stays in force', { problems: res.problems });
   });
   const stopWatching = config.contracts.watchMs > 0 ? holder.watch(config.contracts.watchMs, (res) => {
     if (res.ok && res.changed) {
       log.info('contracts reloaded', { version: res.version });
-      reseedAfterReload();
+      void reseed();
     } else if (!res.ok) log.error('contracts change rejected; the old version stays in force', { problems: res.problems });
   }) : () => undefined;
   const retryBudget = new RetryBudget({ budgetPercent: r.retryBudgetPercent, minRetryConcurrency: r.minRetryConcurrency });

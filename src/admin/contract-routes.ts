@@ -20,8 +20,8 @@ export interface ContractRouteDeps {
   config: () => GatewayConfig;
   store: LedgerStore;
   now: () => number;
-  /** Re-seeds the in-memory counters from the ledger after a reload. */
-  reseed: () => Promise<void>;
+  /** Re-reads the counters after a reload; false (logged) when the ledger could not be read. */
+  reseed: () => Promise<boolean>;
 }
 
 const need = (h: ContractsHolder): LoadedContracts => h.get() ?? (() => { throw new GatewayError('TREATY_NOT_FOUND', 'No contracts are loaded (set contracts.file in treaty.yaml).'); })();
@@ -43,9 +43,9 @@ export function contractRoutes(r: Router, deps: ContractRouteDeps): void {
   r.on('POST', '/admin/contracts/reload', async ({ res }) => {
     const result = deps.holder.reload();
     if (!result.ok) throw new GatewayError('TREATY_INVALID_REQUEST', `The new contracts were rejected; the old version stays in force. ${result.problems.join(' | ')}`);
-    // The new version is in force either way; a ledger that cannot be read now leaves the
-    // counters as they were, which the caller is told rather than sent a 500 for a done reload.
-    const reseeded = result.changed ? await deps.reseed().then(() => true, () => false) : true;
+    // The new version is in force either way; counters that could not be re-read are the
+    // caller's warning, not a 500 for a reload that happened.
+    const reseeded = result.changed ? await deps.reseed() : true;
     sendJson(res, 200, { ok: true, version: result.version, changed: result.changed, ...(reseeded ? {} : { warning: 'The new contracts are in force, but their counters could not be re-read from the ledger; the counts so far stay until the next reload.' }) });
   });
 
