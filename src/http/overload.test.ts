@@ -41,25 +41,43 @@ describe('overload control: shedding follows the event loop lag', () => {
     expect(h.changes).toEqual([]);
   });
 
-  it('starts shedding when the loop stays behind, refuses arrivals while it is behind, admits them when it is on time', () => {
+  it('starts shedding when the loop stays behind, then admits only while fewer than a limit are in progress', () => {
     const h = harness();
     h.run(100, 1, 500);
     h.run(200, 25, 500); // every tick 25 ms late for 200 ms
     expect(h.c.isShedding).toBe(true);
     expect(h.changes[0]).toMatchObject({ shedding: true, shed: 0 });
-    // The last tick was 25 ms late: arrivals are refused until the loop is on time again.
+    // The limit started at the 500 in progress and has been cut on every late tick since.
+    const limit = h.c.admitLimit;
+    expect(limit).toBeGreaterThanOrEqual(SETTINGS.minActive);
+    expect(limit).toBeLessThan(500);
+    expect(h.c.admit(h.now + 1, limit - 1)).toBe(true);
+    expect(h.c.admit(h.now + 1, limit)).toBe(false);
     expect(h.c.admit(h.now + 1, 500)).toBe(false);
-    // An on-time tick: the first arrivals of the turn go through…
-    h.run(1, 0, 500);
-    expect(h.c.admit(h.now + 3, 500)).toBe(true);
-    // …and once that turn has run past the target, later arrivals are refused again.
-    expect(h.c.admit(h.now + SAMPLE_MS + 11, 500)).toBe(false);
   });
 
-  it('keeps at least minActive requests in progress while shedding, so the loop never idles for it', () => {
+  it('cuts the limit while the loop is late and raises it while it is on time, so the queue finds its own depth', () => {
     const h = harness();
-    h.run(300, 25, 500);
+    h.run(300, 25, 1_000);
+    const afterLate = h.c.admitLimit;
+    h.run(200, 25, 1_000);
+    expect(h.c.admitLimit).toBeLessThan(afterLate);
+    // On time (lag under half the target) but the average still high enough to keep shedding.
+    const low = h.c.admitLimit;
+    h.run(30, 0, 1_000);
     expect(h.c.isShedding).toBe(true);
+    expect(h.c.admitLimit).toBeGreaterThan(low);
+    // Between half the target and the target: the limit holds.
+    const held = h.c.admitLimit;
+    h.run(50, 7, 1_000);
+    expect(h.c.admitLimit).toBe(held);
+  });
+
+  it('never lets the limit fall below minActive, so the loop never idles for shedding', () => {
+    const h = harness();
+    h.run(3_000, 25, 500);
+    expect(h.c.isShedding).toBe(true);
+    expect(h.c.admitLimit).toBe(SETTINGS.minActive);
     expect(h.c.admit(h.now + 1, 127)).toBe(true);
     expect(h.c.admit(h.now + 1, 128)).toBe(false);
   });
@@ -83,6 +101,7 @@ describe('overload control: shedding follows the event loop lag', () => {
     expect(h.c.isShedding).toBe(false);
     expect(h.changes.at(-1)).toMatchObject({ shedding: false, shed: 2 });
     expect(h.c.admit(h.now + 1, 500)).toBe(true);
+    expect(h.c.admitLimit).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('does not flap while the lag hovers between half the target and the target', () => {

@@ -9,12 +9,17 @@
 //   - shedding starts when that average exceeds `lagTargetMs` while at least `minActive`
 //     requests are being worked on (received, answer not started). With fewer, the queue is
 //     short whatever the lag says, and shedding would only idle the loop;
-//   - while shedding, a new request is refused when there are already `minActive` in progress
-//     and the loop is behind right now: the last tick was more than `lagTargetMs` late, or the
-//     turn the request arrives in has already run that long. So admission opens and closes
-//     within tens of milliseconds: the loop always has work (goodput) but no turn grows long
-//     (refusals stay fast). The current turn alone is not enough: a request's work mostly runs
-//     in later turns, so admitting the first arrivals of every turn keeps long turns going;
+//   - while shedding, a new request is admitted only while fewer than a limit are in
+//     progress. The limit starts at what was in progress when shedding began and moves with
+//     the loop: each tick more than `lagTargetMs` late cuts it by a tenth, each tick on time
+//     (under half the target) raises it by a sixty-fourth (at least one); it never goes below
+//     `minActive`. So the queue of admitted work stays as short as keeps the loop busy, and it
+//     finds its own depth whatever the upstream's latency (a 50 ms upstream needs far more in
+//     progress than a zero-latency one for the same CPU). Measured at 2x saturation
+//     (bench/overload-probe.ts): a rule that admitted by the loop's lag alone let a turn's
+//     first arrivals in every turn, ~300 requests waited 70-90 ms each, and a served request
+//     cost so much more that goodput fell to 54-67 %, below not shedding at all; capping what
+//     is in progress kept 92-101 %;
 //   - shedding stops once the average has stayed under half the target for `intervalMs`
 //     (hysteresis, so it does not flap at the boundary).
 //
@@ -22,6 +27,9 @@
 
 /** How often the sampler ticks; lag is measured against it. */
 export const SAMPLE_MS = 10;
+/** A late tick cuts the admission limit by this factor; an on-time one raises it by INCREASE of itself. */
+const DECREASE = 0.9;
+const INCREASE = 1 / 64;
 
 export interface OverloadSettings {
   /** Event-loop lag (ms) above which the loop counts as behind; 0 turns shedding off. */
@@ -42,11 +50,12 @@ export interface OverloadChange {
 
 export class OverloadController {
   private lastTick: number | undefined;
-  private lastLag = 0;
   private avgLag = 0;
   private belowSince: number | undefined;
   private shedding = false;
   private shedCount = 0;
+  /** While shedding: how many requests may be in progress at once. */
+  private limit = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly s: OverloadSettings,
@@ -68,14 +77,20 @@ export class OverloadController {
     this.lastTick = now;
     if (last === undefined || this.s.lagTargetMs <= 0) return;
     const lag = Math.max(0, now - last - SAMPLE_MS);
-    this.lastLag = lag;
     // Weighted by elapsed time, so sparse ticks (a slow loop ticks less often) count fully;
     // each sample capped at twice the target, so one long pause alone cannot start shedding.
     const sample = Math.min(lag, 2 * this.s.lagTargetMs);
     this.avgLag += (1 - Math.exp(-(now - last) / this.s.intervalMs)) * (sample - this.avgLag);
     if (!this.shedding) {
-      if (this.avgLag > this.s.lagTargetMs && active >= this.s.minActive) this.set(true);
-    } else if (this.avgLag >= this.s.lagTargetMs / 2) {
+      if (this.avgLag > this.s.lagTargetMs && active >= this.s.minActive) {
+        this.limit = Math.max(this.s.minActive, active);
+        this.set(true);
+      }
+      return;
+    }
+    if (lag > this.s.lagTargetMs) this.limit = Math.max(this.s.minActive, Math.floor(this.limit * DECREASE));
+    else if (lag <= this.s.lagTargetMs / 2) this.limit += Math.max(1, Math.floor(this.limit * INCREASE));
+    if (this.avgLag >= this.s.lagTargetMs / 2) {
       this.belowSince = undefined;
     } else {
       this.belowSince ??= now;
@@ -83,12 +98,14 @@ export class OverloadController {
     }
   }
 
+  /** While shedding, how many requests may be in progress (Infinity when not shedding); for logs and tests. */
+  get admitLimit(): number {
+    return this.shedding ? this.limit : Number.POSITIVE_INFINITY;
+  }
+
   /** Whether a request arriving at `now`, with `active` already in progress, may go on; false: answer 503 at once. */
-  admit(now: number, active: number): boolean {
-    if (!this.shedding || active < this.s.minActive || this.lastTick === undefined) return true;
-    // On time: the last tick was not late, and the next one is not already (the turn we are
-    // in has not run long).
-    if (this.lastLag <= this.s.lagTargetMs && now - this.lastTick - SAMPLE_MS <= this.s.lagTargetMs) return true;
+  admit(_now: number, active: number): boolean {
+    if (!this.shedding || active < this.limit) return true;
     this.shedCount++;
     return false;
   }
