@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { closedLoop, openLoop, type Endpoint, type OpenResult } from './load.js';
 import { pinSelf } from './procstat.js';
 import { freePort, spawnNode, waitHttp, type Proc } from './processes.js';
-import { chatBody, issueBenchKey, TREATY_ENV, treatyConfigYaml, treatyLaunchFlags, UPSTREAM_KEY } from './setup.js';
+import { chatBody, issueBenchKey, TREATY_ENV, treatyConfigYaml, treatyLaunchFlags } from './setup.js';
 import { transpileTree } from './transpile.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
