@@ -8,6 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, type Dispatcher } from 'undici';
+import { RawPool } from './raw-client.js';
 import { cpuUs, ioCounters, ioPer, mem, watchCores, type Contention, type IoCounters, type IoPer } from './procstat.js';
 import { percentiles, type Percentiles } from './stats.js';
 
@@ -69,22 +70,54 @@ const REQ = (ep: Endpoint, body: Buffer): { method: 'POST'; path: string; header
 interface Reply {
   status: number;
   bytes: number;
-  headers: Record<string, string | string[] | undefined>;
+  /** The value of the header the caller asked for (a gateway-time header), if sent. */
+  header: string | undefined;
+}
+
+/** Which client the loops use for whole answers: `raw` (raw-client.ts, default) or `undici`. */
+export const CLIENT: 'raw' | 'undici' = process.env.BENCH_CLIENT === 'undici' ? 'undici' : 'raw';
+
+/** A fixed set of keep-alive connections sending one prebuilt request. */
+interface Sender {
+  send(): Promise<Reply>;
+  /** Opens every connection before the clock starts. */
+  connect(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+function sender(ep: Endpoint, body: Buffer, connections: number, wantHeader?: string): Sender {
+  if (CLIENT === 'raw') {
+    const pool = new RawPool(ep.origin, connections, wantHeader);
+    const req = RawPool.request('POST', ep.path, new URL(ep.origin).host, { ...ep.headers, 'content-type': 'application/json' }, body);
+    return {
+      send: () => pool.send(req),
+      connect: () => pool.connect('/healthz', ep.headers),
+      destroy: async () => pool.destroy(),
+    };
+  }
+  const pool = new Pool(ep.origin, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  const req = REQ(ep, body);
+  return {
+    send: () => send(pool, req, wantHeader),
+    connect: () => preconnect(pool, ep, connections),
+    destroy: () => pool.destroy().catch(() => undefined),
+  };
 }
 
 /**
  * One request on undici's dispatch API: no Readable stream per response, so the load
  * generator spends as little of core 0 as it can (it shares it with the emulator).
  */
-function send(pool: Pool, req: Dispatcher.DispatchOptions): Promise<Reply> {
+function send(pool: Pool, req: Dispatcher.DispatchOptions, wantHeader?: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const reply: Reply = { status: 0, bytes: 0, headers: {} };
+    const reply: Reply = { status: 0, bytes: 0, header: undefined };
     pool.dispatch(req, {
       // Its presence tells undici this handler speaks the v7 controller API.
       onRequestStart() {},
       onResponseStart(_c, status, headers) {
         reply.status = status;
-        reply.headers = headers;
+        const v = wantHeader ? headers[wantHeader] : undefined;
+        reply.header = typeof v === 'string' ? v : undefined;
       },
       onResponseData(_c, chunk) {
         reply.bytes += chunk.length;
@@ -121,8 +154,7 @@ export interface ClosedResult {
 }
 
 export async function closedLoop(ep: Endpoint, body: Buffer, o: { concurrency: number; warmupMs: number; durationMs: number; timeHeader?: string }): Promise<ClosedResult> {
-  const pool = new Pool(ep.origin, { connections: o.concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
-  const req = REQ(ep, body);
+  const client = sender(ep, body, o.concurrency, o.timeHeader);
   const t = tally();
   const lat: number[] = [];
   const gatewayMs: number[] = [];
@@ -156,13 +188,13 @@ export async function closedLoop(ep: Endpoint, body: Buffer, o: { concurrency: n
     while (!stopped) {
       const s = performance.now();
       try {
-        const r = await send(pool, req);
+        const r = await client.send();
         if (!measuring) continue;
         count(t, r.status);
         bodyBytes = r.bytes;
         if (r.status === 200) lat.push(performance.now() - s);
         if (o.timeHeader) {
-          const v = r.headers[o.timeHeader];
+          const v = r.header;
           const n = typeof v === 'string' ? Number(/[\d.]+/.exec(v)?.[0]) : NaN;
           if (Number.isFinite(n)) gatewayMs.push(n);
         }
@@ -176,7 +208,7 @@ export async function closedLoop(ep: Endpoint, body: Buffer, o: { concurrency: n
   await Promise.all(Array.from({ length: o.concurrency }, worker));
   clearTimeout(warm);
   clearTimeout(stop);
-  await pool.destroy();
+  await client.destroy();
   const seconds = (tEnd - tw) / 1000;
   return {
     concurrency: o.concurrency,
@@ -224,9 +256,8 @@ export async function openLoop(
   body: Buffer,
   o: { rate: number; warmupMs: number; durationMs: number; drainMs: number; maxInFlight: number; connections: number; preconnect?: boolean },
 ): Promise<OpenResult> {
-  const pool = new Pool(ep.origin, { connections: o.connections, pipelining: 1, keepAliveTimeout: 30_000 });
-  if (o.preconnect) await preconnect(pool, ep, o.connections);
-  const req = REQ(ep, body);
+  const client = sender(ep, body, o.connections);
+  if (o.preconnect) await client.connect();
   const t = tally();
   const lat: number[] = [];
   const shedLat: number[] = [];
@@ -256,7 +287,8 @@ export async function openLoop(
     }
     inFlight++;
     if (inWindow) sentInWindow++;
-    send(pool, req)
+    client
+      .send()
       .then((r) => {
         const done = performance.now();
         if (r.status >= 200 && r.status < 300 && done >= warmEnd && done < end) okInWindow++;
@@ -298,7 +330,7 @@ export async function openLoop(
     await Promise.race([new Promise<void>((r) => (idle = r)), sleep(o.drainMs)]);
   }
   const timedOut = inFlight;
-  await pool.destroy().catch(() => undefined);
+  await client.destroy();
   const peakRssMb = stopRss();
   const seconds = (tEnd - tw) / 1000;
   const p = percentiles(lat);

@@ -17,7 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { parse as parseYaml } from 'yaml';
-import { closedLoop, openLoop, openStreams, streamLoop, type Endpoint } from './load.js';
+import { CLIENT, closedLoop, openLoop, openStreams, streamLoop, type Endpoint } from './load.js';
 import { preparePortkey, portkeyHeaders, type PortkeyInstall } from './portkey.js';
 import { alive, mem, pinSelf, type Contention } from './procstat.js';
 import { freePort, HAS_TASKSET, spawnNode, tail, waitHttp, type Proc } from './processes.js';
@@ -81,7 +81,11 @@ async function main(): Promise<void> {
   if (!opt.keep) process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
   mkdirSync(opt.out, { recursive: true });
   const wanted = new Set(['floor', ...opt.targets.split(',').map((s) => s.trim())]);
-  const notes: string[] = [];
+  const notes: string[] = [
+    CLIENT === 'raw'
+      ? 'Client: whole answers (saturation, concurrency 1, open loop, overload) are sent by bench/raw-client.ts, keep-alive raw sockets (about a third less of core 0 per request than undici, which saturated core 0 in the overload phase); streams by undici. BENCH_CLIENT=undici sends everything with undici, as runs before 2026-11-30 16:00 did.'
+      : 'Client: undici for everything (BENCH_CLIENT=undici).',
+  ];
   const procs: Proc[] = [];
   const treatyRoot = resolve(opt['treaty-root']);
   log(`mode ${PLAN.mode}, ${PLAN.rounds} round(s); temp dir ${tmp}`);

@@ -299,5 +299,8 @@ export function contention(raw: Raw): ContentionRow[] {
   add('concurrency 1', Object.values(raw.c1).flat().map((r) => r.contention));
   for (const [rate, byTarget] of Object.entries(raw.open)) add(`open loop ${rate}/s`, Object.values(byTarget).flat().map((r) => r.contention));
   add('streaming', Object.values(raw.stream).flat().map((r) => r.contention));
+  // Overload: a saturated core 0 here means the client sent late and its latencies (sheds
+  // included) hold its own queue, not only the gateway's.
+  add('overload 2×', Object.values(raw.overload ?? {}).map((r) => r.contention));
   return rows;
 }
