@@ -8,7 +8,8 @@ import { createServer } from 'node:http';
 
 const [portArg = '0'] = process.argv.slice(2);
 const body = Buffer.from(JSON.stringify({ error: { message: 'Treaty is overloaded and shed this request before doing any work on it; retry shortly.', type: 'service_unavailable_error', param: null, code: 'no_deployment_available' } }));
-const headers = { 'content-type': 'application/json', 'content-length': body.length, 'retry-after': '1', 'retry-after-ms': '1000' };
+// A flat list, as Treaty sheds with: node:http writes it without walking an object.
+const headers = ['content-type', 'application/json', 'content-length', String(body.length), 'retry-after', '1', 'retry-after-ms', '1000'];
 
 const server = createServer((_req, res) => {
   res.writeHead(503, headers);
