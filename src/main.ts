@@ -30,7 +30,7 @@ import type { ChatRequest } from './domain/chat.js';
 import type { Deployment } from './domain/deployment.js';
 import { hashKey } from './http/auth.js';
 import { Authenticator } from './http/principal.js';
-import { createGatewayServer } from './http/server.js';
+import { createGatewayServer, type GatewayServer } from './http/server.js';
 import type { LedgerStore } from './ledger/store.js';
 import { MemoryCounterStore } from './limits/counter-store.js';
 import { RateLimiter } from './limits/rate-limiter.js';
@@ -173,6 +173,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       void reseed();
     } else if (!res.ok) log.error('contracts change rejected; the old version stays in force', { problems: res.problems });
   }) : () => undefined;
+  let listener: GatewayServer | undefined;
   const retryBudget = new RetryBudget({ budgetPercent: r.retryBudgetPercent, minRetryConcurrency: r.minRetryConcurrency });
   const metrics = new GatewayMetrics({
     out: () => {
@@ -181,6 +182,8 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     },
     retryBudget: () => retryBudget.stats(),
     contracts: () => contractGauges(holder, governance, Date.now()),
+    // The listener is made below; a scrape before it exists has no load to read.
+    listener: () => listener?.load(),
   });
   const tracer = config.telemetry.otlpEndpoint ? new OtlpTraceExporter(config.telemetry.otlpEndpoint, config.telemetry.serviceName, log) : undefined;
   const price = (dep: Deployment, usage: Parameters<typeof attemptCost>[1], at: number) => attemptCost(dep.prices, usage, governance.terms(dep, at));
@@ -233,7 +236,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     }
     return { usd, tokens };
   };
-  const server = createGatewayServer({
+  const server = (listener = createGatewayServer({
     config,
     proxy,
     auth,
@@ -250,7 +253,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       metrics.request(ex.model ?? 'none', status);
       if (tracer && ex.model) tracer.record({ requestId: ex.requestId, model: ex.model, stream: ex.stream ?? false, startedAt, endedAt: Date.now(), status, attempts: ex.attempts ?? [], providerOf: (id) => config.deployments.get(id)?.provider });
     },
-  });
+  }));
   cluster?.sweepOrphans(ledger, settleOrphan(config), config.server.requestTimeoutMs);
   await cluster?.connect();
   const { url, port } = await listen(server, config.server.host, opts.port ?? config.server.port);

@@ -54,4 +54,35 @@ describe('/metrics', () => {
     const deps = new Set(fam('treaty_upstream_attempts_total').metrics.map((m) => m.labels!.deployment));
     for (const x of deps) expect(Object.keys(DEPLOYMENTS)).toContain(x);
   });
+
+  it('counts requests refused at server.maxInFlight, and shows what is in progress', async () => {
+    const g = await startHarness({ serverYaml: '  maxInFlight: 2' });
+    try {
+      const d = DEPLOYMENTS.vllm!;
+      g.estate.engine.patchDeployment(d.provider, d.name, { ttftMs: 300 });
+      const call = () => request(`${g.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'only-vllm', messages: [{ role: 'user', content: 'x' }] }), headers: { authorization: `Bearer ${KEYS.client}`, 'content-type': 'application/json' } });
+      // Answered once the test is done; a failed assertion closes the harness under them (caught, so that is not a second error).
+      const slow = [call(), call()].map((p) => p.then((r) => r.body.dump()).catch(() => undefined));
+      await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 3; i++) {
+        const r = await call();
+        expect(r.statusCode).toBe(503);
+        await r.body.dump();
+      }
+      const r = await request(`${g.gateway.adminUrl}/metrics`, { headers: { authorization: `Bearer ${KEYS.admin}` } });
+      const families = parsePrometheusTextFormat(await r.body.text()) as Family[];
+      const fam = (n: string) => families.find((f) => f.name === n);
+      const shed = (reason: string) => Number(fam('treaty_requests_shed_total')!.metrics.find((m) => m.labels?.reason === reason)?.value);
+      expect(fam('treaty_requests_shed_total')!.type).toBe('COUNTER');
+      expect(shed('in_flight_cap')).toBe(3);
+      expect(shed('overloaded')).toBe(0);
+      expect(Number(fam('treaty_requests_in_progress')!.metrics[0]!.value)).toBe(2);
+      expect(Number(fam('treaty_overload_shedding')!.metrics[0]!.value)).toBe(0);
+      // Not shedding: no limit on what may be in progress.
+      expect(fam('treaty_overload_admit_limit')!.metrics[0]!.value).toBe('+Inf');
+      await Promise.all(slow);
+    } finally {
+      await g.close();
+    }
+  });
 });

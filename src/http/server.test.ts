@@ -1,12 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayConfig } from '../config/compile.js';
 import { createLogger } from '../observability/logger.js';
 import { Authenticator } from './principal.js';
-import { createGatewayServer, type GatewayServerDeps } from './server.js';
+import { createGatewayServer, type GatewayServer, type GatewayServerDeps } from './server.js';
 
 // Only what the listener and the key check read; the routes never get further here.
 const config = {
@@ -14,7 +13,7 @@ const config = {
   models: new Map(),
 } as unknown as GatewayConfig;
 
-let server: Server | undefined;
+let server: GatewayServer | undefined;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
 
 /** A listener whose overload decision is the test's: `admit` sees the count of requests being worked on. */
@@ -44,6 +43,17 @@ describe('overload shedding at the listener', () => {
     const body = (await r.body.json()) as { error: { code: string; type: string; message: string } };
     expect(body.error).toMatchObject({ code: 'no_deployment_available', type: 'service_unavailable_error' });
     expect(body.error.message).toMatch(/overloaded/);
+  });
+
+  it('counts what it refused, by reason, for the metrics', async () => {
+    let admit = false;
+    const url = await listen(() => admit, true);
+    expect(server!.load()).toMatchObject({ inFlight: 0, active: 0, shed: { overloaded: 0, atLimit: 0 }, shedding: false });
+    for (let i = 0; i < 3; i++) await (await chat(url)).body.dump();
+    admit = true;
+    await (await chat(url)).body.dump(); // admitted (and answered 400): not a refusal
+    expect(server!.load().shed).toEqual({ overloaded: 3, atLimit: 0 });
+    expect(server!.load().inFlight).toBe(0);
   });
 
   it('never sheds health checks', async () => {

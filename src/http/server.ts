@@ -21,8 +21,27 @@ export interface GatewayServerDeps extends RouteDeps {
   overload?: { admit(now: number, active: number): boolean };
 }
 
-export function createGatewayServer(deps: GatewayServerDeps): Server {
+/** What the listener is carrying and refusing, read at a metrics scrape. */
+export interface ListenerLoad {
+  /** Requests in progress (open streams included). */
+  inFlight: number;
+  /** Requests being worked on: admitted, answer not started. */
+  active: number;
+  /** Refused since start: the event loop was behind (`overloaded`), or `server.maxInFlight` was reached (`atLimit`). */
+  shed: { overloaded: number; atLimit: number };
+  /** Whether overload shedding is on now, and (while it is) how many requests may be in progress. */
+  shedding: boolean;
+  admitLimit: number | undefined;
+}
+
+/** node:http's server, plus a reading of its load (for metrics). */
+export type GatewayServer = Server & { load(): ListenerLoad };
+
+export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   let inFlight = 0;
+  // Counted as plain numbers on the refusal path (a refusal must stay cheap); metrics read them at a scrape.
+  let shedOverloaded = 0;
+  let shedAtLimit = 0;
   // Requests being worked on: admitted, answer not started. An open stream stops counting at
   // its first byte (it then costs little until it ends); overload control watches this count.
   let active = 0;
@@ -33,12 +52,13 @@ export function createGatewayServer(deps: GatewayServerDeps): Server {
   const atLimit = shedReply(`Treaty is at its limit of ${limit} requests in progress; retry shortly.`, retryAfterMs);
   const behind = shedReply('Treaty is overloaded and shed this request before doing any work on it; retry shortly.', retryAfterMs);
   let overload = deps.overload;
+  let controller: OverloadController | undefined;
   let stopSampler = (): void => undefined;
   if (!overload && deps.config.server.overload.lagTargetMs > 0) {
-    const c = new OverloadController(deps.config.server.overload, ({ shedding, lagMs, shed }) => {
+    const c = (controller = new OverloadController(deps.config.server.overload, ({ shedding, lagMs, shed }) => {
       if (shedding) deps.log.warn('overloaded: shedding new requests with 503', { lagMs: Math.round(lagMs), active, inFlight });
       else deps.log.warn('overload over: admitting every request again', { shed, lagMs: Math.round(lagMs), active, inFlight });
-    });
+    }));
     stopSampler = startLagSampler(c, () => performance.now(), () => active);
     overload = c;
   }
@@ -77,8 +97,14 @@ export function createGatewayServer(deps: GatewayServerDeps): Server {
     // Overload: shed before any work (body, auth, ledger), so the excess costs almost nothing
     // and what is admitted keeps its latency (G14). Health checks always get through.
     if (req.url !== '/healthz' && req.url !== '/readyz') {
-      if (inFlight >= limit) return shed(res, atLimit);
-      if (overload && !overload.admit(performance.now(), active)) return shed(res, behind);
+      if (inFlight >= limit) {
+        shedAtLimit++;
+        return shed(res, atLimit);
+      }
+      if (overload && !overload.admit(performance.now(), active)) {
+        shedOverloaded++;
+        return shed(res, behind);
+      }
     }
     inFlight++;
     active++;
@@ -107,7 +133,14 @@ export function createGatewayServer(deps: GatewayServerDeps): Server {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0; // streams may legitimately run long; the proxy owns deadlines
-  return server as unknown as Server;
+  const load = (): ListenerLoad => ({
+    inFlight,
+    active,
+    shed: { overloaded: shedOverloaded, atLimit: shedAtLimit },
+    shedding: controller?.isShedding ?? false,
+    admitLimit: controller?.isShedding ? controller.admitLimit : undefined,
+  });
+  return Object.assign(server as unknown as Server, { load });
 }
 
 interface ShedReply {

@@ -14,6 +14,8 @@ export interface LiveGauges {
   retryBudget(): { active: number; retrying: number; denied: number };
   /** Commitment progress (spend to date / amount) and preferred share per clause. */
   contracts(): { commitments: { clause: string; ratio: number; spentUsd: number }[]; shares: { clause: string; percent: number }[] };
+  /** The listener's load and refusals (undefined before it exists). */
+  listener?(): { inFlight: number; shed: { overloaded: number; atLimit: number }; shedding: boolean; admitLimit: number | undefined } | undefined;
 }
 
 export class GatewayMetrics {
@@ -51,6 +53,26 @@ export class GatewayMetrics {
     } });
     new Gauge({ name: 'treaty_retry_budget_denied', help: 'Retries refused by the retry budget since start.', registers: reg, collect() {
       this.set(gauges.retryBudget().denied);
+    } });
+    // Refusals are counted by the listener as plain numbers and read here, at a scrape.
+    new Counter({ name: 'treaty_requests_shed_total', help: 'Requests refused with 503 before any work: the event loop was behind (reason overloaded) or server.maxInFlight was reached (in_flight_cap).', labelNames: ['reason'], registers: reg, collect() {
+      const l = gauges.listener?.();
+      if (!l) return;
+      this.reset();
+      this.inc({ reason: 'overloaded' }, l.shed.overloaded);
+      this.inc({ reason: 'in_flight_cap' }, l.shed.atLimit);
+    } });
+    new Gauge({ name: 'treaty_requests_in_progress', help: 'Client requests in progress (open streams included).', registers: reg, collect() {
+      const l = gauges.listener?.();
+      if (l) this.set(l.inFlight);
+    } });
+    new Gauge({ name: 'treaty_overload_shedding', help: '1 while overload shedding is on (the event loop stays behind).', registers: reg, collect() {
+      const l = gauges.listener?.();
+      if (l) this.set(l.shedding ? 1 : 0);
+    } });
+    new Gauge({ name: 'treaty_overload_admit_limit', help: 'While shedding: how many requests may be in progress (+Inf when not shedding).', registers: reg, collect() {
+      const l = gauges.listener?.();
+      if (l) this.set(l.admitLimit ?? Number.POSITIVE_INFINITY);
     } });
     new Gauge({ name: 'treaty_commitment_attainment_ratio', help: 'Commitment spend to date divided by the committed amount.', labelNames: ['clause'], registers: reg, collect() {
       this.reset();
