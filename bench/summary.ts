@@ -264,7 +264,7 @@ export function checks(targets: TargetInfo[], sums: Record<string, TargetSummary
       const noExcess = excessRate < 0.1 * ov.offered;
       const b = ov.bound;
       const limit = b
-        ? `; node:http's cheapest refusal costs ${f(b.refusalFloorUs, 0)} µs against ${f(b.servedUs, 0)} µs per served request, so shedding on one core allows about ${f(100 * b.bestGoodput, 0)} %${b.treatyRefusalUs > 0 ? ` (Treaty's refusals cost ~${f(b.treatyRefusalUs, 0)} µs here)` : ''}`
+        ? `; node:http's cheapest refusal costs ${f(b.refusalFloorUs, 0)} µs against ${f(b.servedUs, 0)} µs per served request, so shedding on one core allows about ${f(100 * b.bestGoodput, 0)} %${b.treatyRefusalUs > 0 ? ` (CPU above the served requests' came to ~${f(b.treatyRefusalUs, 0)} µs per refusal here)` : ''}`
         : '';
       add('overload 2×: goodput', '≥ 90 % of capacity', `${f(100 * good, 0)} % (${f(ov.goodput, 0)} of ${f(ov.capacity, 0)} req/s, offered ${f(ov.offered, 0)})${limit}`, good >= 0.9);
       add(
