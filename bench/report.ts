@@ -160,13 +160,14 @@ export function markdown(meta: ReportMeta, targets: TargetInfo[], sums: Record<s
   L.push('');
 
   L.push('## Overload (open loop at 2× the target\'s own saturation rate)', '');
+  L.push('One run per round; the row is the round with the median goodput, and "goodput %" adds the rounds\' (min–max).', '');
   L.push('| target | capacity req/s | offered req/s | goodput 2xx/s | goodput % | 429/503 | shed p50 / p99 ms | served p50 / p99 ms | errors + timeouts | over client cap | peak RSS MB |');
   L.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const t of ok) {
     const o = sums[t.id]?.overload;
     if (!o) continue;
     L.push(
-      `| ${t.id} | ${n(o.capacity)} | ${n(o.offered)} | ${n(o.goodput)} | ${n((100 * o.goodput) / o.capacity)} % | ${o.tally.shed} | ${o.tally.shed ? `${n(o.shedLat.p50, 1)} / ${n(o.shedLat.p99, 1)}` : '–'} | ${n(o.lat.p50, 1)} / ${n(o.lat.p99, 1)} | ${o.tally.errors + o.timedOut} | ${o.tally.notSent} | ${n(o.peakRssMb)} |`,
+      `| ${t.id} | ${n(o.capacity)} | ${n(o.offered)} | ${n(o.goodput)} | ${sp({ ...o.goodputShare, median: 100 * o.goodputShare.median, min: 100 * o.goodputShare.min, max: 100 * o.goodputShare.max })} % | ${o.tally.shed} | ${o.tally.shed ? `${n(o.shedLat.p50, 1)} / ${n(o.shedLat.p99, 1)}` : '–'} | ${n(o.lat.p50, 1)} / ${n(o.lat.p99, 1)} | ${o.tally.errors + o.timedOut} | ${o.tally.notSent} | ${n(o.peakRssMb)} |`,
     );
   }
   L.push('');

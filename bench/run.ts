@@ -25,7 +25,7 @@ import { profileMarkdown } from './profile.js';
 import { transpileTree } from './transpile.js';
 import { markdown, svg, type ReportMeta } from './report.js';
 import { BENCH_CONTRACTS, chatBody, CLIENT_KEY, issueBenchKey, TREATY_ENV, treatyConfigYaml, treatyLaunchFlags, UPSTREAM_KEY } from './setup.js';
-import { checks, contention, summarize, type Raw, type TargetInfo } from './summary.js';
+import { checks, contention, summarize, type OverloadRun, type Raw, type TargetInfo } from './summary.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TSX = import.meta.resolve('tsx');
@@ -384,17 +384,17 @@ async function main(): Promise<void> {
       await refuser.stop();
     }
 
-    // Overload: 2× each gateway's own saturation ------------------------------------------
-    // (--quick: Treaty only.)
-    for (const t of live().filter((x) => (x.kind === 'treaty' && !x.variant) || (x.kind === 'portkey' && PLAN.mode === 'full'))) {
+    // Overload: 2× each gateway's own saturation, once per round ----------------------------
+    // (a single run moved ±20 points of goodput on a busy host; --quick: Treaty only, once.)
+    for (let r = 0; r < PLAN.rounds; r++) for (const t of live().filter((x) => (x.kind === 'treaty' && !x.variant) || (x.kind === 'portkey' && PLAN.mode === 'full'))) {
       await focus(t);
       // Capacity now (the machine's load drifts): a fresh saturation run, or the rounds' median if higher.
       const fresh = await closedLoop(t.ep, fast, { concurrency: CONCURRENCY, warmupMs: PLAN.phaseWarmupMs, durationMs: PLAN.satMs / 2 });
       const capacity = Math.max(fresh.rps, median(raw.sat[t.id]?.map((x) => x.rps) ?? []));
       if (!Number.isFinite(capacity) || capacity <= 0) continue;
       const res = await openLoop(t.ep, fast, { rate: Math.round(2 * capacity), warmupMs: PLAN.phaseWarmupMs, durationMs: PLAN.overloadMs, drainMs: PLAN.drainMs, maxInFlight: MAX_IN_FLIGHT * 2, connections: 1024, preconnect: true });
-      raw.overload[t.id] = { ...res, capacity };
-      log(`overload ${t.id.padEnd(18)} offered ${res.offered.toFixed(0)}/s  goodput ${res.goodput.toFixed(0)}/s (${((100 * res.goodput) / capacity).toFixed(0)} % of ${capacity.toFixed(0)})  429/503 ${res.tally.shed}  errors ${res.tally.errors + res.timedOut}  over cap ${res.tally.notSent}  peak RSS ${res.peakRssMb.toFixed(0)} MB`);
+      ((raw.overload[t.id] ??= []) as OverloadRun[]).push({ ...res, capacity });
+      log(`round ${r + 1}/${PLAN.rounds}: overload ${t.id.padEnd(18)} offered ${res.offered.toFixed(0)}/s  goodput ${res.goodput.toFixed(0)}/s (${((100 * res.goodput) / capacity).toFixed(0)} % of ${capacity.toFixed(0)})  429/503 ${res.tally.shed}  errors ${res.tally.errors + res.timedOut}  over cap ${res.tally.notSent}  peak RSS ${res.peakRssMb.toFixed(0)} MB`);
       await sleep(PLAN.settleMs);
     }
     for (const t of targets) if (t.status === 'ok' && alive(t.ep.pid)) t.finalHwmMb = mem(t.ep.pid).hwmMb;
