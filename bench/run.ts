@@ -54,8 +54,8 @@ const { values: opt } = parseArgs({
 });
 
 const PLAN = opt.quick
-  ? { mode: 'quick', rounds: 1, warmMs: 1500, phaseWarmupMs: 250, satMs: 1000, c1Ms: 500, openMs: 700, drainMs: 800, rates: [1000, 3000], streamRate: 40, streamMs: 600, streamDrainMs: 2000, openStreams: 300, openTimeoutMs: 2000, holdMs: 300, settleMs: 300, overloadMs: 1000, profileMs: 3000 }
-  : { mode: 'full', rounds: 3, warmMs: 1000, phaseWarmupMs: 500, satMs: 3000, c1Ms: 1200, openMs: 3000, drainMs: 2000, rates: [1000, 3000], streamRate: 40, streamMs: 2500, streamDrainMs: 3500, openStreams: 2000, openTimeoutMs: 6000, holdMs: 1500, settleMs: 500, overloadMs: 3000, profileMs: 5000 };
+  ? { mode: 'quick', rounds: 1, warmMs: 2500, phaseWarmupMs: 250, satMs: 1000, c1Ms: 500, openMs: 700, drainMs: 800, rates: [1000, 3000], streamRate: 40, streamMs: 600, streamDrainMs: 2000, openStreams: 300, openTimeoutMs: 2000, holdMs: 300, settleMs: 300, overloadMs: 1000, profileMs: 3000 }
+  : { mode: 'full', rounds: 3, warmMs: 4000, phaseWarmupMs: 500, satMs: 3000, c1Ms: 1200, openMs: 3000, drainMs: 2000, rates: [1000, 3000], streamRate: 40, streamMs: 2500, streamDrainMs: 3500, openStreams: 2000, openTimeoutMs: 6000, holdMs: 1500, settleMs: 500, overloadMs: 3000, profileMs: 5000 };
 if (opt.rounds) PLAN.rounds = Math.max(1, Math.min(10, Number(opt.rounds) || 1));
 const CONCURRENCY = 64;
 const MAX_IN_FLIGHT = 2000;
@@ -310,6 +310,9 @@ async function main(): Promise<void> {
 
   if (!opt['profile-only']) {
     // Warm-up (JIT, connection pools) -----------------------------------------------------
+    // Seconds, not one: after 1 s of saturation Treaty's next 2 s still cost ~370 µs a request
+    // against ~260-290 later (bench/ab.ts, 8 rounds, 16:53), and Portkey's first round read
+    // 1,908 µs against 1,050 in the next two, so a 1 s warm-up left round 1 measuring the JIT.
     for (const t of live()) {
       await focus(t);
       log(`warming ${t.id}`);
