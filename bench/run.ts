@@ -285,8 +285,9 @@ async function main(): Promise<void> {
       // gone: live() reports it
     }
   };
-  const focus = async (t: Target): Promise<void> => {
-    if (!opt.isolate) return;
+  // `always`: isolate for this measurement even without --isolate (the overload phase).
+  const focus = async (t: Target, always = false): Promise<void> => {
+    if (!opt.isolate && !always) return;
     let resumed = false;
     for (const o of targets) {
       if (o.status !== 'ok' || o.kind === 'floor' || o.ep.pid <= 0) continue;
@@ -389,8 +390,13 @@ async function main(): Promise<void> {
 
     // Overload: 2× each gateway's own saturation, once per round ----------------------------
     // (a single run moved ±20 points of goodput on a busy host; --quick: Treaty only, once.)
+    // Every other gateway is stopped (SIGSTOP) while one is overloaded: in the runs before,
+    // the others took 6-15 % of core 1 during Treaty's overload (Portkey still working off what
+    // its own phases left it, idle variants' timers), and Treaty's goodput followed that share
+    // round by round (foreign 0.06: 64 %; 0.14-0.15: 51-52 %). Saturating a core measures what
+    // it can do only when nothing else is on it.
     for (let r = 0; r < PLAN.rounds; r++) for (const t of live().filter((x) => (x.kind === 'treaty' && !x.variant) || (x.kind === 'portkey' && PLAN.mode === 'full'))) {
-      await focus(t);
+      await focus(t, true);
       // Capacity now (the machine's load drifts): a fresh saturation run, or the rounds' median if higher.
       const fresh = await closedLoop(t.ep, fast, { concurrency: CONCURRENCY, warmupMs: PLAN.phaseWarmupMs, durationMs: PLAN.satMs / 2 });
       const capacity = Math.max(fresh.rps, median(raw.sat[t.id]?.map((x) => x.rps) ?? []));
