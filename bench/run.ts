@@ -391,8 +391,8 @@ async function main(): Promise<void> {
     // Overload: 2× each gateway's own saturation, once per round ----------------------------
     // (a single run moved ±20 points of goodput on a busy host; --quick: Treaty only, once.)
     // Every other gateway is stopped (SIGSTOP) while one is overloaded: in the runs before,
-    // the others took 6-15 % of core 1 during Treaty's overload (Portkey still working off what
-    // its own phases left it, idle variants' timers), and Treaty's goodput followed that share
+    // the others took 6-15 % of core 1 during Treaty's overload (which of them was not pinned
+    // down: Portkey after its own overload, idle variants' timers), and Treaty's goodput followed that share
     // round by round (foreign 0.06: 64 %; 0.14-0.15: 51-52 %). Saturating a core measures what
     // it can do only when nothing else is on it.
     for (let r = 0; r < PLAN.rounds; r++) for (const t of live().filter((x) => (x.kind === 'treaty' && !x.variant) || (x.kind === 'portkey' && PLAN.mode === 'full'))) {
