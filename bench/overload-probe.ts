@@ -4,16 +4,17 @@
 // node:http itself charges for one there, not at the saturation phase's 64 connections.
 // Usage: node --import tsx bench/overload-probe.ts [--rounds 3] [--seconds 3]
 //          [--variant 'name=yaml overlay'] ...   (e.g. --variant $'cap=server:\n  maxInFlight: 96')
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closedLoop, openLoop, type Endpoint, type OpenResult } from './load.js';
 import { pinSelf } from './procstat.js';
-import { freePort, spawnNode, waitHttp, type Proc } from './processes.js';
-import { chatBody, issueBenchKey, TREATY_ENV, treatyConfigYaml, treatyLaunchFlags } from './setup.js';
+import { spawnNode, type Proc } from './processes.js';
+import { chatBody, treatyLaunchFlags } from './setup.js';
 import { transpileTree } from './transpile.js';
+import { startBenchTreaty } from './treaty-process.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '3' }, variant: { type: 'string', multiple: true, default: [] }, 'treaty-b': { type: 'string' } } });
@@ -36,18 +37,11 @@ const upstream = String(emu.hello!.url);
 const fast = chatBody('bench-fast', false);
 
 const targets: { id: string; ep: Endpoint }[] = [];
-for (const v of [{ name: 'treaty', overlay: '' }, ...(buildB ? [{ name: 'treaty-b', overlay: '', build: buildB }] : []), ...(opt.variant as string[]).map((s) => ({ name: s.slice(0, s.indexOf('=')), overlay: s.slice(s.indexOf('=') + 1) }))]) {
-  const dir = join(tmp, v.name);
-  mkdirSync(dir);
-  const port = await freePort();
-  const adminPort = await freePort();
-  const cfg = join(dir, 'treaty.yaml');
-  writeFileSync(cfg, treatyConfigYaml(upstream, port, adminPort, v.overlay));
-  const p = await spawnNode({ name: v.name, cpu: '1', cwd: dir, nodeArgs: [...treatyLaunchFlags(ROOT), join((v as { build?: string }).build ?? build, 'src/cli/main.js'), 'serve', '--config', cfg], env: TREATY_ENV, logFile: join(dir, 'treaty.log') });
-  procs.push(p);
-  const origin = `http://127.0.0.1:${port}`;
-  await waitHttp(p, `${origin}/healthz`);
-  targets.push({ id: v.name, ep: { name: v.name, origin, path, headers: { authorization: `Bearer ${await issueBenchKey(`http://127.0.0.1:${adminPort}`)}` }, pid: p.pid } });
+const variants = (opt.variant as string[]).map((v) => ({ name: v.slice(0, v.indexOf('=')), overlay: v.slice(v.indexOf('=') + 1), build }));
+for (const v of [{ name: 'treaty', overlay: '', build }, ...(buildB ? [{ name: 'treaty-b', overlay: '', build: buildB }] : []), ...variants]) {
+  const t = await startBenchTreaty({ name: v.name, build: v.build, dir: join(tmp, v.name), upstream, overlays: [v.overlay], nodeArgs: treatyLaunchFlags(ROOT) });
+  procs.push(t.proc);
+  targets.push({ id: v.name, ep: t.ep });
 }
 const refuser = await spawnNode({ name: 'refusal-floor', cpu: '1', cwd: ROOT, nodeArgs: [join(build, 'bench/refusal-floor.js'), '0'], logFile: join(tmp, 'refusal-floor.log'), hello: true });
 procs.push(refuser);
