@@ -103,8 +103,8 @@ export class OverloadController {
     return this.shedding ? this.limit : Number.POSITIVE_INFINITY;
   }
 
-  /** Whether a request arriving at `now`, with `active` already in progress, may go on; false: answer 503 at once. */
-  admit(_now: number, active: number): boolean {
+  /** Whether a new request, with `active` already in progress, may go on; false: answer 503 at once. */
+  admit(active: number): boolean {
     if (!this.shedding || active < this.limit) return true;
     this.shedCount++;
     return false;

@@ -24,7 +24,7 @@ async function listen(admit: (active: number) => boolean, authDisabled = false):
     log: createLogger('silent'),
     now: Date.now,
     ready: () => true,
-    overload: { admit: (_now: number, active: number) => admit(active) },
+    overload: { admit: (active: number) => admit(active) },
   } as unknown as GatewayServerDeps;
   server = createGatewayServer(deps);
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));

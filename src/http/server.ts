@@ -18,7 +18,7 @@ export interface GatewayServerDeps extends RouteDeps {
   /** Called once per answered request (model and attempts when known, status, start time). */
   onResponse?: (ex: Exchange, status: number, startedAt: number) => void;
   /** Decides whether a new request may go on (tests inject one; by default server.overload's controller, ticked by a real timer). */
-  overload?: { admit(now: number, active: number): boolean };
+  overload?: { admit(active: number): boolean };
 }
 
 /** What the listener is carrying and refusing, read at a metrics scrape. */
@@ -29,9 +29,9 @@ export interface ListenerLoad {
   active: number;
   /** Refused since start: the event loop was behind (`overloaded`), or `server.maxInFlight` was reached (`atLimit`). */
   shed: { overloaded: number; atLimit: number };
-  /** Whether overload shedding is on now, and (while it is) how many requests may be in progress. */
+  /** Whether overload shedding is on now, and how many requests may be in progress (Infinity when not shedding). */
   shedding: boolean;
-  admitLimit: number | undefined;
+  admitLimit: number;
 }
 
 /** node:http's server, plus a reading of its load (for metrics). */
@@ -101,7 +101,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
         shedAtLimit++;
         return shed(res, atLimit);
       }
-      if (overload && !overload.admit(performance.now(), active)) {
+      if (overload && !overload.admit(active)) {
         shedOverloaded++;
         return shed(res, behind);
       }
@@ -138,7 +138,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     active,
     shed: { overloaded: shedOverloaded, atLimit: shedAtLimit },
     shedding: controller?.isShedding ?? false,
-    admitLimit: controller?.isShedding ? controller.admitLimit : undefined,
+    admitLimit: controller?.admitLimit ?? Number.POSITIVE_INFINITY,
   });
   return Object.assign(server as unknown as Server, { load });
 }

@@ -15,7 +15,7 @@ export interface LiveGauges {
   /** Commitment progress (spend to date / amount) and preferred share per clause. */
   contracts(): { commitments: { clause: string; ratio: number; spentUsd: number }[]; shares: { clause: string; percent: number }[] };
   /** The listener's load and refusals (undefined before it exists). */
-  listener?(): { inFlight: number; shed: { overloaded: number; atLimit: number }; shedding: boolean; admitLimit: number | undefined } | undefined;
+  listener?(): { inFlight: number; shed: { overloaded: number; atLimit: number }; shedding: boolean; admitLimit: number } | undefined;
 }
 
 export class GatewayMetrics {
@@ -72,7 +72,7 @@ export class GatewayMetrics {
     } });
     new Gauge({ name: 'treaty_overload_admit_limit', help: 'While shedding: how many requests may be in progress (+Inf when not shedding).', registers: reg, collect() {
       const l = gauges.listener?.();
-      if (l) this.set(l.admitLimit ?? Number.POSITIVE_INFINITY);
+      if (l) this.set(l.admitLimit);
     } });
     new Gauge({ name: 'treaty_commitment_attainment_ratio', help: 'Commitment spend to date divided by the committed amount.', labelNames: ['clause'], registers: reg, collect() {
       this.reset();
