@@ -151,8 +151,13 @@ class Conn {
       const lineEnd = buf.indexOf(CRLF, lineStart);
       if (lineEnd < 0) return false;
       const size = parseInt(buf.toString('latin1', lineStart, lineEnd), 16);
-      if (!Number.isFinite(size)) throw new Error('bad chunk size');
-      if (size === 0) return buf.indexOf(CRLF2, lineEnd) >= 0 || buf.length >= lineEnd + 4; // last chunk (+ no trailers)
+      if (!Number.isFinite(size)) {
+        // Fails this request (an exception here would escape the socket's data handler).
+        this.fail(new Error('bad chunk size'));
+        return false;
+      }
+      // The last chunk: done at the blank line that ends it (right after it, or after trailers).
+      if (size === 0) return buf.indexOf(CRLF2, lineEnd) >= 0;
       const next = lineEnd + 2 + size + 2;
       if (buf.length < next) return false;
       this.bodyBytes += size;
