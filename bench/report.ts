@@ -35,7 +35,9 @@ const sp = (x: Spread | undefined, d = 0): string => {
   if (!x || !Number.isFinite(x.median)) return '–';
   return x.values.length > 1 ? `${n(x.median, d)} (${n(x.min, d)}–${n(x.max, d)})` : n(x.median, d);
 };
-const kb = (x: Spread | undefined): string => (x && Number.isFinite(x.median) ? sp({ ...x, median: x.median / 1024, min: x.min / 1024, max: x.max / 1024 }, 1) : '–');
+/** A spread in other units: every figure times `k`. */
+const times = (x: Spread, k: number): Spread => ({ ...x, median: x.median * k, min: x.min * k, max: x.max * k });
+const kb = (x: Spread | undefined): string => (x && Number.isFinite(x.median) ? sp(times(x, 1 / 1024), 1) : '–');
 const ratio = (a: number | undefined, b: number | undefined, d = 2): string => (a && b && Number.isFinite(a / b) ? `${n(a / b, d)}×` : '–');
 
 /** The pass-through proxy's CPU µs per request on the machine issue 6's figures come from. */
@@ -167,7 +169,7 @@ export function markdown(meta: ReportMeta, targets: TargetInfo[], sums: Record<s
     const o = sums[t.id]?.overload;
     if (!o) continue;
     L.push(
-      `| ${t.id} | ${n(o.capacity)} | ${n(o.offered)} | ${n(o.goodput)} | ${sp({ ...o.goodputShare, median: 100 * o.goodputShare.median, min: 100 * o.goodputShare.min, max: 100 * o.goodputShare.max })} % | ${o.tally.shed} | ${o.tally.shed ? `${n(o.shedLat.p50, 1)} / ${n(o.shedLat.p99, 1)}` : '–'} | ${n(o.lat.p50, 1)} / ${n(o.lat.p99, 1)} | ${o.tally.errors + o.timedOut} | ${o.tally.notSent} | ${n(o.peakRssMb)} |`,
+      `| ${t.id} | ${n(o.capacity)} | ${n(o.offered)} | ${n(o.goodput)} | ${sp(times(o.goodputShare, 100))} % | ${o.tally.shed} | ${o.tally.shed ? `${n(o.shedLat.p50, 1)} / ${n(o.shedLat.p99, 1)}` : '–'} | ${n(o.lat.p50, 1)} / ${n(o.lat.p99, 1)} | ${o.tally.errors + o.timedOut} | ${o.tally.notSent} | ${n(o.peakRssMb)} |`,
     );
   }
   L.push('');

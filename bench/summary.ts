@@ -198,15 +198,14 @@ export function summarize(targets: TargetInfo[], raw: Raw): Record<string, Targe
       const byShare = [...runs].sort((a, b) => share(a) - share(b));
       // The median round (the lower middle one of an even count) stands for the phase.
       const ov = byShare[(byShare.length - 1) >> 1]!;
-      const extra = { goodputShare: s(runs.map(share)), shedP99: s(runs.map((r) => (r.tally.shed ? r.shedLat.p99 : NaN))) };
-      sum.overload = { ...ov, ...extra };
+      sum.overload = { ...ov, goodputShare: s(runs.map(share)), shedP99: s(runs.map((r) => (r.tally.shed ? r.shedLat.p99 : NaN))) };
       const servedUs = sum.sat?.cpuUs.median ?? NaN;
       const refusalFloorUs = s((raw.refusalFloor ?? []).map((r) => r.cpuUsPerReq)).median;
       if (Number.isFinite(servedUs) && Number.isFinite(refusalFloorUs)) {
         const cpuUs = ov.cpuUtil * ov.seconds * 1e6;
         const refused = ov.tally.shed;
         const treatyRefusalUs = refused > 0 ? (cpuUs - ov.goodput * ov.seconds * servedUs) / refused : NaN;
-        sum.overload = { ...ov, ...extra, bound: { servedUs, refusalFloorUs, bestGoodput: bestGoodputAt2x(servedUs, refusalFloorUs), treatyRefusalUs } };
+        sum.overload.bound = { servedUs, refusalFloorUs, bestGoodput: bestGoodputAt2x(servedUs, refusalFloorUs), treatyRefusalUs };
       }
     }
     out[t.id] = sum;
