@@ -4,6 +4,7 @@
 // node:http itself charges for one there, not at the saturation phase's 64 connections.
 // Usage: node --import tsx bench/overload-probe.ts [--rounds 3] [--seconds 3]
 //          [--variant 'name=yaml overlay'] ...   (e.g. --variant $'cap=server:\n  maxInFlight: 96')
+//          [--treaty-node-args='--cpu-prof --cpu-prof-dir=/tmp/p']   (extra node flags for every Treaty)
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -17,7 +18,7 @@ import { transpileTree } from './transpile.js';
 import { startBenchTreaty } from './treaty-process.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values: opt } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '3' }, variant: { type: 'string', multiple: true, default: [] }, 'treaty-b': { type: 'string' } } });
+const { values: opt } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '3' }, variant: { type: 'string', multiple: true, default: [] }, 'treaty-b': { type: 'string' }, 'treaty-node-args': { type: 'string', default: '' } } });
 const rounds = Number(opt.rounds);
 const durationMs = 1000 * Number(opt.seconds);
 const log = (m: string): void => console.log(`[overload ${new Date().toISOString().slice(11, 19)}] ${m}`);
@@ -39,7 +40,7 @@ const fast = chatBody('bench-fast', false);
 const targets: { id: string; ep: Endpoint }[] = [];
 const variants = (opt.variant as string[]).map((v) => ({ name: v.slice(0, v.indexOf('=')), overlay: v.slice(v.indexOf('=') + 1), build }));
 for (const v of [{ name: 'treaty', overlay: '', build }, ...(buildB ? [{ name: 'treaty-b', overlay: '', build: buildB }] : []), ...variants]) {
-  const t = await startBenchTreaty({ name: v.name, build: v.build, dir: join(tmp, v.name), upstream, overlays: [v.overlay], nodeArgs: treatyLaunchFlags(ROOT) });
+  const t = await startBenchTreaty({ name: v.name, build: v.build, dir: join(tmp, v.name), upstream, overlays: [v.overlay], nodeArgs: [...treatyLaunchFlags(ROOT), ...(opt['treaty-node-args'] ? opt['treaty-node-args'].split(' ') : [])] });
   procs.push(t.proc);
   targets.push({ id: v.name, ep: t.ep });
 }
