@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closedLoop, openLoop, type Endpoint, type OpenResult } from './load.js';
 import { pinSelf } from './procstat.js';
-import { spawnNode, type Proc } from './processes.js';
+import { spawnNode, splitNodeArgs, type Proc } from './processes.js';
 import { chatBody, treatyLaunchFlags } from './setup.js';
 import { transpileTree } from './transpile.js';
 import { startBenchTreaty } from './treaty-process.js';
@@ -39,8 +39,9 @@ const fast = chatBody('bench-fast', false);
 
 const targets: { id: string; ep: Endpoint }[] = [];
 const variants = (opt.variant as string[]).map((v) => ({ name: v.slice(0, v.indexOf('=')), overlay: v.slice(v.indexOf('=') + 1), build }));
+const treatyNodeArgs = [...treatyLaunchFlags(ROOT), ...splitNodeArgs(opt['treaty-node-args'])];
 for (const v of [{ name: 'treaty', overlay: '', build }, ...(buildB ? [{ name: 'treaty-b', overlay: '', build: buildB }] : []), ...variants]) {
-  const t = await startBenchTreaty({ name: v.name, build: v.build, dir: join(tmp, v.name), upstream, overlays: [v.overlay], nodeArgs: [...treatyLaunchFlags(ROOT), ...(opt['treaty-node-args'] ? opt['treaty-node-args'].split(' ') : [])] });
+  const t = await startBenchTreaty({ name: v.name, build: v.build, dir: join(tmp, v.name), upstream, overlays: [v.overlay], nodeArgs: treatyNodeArgs });
   procs.push(t.proc);
   targets.push({ id: v.name, ep: t.ep });
 }

@@ -92,6 +92,11 @@ export async function spawnNode(o: SpawnOptions): Promise<Proc> {
   return proc;
 }
 
+/** A `--treaty-node-args` value ("--a --b=1") as argv entries; any run of whitespace separates. */
+export function splitNodeArgs(value: string): string[] {
+  return value.split(/\s+/).filter(Boolean);
+}
+
 export function tail(file: string, lines = 15): string {
   try {
     return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');

@@ -20,7 +20,7 @@ import { parse as parseYaml } from 'yaml';
 import { CLIENT, closedLoop, openLoop, openStreams, streamLoop, type Endpoint } from './load.js';
 import { preparePortkey, portkeyHeaders, type PortkeyInstall } from './portkey.js';
 import { alive, mem, pinSelf, type Contention } from './procstat.js';
-import { freePort, HAS_TASKSET, spawnNode, tail, waitHttp, type Proc } from './processes.js';
+import { freePort, HAS_TASKSET, spawnNode, splitNodeArgs, tail, waitHttp, type Proc } from './processes.js';
 import { profileMarkdown } from './profile.js';
 import { transpileTree } from './transpile.js';
 import { markdown, svg, type ReportMeta } from './report.js';
@@ -200,7 +200,7 @@ async function main(): Promise<void> {
     }
     return t;
   };
-  const treatyNodeArgs = opt['treaty-node-args'].split(/\s+/).filter(Boolean);
+  const treatyNodeArgs = splitNodeArgs(opt['treaty-node-args']);
   if (wanted.has('treaty') && !opt['profile-only']) for (const v of variants) await treatyTarget(v.name, v.overlay, treatyNodeArgs, v.nodeArgs);
 
   let portkey: PortkeyInstall | undefined;
