@@ -2,10 +2,16 @@
 // the refusal floor measured under the *same* open-loop conditions (1,024 preconnected
 // connections, the same offered rate), so Treaty's cost per refusal can be read against what
 // node:http itself charges for one there, not at the saturation phase's 64 connections.
+// Each Treaty also has a twin refusing *everything* (server.maxInFlight: 1, its one slot held
+// by a slow stream, so not one request is served): its CPU per refusal under the same load is
+// Treaty's own refusal cost, and what the overload run spends beyond that many refusals is its
+// cost per *served* request there, to set beside the saturation phase's. The two parts of any
+// gap between goodput and the bound: dearer refusals, or dearer served requests under overload.
 // Usage: node --import tsx bench/overload-probe.ts [--rounds 3] [--seconds 3]
 //          [--variant 'name=yaml overlay'] ...   (e.g. --variant $'cap=server:\n  maxInFlight: 96')
 //          [--treaty-node-args='--cpu-prof --cpu-prof-dir=/tmp/p']   (extra node flags for every Treaty)
 import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,35 +42,79 @@ const emu = await spawnNode({ name: 'emulator', cpu: '0', cwd: ROOT, nodeArgs: [
 procs.push(emu);
 const upstream = String(emu.hello!.url);
 const fast = chatBody('bench-fast', false);
+const REFUSE_ALL = 'server:\n  maxInFlight: 1\n';
 
-const targets: { id: string; ep: Endpoint }[] = [];
+const targets: { id: string; ep: Endpoint; refuser: Endpoint }[] = [];
 const variants = (opt.variant as string[]).map((v) => ({ name: v.slice(0, v.indexOf('=')), overlay: v.slice(v.indexOf('=') + 1), build }));
 const treatyNodeArgs = [...treatyLaunchFlags(ROOT), ...splitNodeArgs(opt['treaty-node-args'])];
 for (const v of [{ name: 'treaty', overlay: '', build }, ...(buildB ? [{ name: 'treaty-b', overlay: '', build: buildB }] : []), ...variants]) {
   const t = await startBenchTreaty({ name: v.name, build: v.build, dir: join(tmp, v.name), upstream, overlays: [v.overlay], nodeArgs: treatyNodeArgs });
   procs.push(t.proc);
-  targets.push({ id: v.name, ep: t.ep });
+  const twin = await startBenchTreaty({ name: `${v.name}-refuse`, build: v.build, dir: join(tmp, `${v.name}-refuse`), upstream, overlays: [v.overlay, REFUSE_ALL], nodeArgs: treatyNodeArgs });
+  procs.push(twin.proc);
+  targets.push({ id: v.name, ep: t.ep, refuser: twin.ep });
 }
 const refuser = await spawnNode({ name: 'refusal-floor', cpu: '1', cwd: ROOT, nodeArgs: [join(build, 'bench/refusal-floor.js'), '0'], logFile: join(tmp, 'refusal-floor.log'), hello: true });
 procs.push(refuser);
 const floorEp: Endpoint = { name: 'refusal-floor', origin: `http://127.0.0.1:${String(refuser.hello!.port)}`, path, headers: {}, pid: refuser.pid };
 
+/** Opens a slow stream on `ep` and resolves once its first bytes arrive (the request is in progress); the function ends it. */
+function holdSlot(ep: Endpoint): Promise<() => void> {
+  const body = chatBody('bench-slow', true);
+  return new Promise((ok, fail) => {
+    const u = new URL(ep.origin);
+    const headers = { ...ep.headers, 'content-type': 'application/json', 'content-length': String(body.length) };
+    const req = request({ host: u.hostname, port: u.port, path: ep.path, method: 'POST', headers }, (res) => {
+      if (res.statusCode !== 200) fail(new Error(`holding ${ep.name}'s slot: status ${String(res.statusCode)}`));
+      res.once('data', () => ok(() => req.destroy()));
+      res.on('error', () => undefined);
+    });
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+
 const over = (ep: Endpoint, rate: number): Promise<OpenResult> =>
   openLoop(ep, fast, { rate, warmupMs: 500, durationMs, drainMs: 2000, maxInFlight: 4000, connections: 1024, preconnect: true });
 for (const t of targets) await closedLoop(t.ep, fast, { concurrency: 64, warmupMs: 3000, durationMs: 1000 }); // warm
+const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const seen = new Map<string, { goodput: number[]; bound: number[]; boundT: number[]; ratioD: number[]; ratioS: number[] }>();
 for (let r = 0; r < rounds; r++) {
   for (const t of targets) {
     const sat = await closedLoop(t.ep, fast, { concurrency: 64, warmupMs: 500, durationMs: 1500 });
     const S = sat.cpuUsPerReq;
-    const o = await over(t.ep, Math.round(2 * sat.rps));
-    const f = await over(floorEp, Math.round(2 * sat.rps));
+    const rate = Math.round(2 * sat.rps);
+    const o = await over(t.ep, rate);
+    const release = await holdSlot(t.refuser);
+    const ra = await over(t.refuser, rate);
+    release();
+    const f = await over(floorEp, rate);
+    if (ra.tally.ok > 0) log(`${t.id}: its refuse-all twin served ${ra.tally.ok} requests; its refusal cost below includes them`);
     const served = o.goodput * o.seconds;
-    const D = (o.cpuUtil * o.seconds * 1e6 - served * S) / Math.max(1, o.tally.shed);
-    const Df = (f.cpuUtil * f.seconds * 1e6) / Math.max(1, f.tally.shed);
-    const bound = (1 - (2 * Df) / S) / (1 - Df / S);
+    const cpuUs = (x: OpenResult): number => x.cpuUtil * x.seconds * 1e6;
+    const D = cpuUs(ra) / Math.max(1, ra.tally.shed);
+    const Df = cpuUs(f) / Math.max(1, f.tally.shed);
+    // What the overload run spent beyond its refusals at Treaty's own refusal cost: its served requests.
+    const So = (cpuUs(o) - o.tally.shed * D) / Math.max(1, served);
+    const bound = (d: number): number => (1 - (2 * d) / S) / (1 - d / S);
+    const s = seen.get(t.id) ?? { goodput: [], bound: [], boundT: [], ratioD: [], ratioS: [] };
+    seen.set(t.id, s);
+    s.goodput.push((100 * o.goodput) / sat.rps);
+    s.bound.push(100 * bound(Df));
+    s.boundT.push(100 * bound(D));
+    s.ratioD.push(D / Df);
+    s.ratioS.push(So / S);
     log(
-      `${t.id.padEnd(10)} cap ${sat.rps.toFixed(0)}/s S ${S.toFixed(0)} µs | goodput ${((100 * o.goodput) / sat.rps).toFixed(0)} % shed ${o.tally.shed} (p50/p99 ${o.shedLat.p50.toFixed(1)}/${o.shedLat.p99.toFixed(1)} ms) served p50/p99 ${o.lat.p50.toFixed(1)}/${o.lat.p99.toFixed(1)} err ${o.tally.errors + o.timedOut} cpu ${o.cpuUtil.toFixed(2)} | refusal ~${D.toFixed(0)} µs vs floor ${Df.toFixed(0)} µs here → bound ${(100 * bound).toFixed(0)} %`,
+      `${t.id.padEnd(10)} cap ${sat.rps.toFixed(0)}/s S ${S.toFixed(0)} µs | goodput ${((100 * o.goodput) / sat.rps).toFixed(0)} % shed ${o.tally.shed} (p50/p99 ${o.shedLat.p50.toFixed(1)}/${o.shedLat.p99.toFixed(1)} ms) served p50/p99 ${o.lat.p50.toFixed(1)}/${o.lat.p99.toFixed(1)} err ${o.tally.errors + o.timedOut} cpu ${o.cpuUtil.toFixed(2)}`,
+    );
+    log(
+      `${''.padEnd(10)} refusal ${D.toFixed(1)} µs (refusing all) vs floor ${Df.toFixed(1)} → bound ${(100 * bound(Df)).toFixed(0)} % at the floor's, ${(100 * bound(D)).toFixed(0)} % at Treaty's | served under overload ${So.toFixed(0)} µs vs ${S.toFixed(0)} at saturation (${((100 * So) / S).toFixed(0)} %)`,
     );
   }
+}
+for (const [id, s] of seen) {
+  log(
+    `${id.padEnd(10)} medians of ${s.goodput.length}: goodput ${med(s.goodput).toFixed(0)} % | bound ${med(s.bound).toFixed(0)} % (floor's refusals), ${med(s.boundT).toFixed(0)} % (Treaty's) | refusal ${med(s.ratioD).toFixed(2)}× the floor's | served request under overload ${med(s.ratioS).toFixed(2)}× saturation's`,
+  );
 }
 for (const p of procs.reverse()) await p.stop();
