@@ -22,7 +22,7 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -124,7 +124,20 @@ function timed(pool: Pool, ep: Endpoint, body: Buffer, stream: boolean): Promise
   });
 }
 
+/** Whether any source file under `root`/src installs a handler for `signal` (an instrumented tree does). */
+function handlesSignal(root: string, signal: string): boolean {
+  const files = readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+  return files.some((f) => readFileSync(join(root, 'src', f), 'utf8').includes(`'${signal}'`));
+}
+
 async function main(): Promise<void> {
+  // --marks / --timeline signal every Treaty; a process with no handler for the signal dies of
+  // it (SIGUSR1/2 terminate by default), which used to show up only as ECONNREFUSED mid-run.
+  for (const [flag, signal] of [['marks', 'SIGUSR2'], ['timeline', 'SIGUSR1']] as const) {
+    if (!opt[flag]) continue;
+    const bare = [opt['treaty-root'], opt['treaty-b']].filter((r) => r && !handlesSignal(resolve(r), signal));
+    if (bare.length) throw new Error(`--${flag} sends ${signal} to every Treaty, but no source under ${bare.join(' or ')}/src handles it (the signal would kill it): point --treaty-root/--treaty-b at a tree instrumented to print its stage ${flag === 'marks' ? 'timings' : 'timeline'} on ${signal}.`);
+  }
   if (HAS_TASKSET) pinSelf('0');
   const tmp = mkdtempSync(join(tmpdir(), 'treaty-probe-'));
   if (!opt.keep) process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));

@@ -506,3 +506,29 @@ export async function openStreams(ep: Endpoint, body: Buffer, o: { count: number
   await pool.destroy().catch(() => undefined);
   return { wanted: o.count, opened: openedNow, rssBeforeMb, rssHeldMb, openSeconds, errors: errorsBeforeClose };
 }
+
+/**
+ * Opens one slow stream on `ep` and resolves once its first bytes arrive, i.e. once the
+ * request is in progress there; the returned function ends it. With `server.maxInFlight: 1`
+ * this holds a Treaty's only slot, so that it refuses everything else and serves nothing:
+ * how its own refusal cost is measured (run.ts, overload-probe.ts).
+ */
+export async function holdOneStream(ep: Endpoint, body: Buffer): Promise<() => Promise<void>> {
+  const pool = new Pool(ep.origin, { connections: 1 });
+  const ac = new AbortController();
+  const res = await pool.request({ ...REQ(ep, body), signal: ac.signal });
+  const release = async (): Promise<void> => {
+    ac.abort();
+    await pool.destroy().catch(() => undefined);
+  };
+  if (res.statusCode !== 200) {
+    await release();
+    throw new Error(`holding a slot on ${ep.name}: status ${String(res.statusCode)}`);
+  }
+  res.body.on('error', () => undefined);
+  await new Promise<void>((ok, fail) => {
+    res.body.once('data', () => ok());
+    res.body.once('error', fail);
+  });
+  return release;
+}

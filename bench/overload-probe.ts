@@ -11,15 +11,14 @@
 //          [--variant 'name=yaml overlay'] ...   (e.g. --variant $'cap=server:\n  maxInFlight: 96')
 //          [--treaty-node-args='--cpu-prof --cpu-prof-dir=/tmp/p']   (extra node flags for every Treaty)
 import { mkdtempSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { closedLoop, openLoop, type Endpoint, type OpenResult } from './load.js';
+import { closedLoop, holdOneStream, openLoop, type Endpoint, type OpenResult } from './load.js';
 import { pinSelf } from './procstat.js';
 import { spawnNode, splitNodeArgs, type Proc } from './processes.js';
-import { chatBody, treatyLaunchFlags } from './setup.js';
+import { chatBody, slotHoldingBody, treatyLaunchFlags } from './setup.js';
 import { transpileTree } from './transpile.js';
 import { startBenchTreaty } from './treaty-process.js';
 
@@ -58,25 +57,12 @@ const refuser = await spawnNode({ name: 'refusal-floor', cpu: '1', cwd: ROOT, no
 procs.push(refuser);
 const floorEp: Endpoint = { name: 'refusal-floor', origin: `http://127.0.0.1:${String(refuser.hello!.port)}`, path, headers: {}, pid: refuser.pid };
 
-/** Opens a slow stream on `ep` and resolves once its first bytes arrive (the request is in progress); the function ends it. */
-function holdSlot(ep: Endpoint): Promise<() => void> {
-  const body = chatBody('bench-slow', true);
-  return new Promise((ok, fail) => {
-    const u = new URL(ep.origin);
-    const headers = { ...ep.headers, 'content-type': 'application/json', 'content-length': String(body.length) };
-    const req = request({ host: u.hostname, port: u.port, path: ep.path, method: 'POST', headers }, (res) => {
-      if (res.statusCode !== 200) fail(new Error(`holding ${ep.name}'s slot: status ${String(res.statusCode)}`));
-      res.once('data', () => ok(() => req.destroy()));
-      res.on('error', () => undefined);
-    });
-    req.on('error', fail);
-    req.end(body);
-  });
-}
-
 const over = (ep: Endpoint, rate: number): Promise<OpenResult> =>
   openLoop(ep, fast, { rate, warmupMs: 500, durationMs, drainMs: 2000, maxInFlight: 4000, connections: 1024, preconnect: true });
-for (const t of targets) await closedLoop(t.ep, fast, { concurrency: 64, warmupMs: 3000, durationMs: 1000 }); // warm
+// Each refuse-all twin's one slot is held for the whole run (a stream of over half an hour).
+const releases: (() => Promise<void>)[] = [];
+for (const t of targets) releases.push(await holdOneStream(t.refuser, slotHoldingBody()));
+for (const t of targets) for (const ep of [t.ep, t.refuser]) await closedLoop(ep, fast, { concurrency: 64, warmupMs: 3000, durationMs: 1000 }); // warm
 const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const seen = new Map<string, { goodput: number[]; bound: number[]; boundT: number[]; ratioD: number[]; ratioS: number[] }>();
 for (let r = 0; r < rounds; r++) {
@@ -85,9 +71,7 @@ for (let r = 0; r < rounds; r++) {
     const S = sat.cpuUsPerReq;
     const rate = Math.round(2 * sat.rps);
     const o = await over(t.ep, rate);
-    const release = await holdSlot(t.refuser);
     const ra = await over(t.refuser, rate);
-    release();
     const f = await over(floorEp, rate);
     if (ra.tally.ok > 0) log(`${t.id}: its refuse-all twin served ${ra.tally.ok} requests; its refusal cost below includes them`);
     const served = o.goodput * o.seconds;
@@ -117,4 +101,5 @@ for (const [id, s] of seen) {
     `${id.padEnd(10)} medians of ${s.goodput.length}: goodput ${med(s.goodput).toFixed(0)} % | bound ${med(s.bound).toFixed(0)} % (floor's refusals), ${med(s.boundT).toFixed(0)} % (Treaty's) | refusal ${med(s.ratioD).toFixed(2)}× the floor's | served request under overload ${med(s.ratioS).toFixed(2)}× saturation's`,
   );
 }
+for (const release of releases) await release();
 for (const p of procs.reverse()) await p.stop();

@@ -3,7 +3,7 @@
 
 import { HELD_P99_MS } from './load.js';
 import type { Spread } from './stats.js';
-import type { Check, ContentionRow, TargetInfo, TargetSummary } from './summary.js';
+import type { Check, ContentionRow, OverloadBound, TargetInfo, TargetSummary } from './summary.js';
 
 export interface ReportMeta {
   startedAt: string;
@@ -177,7 +177,7 @@ export function markdown(meta: ReportMeta, targets: TargetInfo[], sums: Record<s
     const b = sums[t.id]?.overload?.bound;
     if (!b) continue;
     L.push(
-      `What one core allows (${t.id}): a served request costs ${n(b.servedUs)} µs of CPU (saturation median) and the cheapest refusal node:http can make (bench/refusal-floor.ts: an immediate 503 with Treaty's headers and body size, request body unread) costs ${n(b.refusalFloorUs)} µs, measured in this run. Offered twice the capacity, a core that serves x and refuses the rest spends x·S + (2C − x)·D, so goodput can be about (1 − 2D/S) / (1 − D/S) = **${n(100 * b.bestGoodput)} %** of capacity at best, however the gateway sheds (both costs drift with the machine's load, so a run can land a little either side); 90 % would need refusals under S/11 = ${n(b.servedUs / 11)} µs. ${b.treatyRefusalUs > 0 ? `The overload run's CPU less its served requests at the saturation cost came to ~${n(b.treatyRefusalUs)} µs per refusal in this run: an upper bound on what a refusal cost, since a served request can cost more under overload than at saturation (refusing everything, Treaty's refusals cost about the floor's: docs/performance.md).` : 'Treaty\'s own cost per refusal could not be estimated in this run (its served requests cost less under overload than at saturation, which leaves nothing to attribute to refusals).'}`,
+      `What one core allows (${t.id}): a served request costs ${n(b.servedUs)} µs of CPU (saturation median) and the cheapest refusal node:http can make (bench/refusal-floor.ts: an immediate 503 with Treaty's headers and body size, request body unread) costs ${n(b.refusalFloorUs)} µs, measured in this run. Offered twice the capacity, a core that serves x and refuses the rest spends x·S + (2C − x)·D, so goodput can be about (1 − 2D/S) / (1 − D/S) = **${n(100 * b.bestGoodput)} %** of capacity at best, however the gateway sheds (both costs drift with the machine's load, so a run can land a little either side); 90 % would need refusals under S/11 = ${n(b.servedUs / 11)} µs. ${overloadSplit(b)}`,
       '',
     );
   }
@@ -280,4 +280,22 @@ export function svg(targets: TargetInfo[], sums: Record<string, TargetSummary>, 
     '</svg>',
   ];
   return parts.join('\n');
+}
+
+/**
+ * Where the overload run's goodput went, against the bound: Treaty's own refusal (measured
+ * refusing everything) beside the floor's, what a served request cost during the run beside
+ * saturation, and the core left idle. Older results lack the direct refusal measurement.
+ */
+function overloadSplit(b: OverloadBound): string {
+  if (!Number.isFinite(b.refusingUs)) {
+    return b.treatyRefusalUs > 0
+      ? `The overload run's CPU less its served requests at the saturation cost came to ~${n(b.treatyRefusalUs)} µs per refusal in this run: an upper bound on what a refusal cost, since a served request can cost more under overload than at saturation.`
+      : "Treaty's own cost per refusal could not be estimated in this run.";
+  }
+  const served = Number.isFinite(b.servedOverloadUs) ? `a served request cost ${n(b.servedOverloadUs)} µs during the overload run (${n((100 * b.servedOverloadUs) / b.servedUs)} % of its saturation cost)` : 'no request was served in the overload run';
+  return (
+    `Treaty refusing everything (a twin with server.maxInFlight 1, its one slot held, serving nothing) spent ${n(b.refusingUs, 1)} µs per refusal, ${n(b.refusingUs / b.refusalFloorUs, 2)}× the floor's, which moves the bound to ${n(100 * b.bestGoodputTreaty)} %. ` +
+    `Charging the overload run's refusals at that cost, ${served}, and the core was ${n(100 * b.cpuUtil)} % busy: together, what separates the measured goodput from the bound.`
+  );
 }

@@ -58,6 +58,11 @@ export function chatBody(model: BenchModel, stream: boolean): Buffer {
   return Buffer.from(JSON.stringify(body));
 }
 
+/** A stream on the 2 tokens/s deployment long enough (4,000 tokens: over half an hour) to hold a request slot for a whole run. */
+export function slotHoldingBody(): Buffer {
+  return Buffer.from(JSON.stringify({ ...(JSON.parse(chatBody('bench-slow', true).toString()) as object), max_tokens: 4000 }));
+}
+
 /**
  * Treaty's config, its default path as a contracted estate runs it: a demo-like pool (two
  * deployments behind the public model, on two parties' accounts, a fallback model), prices (so

@@ -31,6 +31,8 @@ export interface Raw {
   overload: Record<string, OverloadRun | OverloadRun[]>;
   /** node:http's cheapest 503 saturated (bench/refusal-floor.ts), per round; absent in older results. */
   refusalFloor?: ClosedResult[];
+  /** Treaty refusing everything (maxInFlight 1, its slot held), saturated like the floor, per round; absent in older results. */
+  treatyRefusal?: ClosedResult[];
 }
 
 export interface OpenSummary {
@@ -107,6 +109,23 @@ export interface OverloadBound {
   bestGoodput: number;
   /** Treaty's own CPU per refusal, estimated from the overload run: (CPU − served × servedUs) / refused. */
   treatyRefusalUs: number;
+  /** Treaty's CPU per refusal measured directly, refusing everything (median); NaN in older results. */
+  refusingUs: number;
+  /** Best goodput share at 2× with refusals at `refusingUs`. */
+  bestGoodputTreaty: number;
+  /** CPU per served request during the overload run, its refusals charged at `refusingUs`: (CPU − refused × refusingUs) / served. */
+  servedOverloadUs: number;
+  /** Share of the core in use during the overload run (what shedding left idle is 1 − this). */
+  cpuUtil: number;
+}
+
+/** The goodput verdict's note on Treaty's own costs: measured refusing everything, or (older results) estimated. */
+function treatyPart(b: OverloadBound): string {
+  if (Number.isFinite(b.refusingUs)) {
+    const served = Number.isFinite(b.servedOverloadUs) ? `, a served request ${f(b.servedOverloadUs, 0)} µs during the run` : '';
+    return `; Treaty's own refusal costs ${f(b.refusingUs, 0)} µs (refusing everything: about ${f(100 * b.bestGoodputTreaty, 0)} % at best)${served}, core ${f(100 * b.cpuUtil, 0)} % busy`;
+  }
+  return b.treatyRefusalUs > 0 ? ` (CPU above the served requests' came to ~${f(b.treatyRefusalUs, 0)} µs per refusal here)` : '';
 }
 
 export function bestGoodputAt2x(servedUs: number, refusalUs: number): number {
@@ -205,7 +224,18 @@ export function summarize(targets: TargetInfo[], raw: Raw): Record<string, Targe
         const cpuUs = ov.cpuUtil * ov.seconds * 1e6;
         const refused = ov.tally.shed;
         const treatyRefusalUs = refused > 0 ? (cpuUs - ov.goodput * ov.seconds * servedUs) / refused : NaN;
-        sum.overload.bound = { servedUs, refusalFloorUs, bestGoodput: bestGoodputAt2x(servedUs, refusalFloorUs), treatyRefusalUs };
+        const refusingUs = s((raw.treatyRefusal ?? []).map((r) => r.cpuUsPerReq)).median;
+        const served = ov.goodput * ov.seconds;
+        sum.overload.bound = {
+          servedUs,
+          refusalFloorUs,
+          bestGoodput: bestGoodputAt2x(servedUs, refusalFloorUs),
+          treatyRefusalUs,
+          refusingUs,
+          bestGoodputTreaty: Number.isFinite(refusingUs) ? bestGoodputAt2x(servedUs, refusingUs) : NaN,
+          servedOverloadUs: Number.isFinite(refusingUs) && served > 0 ? (cpuUs - refused * refusingUs) / served : NaN,
+          cpuUtil: ov.cpuUtil,
+        };
       }
     }
     out[t.id] = sum;
@@ -279,7 +309,7 @@ export function checks(targets: TargetInfo[], sums: Record<string, TargetSummary
       const noExcess = excessRate < 0.1 * ov.offered;
       const b = ov.bound;
       const limit = b
-        ? `; node:http's cheapest refusal costs ${f(b.refusalFloorUs, 0)} µs against ${f(b.servedUs, 0)} µs per served request, so shedding on one core allows about ${f(100 * b.bestGoodput, 0)} %${b.treatyRefusalUs > 0 ? ` (CPU above the served requests' came to ~${f(b.treatyRefusalUs, 0)} µs per refusal here)` : ''}`
+        ? `; node:http's cheapest refusal costs ${f(b.refusalFloorUs, 0)} µs against ${f(b.servedUs, 0)} µs per served request, so shedding on one core allows about ${f(100 * b.bestGoodput, 0)} %${treatyPart(b)}`
         : '';
       const rounds = ov.goodputShare.values.length > 1 ? `, the median of ${ov.goodputShare.values.map((x) => `${f(100 * x, 0)} %`).join(', ')}` : '';
       add('overload 2×: goodput', '≥ 90 % of capacity', `${f(100 * good, 0)} % (${f(ov.goodput, 0)} of ${f(ov.capacity, 0)} req/s, offered ${f(ov.offered, 0)}${rounds})${limit}`, good >= 0.9);

@@ -1,6 +1,7 @@
 // The overload verdict's arithmetic (bench/summary.ts): what goodput shedding on one core can
 // keep at 2× saturation, given what a served and a refused request cost.
 import { describe, expect, it } from 'vitest';
+import type { ClosedResult } from '../bench/load.js';
 import { bestGoodputAt2x, checks, overloadRuns, summarize, type OverloadRun, type Raw, type TargetInfo } from '../bench/summary.js';
 
 describe('bestGoodputAt2x', () => {
@@ -51,5 +52,36 @@ describe('the overload phase over several rounds', () => {
     expect(overloadRuns(raw({ treaty: run(3000, 5000, 20) }), 'treaty')).toHaveLength(1);
     const o = summarize([treaty], raw({ treaty: run(3000, 5000, 20) })).treaty!.overload!;
     expect(o.goodputShare.median).toBeCloseTo(0.6, 10);
+  });
+});
+
+describe('splitting the overload run with Treaty refusing everything', () => {
+  const closed = (cpuUsPerReq: number): ClosedResult =>
+    ({ concurrency: 64, seconds: 1, rps: 1e6 / cpuUsPerReq, lat: { n: 1, p50: 1, p99: 2, p999: 2, max: 2 }, cpuUsPerReq, cpuUtil: 1, tally: { ok: 0, shed: 0, otherStatus: 0, errors: 0, notSent: 0, statuses: {} }, bodyBytes: 0, gatewayMs: [], contention: { core1Foreign: 0, core0Busy: 0.5, core1Steal: 0 } }) as unknown as ClosedResult;
+  // Served at saturation: 100 µs (capacity 10,000/s). Overload, 1 s: 7,000 served and 9,000
+  // refused on 0.995 of the core = 7,000 × 110 µs + 9,000 × 25 µs.
+  const overload = { rate: 20_000, seconds: 1, offered: 20_000, goodput: 7000, lat: { n: 1, p50: 10, p99: 30, p999: 30, max: 30 }, shedLat: { n: 1, p50: 2, p99: 9, p999: 9, max: 9 }, cpuUsPerReq: 0, cpuUtil: 0.995, peakRssMb: 300, tally: { ok: 7000, shed: 9000, otherStatus: 0, errors: 0, notSent: 0, statuses: {} }, timedOut: 0, held: false, contention: { core1Foreign: 0, core0Busy: 0.5, core1Steal: 0 }, capacity: 10_000 } as unknown as OverloadRun;
+  const treaty: TargetInfo = { id: 'treaty', label: 'Treaty', kind: 'treaty', status: 'ok' };
+  const raw = (treatyRefusal?: ClosedResult[]): Raw => ({ sat: { treaty: [closed(100)] }, c1: {}, open: {}, stream: {}, openStreams: {}, overload: { treaty: [overload] }, refusalFloor: [closed(20)], ...(treatyRefusal ? { treatyRefusal } : {}) });
+
+  it('charges the refusals at what Treaty spends refusing everything, and the rest to the served requests', () => {
+    const b = summarize([treaty], raw([closed(24), closed(25), closed(40)])).treaty!.overload!.bound!;
+    expect(b.refusingUs).toBe(25); // the median round
+    expect(b.servedOverloadUs).toBeCloseTo(110, 6);
+    expect(b.bestGoodput).toBeCloseTo(0.75, 10); // floor: D/S = 0.2
+    expect(b.bestGoodputTreaty).toBeCloseTo(2 / 3, 10); // Treaty's own: D/S = 0.25
+    const verdict = checks([treaty], summarize([treaty], raw([closed(25)]))).find((c) => c.what === 'overload 2×: goodput');
+    expect(verdict?.got).toMatch(/Treaty's own refusal costs 25 µs \(refusing everything: about 67 % at best\), a served request 110 µs during the run, core 100 % busy/);
+    expect(verdict?.pass).toBe(false);
+  });
+
+  it('falls back to the estimate for results from before the twin existed', () => {
+    const b = summarize([treaty], raw()).treaty!.overload!.bound!;
+    expect(b.refusingUs).toBeNaN();
+    expect(b.servedOverloadUs).toBeNaN();
+    // (0.995 s − 7,000 × 100 µs) / 9,000 refusals
+    expect(b.treatyRefusalUs).toBeCloseTo((995_000 - 700_000) / 9000, 6);
+    const verdict = checks([treaty], summarize([treaty], raw())).find((c) => c.what === 'overload 2×: goodput');
+    expect(verdict?.got).toMatch(/CPU above the served requests' came to ~33 µs per refusal here/);
   });
 });
