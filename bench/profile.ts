@@ -106,12 +106,13 @@ export function analyse(profile: CpuProfile, root: string, window?: Window, extr
   return { fns: all, areas, totalMs, busyMs };
 }
 
-export function profileMarkdown(file: string, root: string, context: string, window?: Window, extraRoots: string[] = []): string {
+/** `what` names the window's load in the title ("saturation", "streaming"). */
+export function profileMarkdown(file: string, root: string, context: string, window?: Window, extraRoots: string[] = [], what = 'saturation'): string {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const { fns, areas, totalMs, busyMs } = analyse(profile, root, window, extraRoots);
   const pct = (ms: number): string => `${((100 * ms) / busyMs).toFixed(1)} %`;
-  const L: string[] = ['# Treaty CPU profile under saturation', '', context, ''];
-  L.push(`Profile${window ? ' (the saturation window only: start-up and warm-up excluded)' : ''}: ${totalMs.toFixed(0)} ms wall, ${busyMs.toFixed(0)} ms on CPU (percentages are of on-CPU time).`, '');
+  const L: string[] = [`# Treaty CPU profile under ${what}`, '', context, ''];
+  L.push(`Profile${window ? ` (the ${what} window only: start-up and warm-up excluded)` : ''}: ${totalMs.toFixed(0)} ms wall, ${busyMs.toFixed(0)} ms on CPU (percentages are of on-CPU time).`, '');
   L.push('## Self time by area', '', '| area | self ms | share |', '|---|---|---|');
   for (const [a, ms] of [...areas.entries()].filter(([a]) => a !== 'idle').sort((x, y) => y[1] - x[1])) L.push(`| ${a} | ${ms.toFixed(0)} | ${pct(ms)} |`);
   L.push('', '## Top 30 functions by self time', '', '| # | function | where | area | self ms | share |', '|---|---|---|---|---|---|');

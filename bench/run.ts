@@ -3,7 +3,8 @@
 // The process under test runs on core 1; this orchestrator (the load generator) and the
 // emulator on core 0. Writes bench/results/bench-<timestamp>.json, bench-latest.md and
 // bench-latest.svg. Flags: --quick (≤ 1 min smoke), --profile (also a CPU profile of Treaty
-// under saturation → bench/results/profile-summary.md), --profile-only, --rounds N,
+// under saturation → bench/results/profile-summary.md, then under streams →
+// profile-streaming-summary.md), --profile-only, --rounds N,
 // --targets floor,proxy,treaty,portkey, --treaty-root DIR, --variants FILE, --no-variants,
 // --out DIR, --keep (keep the temp dir with logs and configs), --time-header NAME, --tsx (run
 // every process through the tsx loader instead of transpiled JavaScript).
@@ -511,6 +512,15 @@ async function profile(tmp: string, treatyTarget: (name: string, overlay: string
   const fromUs = Number(process.hrtime.bigint() / 1000n);
   const res = await closedLoop(t.ep, body, { concurrency: CONCURRENCY, warmupMs: 0, durationMs: PLAN.profileMs });
   const toUs = Number(process.hrtime.bigint() / 1000n);
+  // Then streams, as the streaming phase runs them (the realistic deployment, 40/s), in the same
+  // process: per streamed chunk the work is the decoder, the writer and node's socket writes,
+  // which a saturation profile of whole answers does not show.
+  const real = chatBody('bench-real', true);
+  log('profile: streaming (warm-up, then the window)');
+  await streamLoop(t.ep, real, { rate: PLAN.streamRate, durationMs: 2000, drainMs: PLAN.streamDrainMs });
+  const streamFromUs = Number(process.hrtime.bigint() / 1000n);
+  const streamed = await streamLoop(t.ep, real, { rate: PLAN.streamRate, durationMs: PLAN.profileMs, drainMs: PLAN.streamDrainMs });
+  const streamToUs = Number(process.hrtime.bigint() / 1000n);
   await t.proc!.stop();
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) {
@@ -525,7 +535,12 @@ async function profile(tmp: string, treatyTarget: (name: string, overlay: string
     `(profiling itself adds overhead). ${opt.tsx ? 'Run under tsx' : 'Run from JavaScript transpiled by bench/transpile.ts'}, so line numbers refer to the emitted JavaScript. Raw profile: ` +
     `bench/results/treaty-saturation.cpuprofile (open in Chrome DevTools or speedscope). Generated ${new Date().toISOString()}.`;
   writeFileSync(join(opt.out, 'profile-summary.md'), profileMarkdown(kept, codeRoot, context, { fromUs, toUs }, [ROOT]));
-  log(`profile: wrote bench/results/profile-summary.md (${res.rps.toFixed(0)} req/s while profiling)`);
+  const streamContext =
+    `The same process, after the saturation window: streams from the realistic deployment (50 ms to the first token, 50 tokens/s) at ${PLAN.streamRate} streams/s, ` +
+    `${streamed.cpuUsPerChunk.toFixed(1)} µs CPU per streamed chunk by /proc while profiling (${streamed.complete}/${streamed.streams} streams complete). ` +
+    `A profiler sampling a process pinned to one core sees only part of its CPU (docs/performance.md), so read the shares, not the milliseconds. Generated ${new Date().toISOString()}.`;
+  writeFileSync(join(opt.out, 'profile-streaming-summary.md'), profileMarkdown(kept, codeRoot, streamContext, { fromUs: streamFromUs, toUs: streamToUs }, [ROOT], 'streaming'));
+  log(`profile: wrote ${join(opt.out, 'profile-summary.md')} (${res.rps.toFixed(0)} req/s while profiling) and profile-streaming-summary.md (${streamed.cpuUsPerChunk.toFixed(1)} µs/chunk)`);
 }
 
 main().then(
