@@ -177,7 +177,7 @@ export function markdown(meta: ReportMeta, targets: TargetInfo[], sums: Record<s
     const b = sums[t.id]?.overload?.bound;
     if (!b) continue;
     L.push(
-      `What one core allows (${t.id}): a served request costs ${n(b.servedUs)} µs of CPU (saturation median) and the cheapest refusal node:http can make (bench/refusal-floor.ts: an immediate 503 with Treaty's headers and body size, request body unread) costs ${n(b.refusalFloorUs)} µs, measured in this run. Offered twice the capacity, a core that serves x and refuses the rest spends x·S + (2C − x)·D, so goodput can be about (1 − 2D/S) / (1 − D/S) = **${n(100 * b.bestGoodput)} %** of capacity at best, however the gateway sheds (both costs drift with the machine's load, so a run can land a little either side); 90 % would need refusals under S/11 = ${n(b.servedUs / 11)} µs. ${overloadSplit(b)}`,
+      `What one core allows (${t.id}): a served request costs ${n(b.servedUs)} µs of CPU (saturation median) and the cheapest refusal node:http can make (bench/refusal-floor.ts: an immediate 503 with Treaty's headers and body size, request body unread) costs ${n(b.refusalFloorUs)} µs, measured in this run. Offered twice the capacity, a core that serves x and refuses the rest spends x·S + (2C − x)·D, so goodput can be about (1 − 2D/S) / (1 − D/S) = **${n(100 * b.bestGoodput)} %** of capacity at best, however the gateway sheds (both costs drift with the machine's load, so a run can land a little either side); 90 % would need refusals under S/11 = ${n(b.servedUs / 11)} µs. ${overloadSplit(b, t.kind === 'treaty')}`,
       '',
     );
   }
@@ -287,11 +287,13 @@ export function svg(targets: TargetInfo[], sums: Record<string, TargetSummary>, 
  * refusing everything) beside the floor's, what a served request cost during the run beside
  * saturation, and the core left idle. Older results lack the direct refusal measurement.
  */
-function overloadSplit(b: OverloadBound): string {
+function overloadSplit(b: OverloadBound, isTreaty: boolean): string {
   if (!Number.isFinite(b.refusingUs)) {
     return b.treatyRefusalUs > 0
       ? `The overload run's CPU less its served requests at the saturation cost came to ~${n(b.treatyRefusalUs)} µs per refusal in this run: an upper bound on what a refusal cost, since a served request can cost more under overload than at saturation.`
-      : "Treaty's own cost per refusal could not be estimated in this run.";
+      : isTreaty
+        ? "Treaty's own cost per refusal could not be estimated in this run."
+        : '';
   }
   const served = Number.isFinite(b.servedOverloadUs) ? `a served request cost ${n(b.servedOverloadUs)} µs during the overload run (${n((100 * b.servedOverloadUs) / b.servedUs)} % of its saturation cost)` : 'no request was served in the overload run';
   return (

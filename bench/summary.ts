@@ -224,7 +224,8 @@ export function summarize(targets: TargetInfo[], raw: Raw): Record<string, Targe
         const cpuUs = ov.cpuUtil * ov.seconds * 1e6;
         const refused = ov.tally.shed;
         const treatyRefusalUs = refused > 0 ? (cpuUs - ov.goodput * ov.seconds * servedUs) / refused : NaN;
-        const refusingUs = s((raw.treatyRefusal ?? []).map((r) => r.cpuUsPerReq)).median;
+        // The twin is Treaty's: its refusal cost says nothing of another gateway's.
+        const refusingUs = t.kind === 'treaty' ? s((raw.treatyRefusal ?? []).map((r) => r.cpuUsPerReq)).median : NaN;
         const served = ov.goodput * ov.seconds;
         sum.overload.bound = {
           servedUs,

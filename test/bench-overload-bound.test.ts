@@ -75,6 +75,17 @@ describe('splitting the overload run with Treaty refusing everything', () => {
     expect(verdict?.pass).toBe(false);
   });
 
+  it("does not charge another gateway's refusals at Treaty's cost", () => {
+    const peer: TargetInfo = { id: 'peer', label: 'a peer gateway', kind: 'portkey', status: 'ok' };
+    const r = raw([closed(25)]);
+    r.sat.peer = [closed(100)];
+    r.overload.peer = [overload];
+    const b = summarize([treaty, peer], r);
+    expect(b.treaty!.overload!.bound!.refusingUs).toBe(25);
+    expect(b.peer!.overload!.bound!.refusingUs).toBeNaN();
+    expect(b.peer!.overload!.bound!.servedOverloadUs).toBeNaN();
+  });
+
   it('falls back to the estimate for results from before the twin existed', () => {
     const b = summarize([treaty], raw()).treaty!.overload!.bound!;
     expect(b.refusingUs).toBeNaN();
