@@ -383,33 +383,29 @@ async function main(): Promise<void> {
     // verdict can say what goodput shedding on one core allows at all (summary.ts overloadBound).
     if (live().some((x) => x.kind === 'treaty' && !x.variant)) {
       const refuser = await spawnNode({ name: 'refusal-floor', cpu: '1', cwd: ROOT, nodeArgs: [...pre, code(benchBase, 'bench/refusal-floor.ts'), '0'], logFile: join(tmp, 'refusal-floor.log'), hello: true });
-      const ep: Endpoint = { name: 'refusal-floor', origin: `http://127.0.0.1:${String(refuser.hello!.port)}`, path, headers: {}, pid: refuser.pid };
-      // Warmed like every target: measured straight after its start (--quick: 0.25 s warm-up) it
-      // read 335-408 µs a refusal against ~60 once warm, which put the bound at 0 %.
-      await closedLoop(ep, fast, { concurrency: CONCURRENCY, warmupMs: 0, durationMs: 2000 });
-      for (let r = 0; r < PLAN.rounds; r++) {
-        const res = await closedLoop(ep, fast, { concurrency: CONCURRENCY, warmupMs: PLAN.phaseWarmupMs, durationMs: PLAN.satMs / 2 });
-        (raw.refusalFloor ??= []).push(res);
-        log(`refusal floor ${(res.tally.shed / res.seconds).toFixed(0).padStart(6)} 503/s  ${res.cpuUsPerReq.toFixed(0).padStart(5)} µs CPU/refusal  ${busyNote(res.contention)}`);
-      }
-      await refuser.stop();
+      const floorEp: Endpoint = { name: 'refusal-floor', origin: `http://127.0.0.1:${String(refuser.hello!.port)}`, path, headers: {}, pid: refuser.pid };
       // Treaty's own refusal, measured the same way: a twin of the default Treaty that refuses
       // everything (server.maxInFlight: 1, its one slot held by a slow stream, so it serves
       // nothing at all). Beside the floor it says what Treaty adds to a refusal; with it the
       // overload run's CPU splits exactly into refusals and served requests.
       const twin = await treatyTarget('refusing', 'server:\n  maxInFlight: 1\n', treatyNodeArgs);
-      if (twin?.status === 'ok') {
-        const release = await holdOneStream(twin.ep, slotHoldingBody());
-        // Just started, so warmed as the floor is.
-        await closedLoop(twin.ep, fast, { concurrency: CONCURRENCY, warmupMs: 0, durationMs: 2000 });
-        for (let r = 0; r < PLAN.rounds; r++) {
-          const res = await closedLoop(twin.ep, fast, { concurrency: CONCURRENCY, warmupMs: PLAN.phaseWarmupMs, durationMs: PLAN.satMs / 2 });
-          if (res.tally.ok > 0) log(`treaty refusing everything: served ${res.tally.ok} requests, so its refusal cost includes them`);
-          (raw.treatyRefusal ??= []).push(res);
-          log(`treaty refusing   ${(res.tally.shed / res.seconds).toFixed(0).padStart(6)} 503/s  ${res.cpuUsPerReq.toFixed(0).padStart(5)} µs CPU/refusal  ${busyNote(res.contention)}`);
+      const release = twin?.status === 'ok' ? await holdOneStream(twin.ep, slotHoldingBody()) : undefined;
+      const pair = [{ ep: floorEp, label: 'refusal floor    ', into: (raw.refusalFloor ??= []) }, ...(release ? [{ ep: twin!.ep, label: 'treaty refusing  ', into: (raw.treatyRefusal ??= []) }] : [])];
+      // Warmed like every target: measured straight after its start (--quick: 0.25 s warm-up)
+      // the floor read 335-408 µs a refusal against ~60 once warm, which put the bound at 0 %.
+      for (const x of pair) await closedLoop(x.ep, fast, { concurrency: CONCURRENCY, warmupMs: 0, durationMs: 2000 });
+      // Round by round, in alternating order: the two are compared with each other, and this
+      // host's speed drifts by tens of percent within a minute.
+      for (let r = 0; r < PLAN.rounds; r++) {
+        for (const x of r % 2 ? [...pair].reverse() : pair) {
+          const res = await closedLoop(x.ep, fast, { concurrency: CONCURRENCY, warmupMs: PLAN.phaseWarmupMs, durationMs: PLAN.satMs / 2 });
+          if (res.tally.ok > 0) log(`${x.label.trim()}: served ${res.tally.ok} requests, so its refusal cost includes them`);
+          x.into.push(res);
+          log(`${x.label}${(res.tally.shed / res.seconds).toFixed(0).padStart(6)} 503/s  ${res.cpuUsPerReq.toFixed(0).padStart(5)} µs CPU/refusal  ${busyNote(res.contention)}`);
         }
-        await release();
       }
+      await release?.();
+      await refuser.stop();
       await twin?.proc?.stop();
       // Not a target of the report: out of the list, so later phases neither pause it nor call it broken.
       targets.splice(0, targets.length, ...targets.filter((t) => t.id !== 'treaty:refusing'));
