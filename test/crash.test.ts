@@ -123,6 +123,8 @@ models:
     expect(emulated.length).toBeGreaterThan(10);
 
     const { orphans, okRows, okEmulated } = expectLedgerMatchesEmulator(rows, emulated);
+    // Several kills mid-load: some of them cut attempts in flight, which recovery flagged.
+    expect(orphans.length).toBeGreaterThan(0);
     console.log(JSON.stringify({ served, emulatorAttempts: emulated.length, ledgerRows: rows.length, orphans: orphans.length, okRows, okEmulated, budget: { ...budget, tenantCost } }));
   }, 90_000);
 });
