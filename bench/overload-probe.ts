@@ -19,6 +19,8 @@ import { closedLoop, holdOneStream, openLoop, type Endpoint, type OpenResult } f
 import { pinSelf } from './procstat.js';
 import { spawnNode, splitNodeArgs, type Proc } from './processes.js';
 import { chatBody, slotHoldingBody, treatyLaunchFlags } from './setup.js';
+import { spread } from './stats.js';
+import { bestGoodputAt2x } from './summary.js';
 import { transpileTree } from './transpile.js';
 import { startBenchTreaty } from './treaty-process.js';
 
@@ -63,7 +65,8 @@ const over = (ep: Endpoint, rate: number): Promise<OpenResult> =>
 const releases: (() => Promise<void>)[] = [];
 for (const t of targets) releases.push(await holdOneStream(t.refuser, slotHoldingBody()));
 for (const t of targets) for (const ep of [t.ep, t.refuser]) await closedLoop(ep, fast, { concurrency: 64, warmupMs: 3000, durationMs: 1000 }); // warm
-const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const med = (xs: number[]): number => spread(xs).median;
+const cpuUs = (x: OpenResult): number => x.cpuUtil * x.seconds * 1e6;
 const seen = new Map<string, { goodput: number[]; bound: number[]; boundT: number[]; ratioD: number[]; ratioS: number[] }>();
 for (let r = 0; r < rounds; r++) {
   for (const t of targets) {
@@ -75,12 +78,11 @@ for (let r = 0; r < rounds; r++) {
     const f = await over(floorEp, rate);
     if (ra.tally.ok > 0) log(`${t.id}: its refuse-all twin served ${ra.tally.ok} requests; its refusal cost below includes them`);
     const served = o.goodput * o.seconds;
-    const cpuUs = (x: OpenResult): number => x.cpuUtil * x.seconds * 1e6;
     const D = cpuUs(ra) / Math.max(1, ra.tally.shed);
     const Df = cpuUs(f) / Math.max(1, f.tally.shed);
     // What the overload run spent beyond its refusals at Treaty's own refusal cost: its served requests.
     const So = (cpuUs(o) - o.tally.shed * D) / Math.max(1, served);
-    const bound = (d: number): number => (1 - (2 * d) / S) / (1 - d / S);
+    const bound = (d: number): number => bestGoodputAt2x(S, d);
     const s = seen.get(t.id) ?? { goodput: [], bound: [], boundT: [], ratioD: [], ratioS: [] };
     seen.set(t.id, s);
     s.goodput.push((100 * o.goodput) / sat.rps);

@@ -390,7 +390,7 @@ async function main(): Promise<void> {
       // overload run's CPU splits exactly into refusals and served requests.
       const twin = await treatyTarget('refusing', 'server:\n  maxInFlight: 1\n', treatyNodeArgs);
       const release = twin?.status === 'ok' ? await holdOneStream(twin.ep, slotHoldingBody()) : undefined;
-      const pair = [{ ep: floorEp, label: 'refusal floor    ', into: (raw.refusalFloor ??= []) }, ...(release ? [{ ep: twin!.ep, label: 'treaty refusing  ', into: (raw.treatyRefusal ??= []) }] : [])];
+      const pair = [{ ep: floorEp, label: 'refusal floor', into: (raw.refusalFloor ??= []) }, ...(release ? [{ ep: twin!.ep, label: 'treaty refusing', into: (raw.treatyRefusal ??= []) }] : [])];
       // Warmed like every target: measured straight after its start (--quick: 0.25 s warm-up)
       // the floor read 335-408 µs a refusal against ~60 once warm, which put the bound at 0 %.
       for (const x of pair) await closedLoop(x.ep, fast, { concurrency: CONCURRENCY, warmupMs: 0, durationMs: 2000 });
@@ -399,9 +399,9 @@ async function main(): Promise<void> {
       for (let r = 0; r < PLAN.rounds; r++) {
         for (const x of r % 2 ? [...pair].reverse() : pair) {
           const res = await closedLoop(x.ep, fast, { concurrency: CONCURRENCY, warmupMs: PLAN.phaseWarmupMs, durationMs: PLAN.satMs / 2 });
-          if (res.tally.ok > 0) log(`${x.label.trim()}: served ${res.tally.ok} requests, so its refusal cost includes them`);
+          if (res.tally.ok > 0) log(`${x.label}: served ${res.tally.ok} requests, so its refusal cost includes them`);
           x.into.push(res);
-          log(`${x.label}${(res.tally.shed / res.seconds).toFixed(0).padStart(6)} 503/s  ${res.cpuUsPerReq.toFixed(0).padStart(5)} µs CPU/refusal  ${busyNote(res.contention)}`);
+          log(`${x.label.padEnd(17)}${(res.tally.shed / res.seconds).toFixed(0).padStart(6)} 503/s  ${res.cpuUsPerReq.toFixed(0).padStart(5)} µs CPU/refusal  ${busyNote(res.contention)}`);
         }
       }
       await release?.();

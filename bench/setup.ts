@@ -43,8 +43,8 @@ const USER =
   'after its cooldown, how the retry budget interacts with fallbacks, and what we should ' +
   'change so that the commitment is met without risking the latency objective for streaming.';
 
-/** A ~0.8 KB chat request body for `model`. */
-export function chatBody(model: BenchModel, stream: boolean): Buffer {
+/** A ~0.8 KB chat request body for `model`; `maxTokens` sets the answer's length (the emulator plans that many tokens). */
+export function chatBody(model: BenchModel, stream: boolean, maxTokens?: number): Buffer {
   const body: Record<string, unknown> = {
     model,
     messages: [
@@ -55,12 +55,13 @@ export function chatBody(model: BenchModel, stream: boolean): Buffer {
     user: 'bench-user-0001',
   };
   if (stream) body.stream = true;
+  if (maxTokens !== undefined) body.max_tokens = maxTokens;
   return Buffer.from(JSON.stringify(body));
 }
 
 /** A stream on the 2 tokens/s deployment long enough (4,000 tokens: over half an hour) to hold a request slot for a whole run. */
 export function slotHoldingBody(): Buffer {
-  return Buffer.from(JSON.stringify({ ...(JSON.parse(chatBody('bench-slow', true).toString()) as object), max_tokens: 4000 }));
+  return chatBody('bench-slow', true, 4000);
 }
 
 /**
