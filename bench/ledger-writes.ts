@@ -25,8 +25,11 @@ const { values: args } = parseArgs({
     prefill: { type: 'string', default: '100000' },
     rounds: { type: 'string', default: '5' },
     'what-if': { type: 'boolean', default: false },
+    /** How long each attempt's upstream call lasts (0: one event-loop turn). Longer than a commit batch, begin and finish land in different batches unless begins are held. */
+    'upstream-ms': { type: 'string', default: '0' },
   },
 });
+const UPSTREAM_MS = Number(args['upstream-ms']);
 const [ATTEMPTS, CONCURRENCY, PREFILL, ROUNDS] = [args.attempts, args.concurrency, args.prefill, args.rounds].map(Number) as [number, number, number, number];
 
 // A real decision record (contracts on, three candidates) as the recorder stores it: ~600 B.
@@ -56,7 +59,8 @@ const VARIANTS: Variant[] = [
   { label: 'harness only (no store)' },
   { label: 'Kysely path (before)', opts: { preparedAttemptWrites: false } },
   { label: 'prepared statements (after)', opts: {} },
-  { label: 'prepared, behind the write-ahead journal (the gateway\'s default)', opts: { writeAheadJournal: true } },
+  { label: 'prepared, behind the journal, begins not held', opts: { writeAheadJournal: true, journalHoldBeginsMs: 0 } },
+  { label: 'prepared, behind the journal, begins held for their finish (the gateway\'s default)', opts: { writeAheadJournal: true } },
 ];
 // Evaluated and not adopted (see src/ledger/README.md, Performance): kept runnable so the
 // figures behind that choice can be re-measured.
@@ -139,7 +143,7 @@ async function load(store: LedgerStore, attempts: number, v: Variant): Promise<v
     while (left-- > 0) {
       const id = newId(v);
       await store.beginAttempt(startOf(id, decision));
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await new Promise<void>((resolve) => (UPSTREAM_MS > 0 ? setTimeout(resolve, UPSTREAM_MS) : setImmediate(resolve)));
       finishes.push(store.finishAttempt(finishOf(id)));
     }
   };
@@ -187,7 +191,7 @@ try {
   const cpu = samples.map((ss) => ss.map(([u, sys]) => u + sys));
   const col = (i: number, k: number): number => median(samples[i]!.map((x) => x[k]!));
   console.log(`\n### Ledger attempt writes (SQLite, durability 'process')\n`);
-  console.log(`${ATTEMPTS} attempts per round (begin + finish), ${CONCURRENCY} in flight, ${PREFILL} rows prefilled, ` +
+  console.log(`${ATTEMPTS} attempts per round (begin + finish), ${CONCURRENCY} in flight, ${UPSTREAM_MS} ms between each begin and its finish, ${PREFILL} rows prefilled, ` +
     `decision ${DECISION.length} B, median of ${ROUNDS} interleaved rounds (min–max in brackets). Node ${process.version}.\n`);
   console.log('| variant | CPU µs / attempt | user | system | vs before | rows / transaction |');
   console.log('|---|---|---|---|---|---|');

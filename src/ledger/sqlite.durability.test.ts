@@ -1,6 +1,7 @@
 // The write-ahead guarantee against a real crash: a process writing attempts is killed with
 // SIGKILL (no exit handlers, no flush); every attempt whose beginAttempt had resolved must
-// be in the database afterwards. (Power loss is not simulated: see README, durability.)
+// be in the database afterwards, and every attempt whose finishAttempt had resolved must be
+// final there. (Power loss is not simulated: see README, durability.)
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -20,19 +21,24 @@ afterEach(() => {
   dir = undefined;
 });
 
-async function killMidStream(file: string, durability: 'process' | 'power', journal: boolean, killAfter: number): Promise<Set<string>> {
+async function killMidStream(file: string, durability: 'process' | 'power', journal: boolean, killAfter: number): Promise<{ acked: Set<string>; finished: Set<string> }> {
   const args = ['--import', 'tsx', CHILD, file, durability, ...(journal ? ['journal'] : [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const acked = new Set<string>();
+  const finished = new Set<string>();
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
   for await (const line of createInterface({ input: child.stdout })) {
     if (line === 'ready') continue;
+    if (line.startsWith('finished ')) {
+      finished.add(line.slice('finished '.length));
+      continue;
+    }
     acked.add(line);
     // Kill while batches are still being written: nothing gets a chance to flush.
     if (acked.size === killAfter) child.kill('SIGKILL');
   }
   expect(await exited).toBe('SIGKILL');
-  return acked;
+  return { acked, finished };
 }
 
 describe('SQLite ledger under SIGKILL', () => {
@@ -42,15 +48,20 @@ describe('SQLite ledger under SIGKILL', () => {
       it(`every attempt acknowledged before the kill is on disk (durability: ${durability}; ${how})`, async () => {
         dir = mkdtempSync(join(tmpdir(), 'treaty-kill-'));
         const file = join(dir, 'ledger.db');
-        const acked = await killMidStream(file, durability, journal, 3_000);
+        const { acked, finished } = await killMidStream(file, durability, journal, 3_000);
         expect(acked.size).toBeGreaterThanOrEqual(3_000);
+        expect(finished.size).toBeGreaterThan(0);
         // Opened as the gateway would open it after the crash: its migrate() replays the journal.
         const store = await openLedger(`sqlite:${file}`, { writeAheadJournal: journal });
         try {
           await store.migrate();
-          const stored = new Set((await store.listAttempts({ limit: 10_000 })).map((r) => r.requestId));
+          const rows = await store.listAttempts({ limit: 10_000 });
+          const stored = new Set(rows.map((r) => r.requestId));
           const missing = [...acked].filter((id) => !stored.has(id));
           expect(missing).toEqual([]);
+          // A finish acknowledged before the kill is there too: its row is final, not 'started'.
+          const final = new Set(rows.filter((r) => r.status === 'ok').map((r) => r.requestId));
+          expect([...finished].filter((id) => !final.has(id))).toEqual([]);
           // Rows may exceed acknowledgements (committed, killed before the ack was printed).
           expect(stored.size).toBeGreaterThanOrEqual(acked.size);
         } finally {

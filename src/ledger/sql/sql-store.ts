@@ -7,6 +7,7 @@ import type {
   TenantInput, TenantPatch, WriteStats,
 } from '../store.js';
 import { BatchWriter, type BatchWriterOptions } from '../batch-writer.js';
+import { JournaledWrites } from '../journaled-writes.js';
 import { runMigrations } from '../migrations/index.js';
 import * as attempts from './attempts.js';
 import * as budgets from './budgets.js';
@@ -37,13 +38,15 @@ export type AttemptCommit = (writes: readonly attempts.AttemptWrite[]) => Promis
  */
 export interface WriteAheadJournal {
   append(w: attempts.AttemptWrite): Promise<void>;
+  /** The number of the last append (the first is 1); a failed append keeps its number. */
+  readonly appended: number;
   /** Settles once the appends made so far are written (or failed). */
   written(): Promise<void>;
   /** Writes a previous process journaled that may not be in the database. */
   leftover(): attempts.AttemptWrite[];
   /** Forgets the leftover writes once they are committed. */
   dropLeftover(): void;
-  /** The writer's progress: the first `committed` journaled writes are in the database. */
+  /** The writer's progress: every journaled write numbered up to `committed` is in the database. */
   committed(committed: number, failed: boolean): void;
   close(committedAll: boolean): void;
 }
@@ -53,11 +56,14 @@ export interface StoreAccelerators {
   /** Replaces the shared Kysely commit of attempt batches (same contract: one transaction per batch, one result per write, in order). */
   commitAttempts?: AttemptCommit;
   journal?: WriteAheadJournal;
+  /**
+   * With a journal: how long a begin may wait for its finish before it goes to the database
+   * alone (journaled-writes.ts). Default 10 s.
+   */
+  holdBeginsMs?: number;
   /** Where reads that scan many rows run (default: the store's own connection). */
   longRead?: LongRead;
 }
-
-const ignore = (): void => undefined;
 
 export class SqlLedgerStore implements LedgerStore {
   readonly #db: Db;
@@ -65,6 +71,8 @@ export class SqlLedgerStore implements LedgerStore {
   readonly #writer: BatchWriter<attempts.AttemptWrite, boolean>;
   readonly #commit: AttemptCommit;
   readonly #journal: WriteAheadJournal | undefined;
+  /** With a journal: the attempt writes go through here (begins held for their finish). */
+  readonly #journaled: JournaledWrites | undefined;
   readonly #read: LongRead;
   readonly #ttlMs: number;
   readonly #now: () => number;
@@ -77,9 +85,10 @@ export class SqlLedgerStore implements LedgerStore {
     this.#commit = fast.commitAttempts ?? ((ops) => attempts.commitAttemptWrites(db, flavor, ops));
     this.#read = fast.longRead ?? readHere;
     const journal = (this.#journal = fast.journal);
-    this.#writer = new BatchWriter(this.#commit, journal ? { ...opts.batch, onProgress: (s) => journal.committed(s.rows, s.failedWrites > 0) } : opts.batch);
     this.#ttlMs = opts.idempotencyInFlightTtlMs ?? 15 * 60_000;
     this.#now = opts.now ?? Date.now;
+    this.#journaled = journal ? new JournaledWrites(journal, this.#commit, opts.batch, { holdBeginsMs: fast.holdBeginsMs ?? 10_000, now: this.#now }) : undefined;
+    this.#writer = this.#journaled?.writer ?? new BatchWriter(this.#commit, opts.batch);
     this.#onClose = onClose;
   }
 
@@ -97,52 +106,48 @@ export class SqlLedgerStore implements LedgerStore {
 
   async beginAttempt(s: AttemptStart): Promise<void> {
     checkStart(s);
-    const w: attempts.AttemptWrite = { kind: 'begin', start: s };
-    if (!this.#journal) {
-      await this.#writer.write(w);
-      return;
-    }
-    await this.#journal.append(w);
-    // Durable now; the database gets it with the writer's next batch. A failure there is
-    // counted by the writer and pins the journal for the next start-up to replay.
-    this.#writer.write(w).catch(ignore);
+    const w = { kind: 'begin', start: s } as const;
+    // With a journal: durable once journaled; the database gets it with its finish (or after
+    // a while). A failure there is counted by the writer and pins the journal for the next
+    // start-up to replay.
+    if (this.#journaled) return this.#journaled.begin(w);
+    await this.#writer.write(w);
   }
 
   async finishAttempt(f: AttemptFinish): Promise<boolean> {
     checkFinish(f);
-    const w: attempts.AttemptWrite = { kind: 'finish', finish: f };
-    if (this.#journal) await this.#journal.append(w);
-    return this.#writer.write(w);
+    const w = { kind: 'finish', finish: f } as const;
+    return this.#journaled ? this.#journaled.finish(w) : this.#writer.write(w);
   }
 
   async recoverOrphans(startedBefore: number, settle: (row: AttemptRow) => OrphanSettlement): Promise<number> {
-    await this.#writer.settled();
+    await this.#settled();
     return attempts.recoverOrphans(this.#db, this.#flavor, startedBefore, settle);
   }
 
   // Reads first wait for the attempt writes already queued: a caller reads its own writes.
   async listAttempts(filter: AttemptPage): Promise<AttemptRow[]> {
-    await this.#writer.settled();
+    await this.#settled();
     return attempts.listAttempts(this.#db, this.#flavor, filter);
   }
 
   async countAttempts(filter: AttemptFilter): Promise<number> {
-    await this.#writer.settled();
+    await this.#settled();
     return attempts.countAttempts(this.#db, this.#read, this.#flavor, filter);
   }
 
   async spendBy(dim: SpendDimension, from: number, to: number, tenantId?: string): Promise<SpendRow[]> {
-    await this.#writer.settled();
+    await this.#settled();
     return reports.spendBy(this.#db, this.#read, dim, from, to, tenantId);
   }
 
   async spendToDate(accounts: readonly string[], from: number, to: number): Promise<number> {
-    await this.#writer.settled();
+    await this.#settled();
     return reports.spendToDate(this.#db, this.#read, accounts, from, to);
   }
 
   async servedCounts(from: number, to: number): Promise<ServedCount[]> {
-    await this.#writer.settled();
+    await this.#settled();
     return reports.servedCounts(this.#db, this.#read, this.#flavor, from, to);
   }
 
@@ -192,7 +197,7 @@ export class SqlLedgerStore implements LedgerStore {
 
   async releaseStaleHolds(createdBefore: number): Promise<number> {
     // It prices holds from the attempts' rows: those must be in.
-    await this.#writer.settled();
+    await this.#settled();
     return budgets.releaseStaleHolds(this.#db, this.#flavor, createdBefore);
   }
 
@@ -216,6 +221,11 @@ export class SqlLedgerStore implements LedgerStore {
     return idem.idempotencyAbandon(this.#db, tenantId, key);
   }
 
+  /** Every attempt write acknowledged so far is committed (or failed): what a reader waits for. */
+  #settled(): Promise<void> {
+    return this.#journaled ? this.#journaled.settled() : this.#writer.settled();
+  }
+
   writeStats(): WriteStats {
     const s = this.#writer.stats;
     return { transactions: s.transactions, rows: s.rows };
@@ -226,7 +236,7 @@ export class SqlLedgerStore implements LedgerStore {
     // With a journal, its current turn goes out first: the callers waiting on that write
     // queue their writes with the writer before written() resolves (they awaited it first).
     await this.#journal?.written();
-    await this.#writer.close();
+    await (this.#journaled ?? this.#writer).close();
     // Everything is committed now, but for writes that failed, which pinned the journal.
     this.#journal?.close(true);
     await this.#db.destroy();

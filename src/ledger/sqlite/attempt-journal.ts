@@ -48,7 +48,7 @@ export class AttemptJournal {
   #number: number;
   #fd: number | undefined;
   #bytes = 0;
-  /** Writes appended so far (the sequence number of the last one). */
+  /** Writes appended so far (the number of the last one), counted at append. */
   #seq = 0;
   /** Full segments waiting for their writes to reach SQLite. */
   readonly #sealed: Segment[] = [];
@@ -105,10 +105,19 @@ export class AttemptJournal {
    */
   append(w: AttemptWrite): Promise<void> {
     this.#lines.push(encodeWrite(w));
+    this.#seq++;
     return (this.#batch ??= new Promise<void>((resolve, reject) => {
       this.#settle = (err) => (err === undefined ? resolve() : reject(err));
       setImmediate(() => this.#flush());
     }));
+  }
+
+  /**
+   * The number of the last append (the first is 1): what `committed` counts in. A write whose
+   * append failed keeps its number (a gap), so numbers never depend on how a write went.
+   */
+  get appended(): number {
+    return this.#seq;
   }
 
   /** Settles once the appends made so far are written (or failed); for a clean shutdown. */
@@ -117,9 +126,10 @@ export class AttemptJournal {
   }
 
   /**
-   * The SQLite writer reports its progress: `committed` writes (in journal order) are in the
-   * database. Segments wholly committed are deleted. A failed write pins the journal: its
-   * record stays on disk for the next start-up to replay.
+   * The SQLite writer reports its progress: every write numbered up to `committed` is in the
+   * database (or its append failed, so it was never acknowledged). Segments wholly committed
+   * are deleted. A failed write pins the journal: its record stays on disk for the next
+   * start-up to replay.
    */
   committed(committed: number, failed: boolean): void {
     if (failed) this.#pinned = true;
@@ -155,7 +165,6 @@ export class AttemptJournal {
       for (let off = 0; off < buf.length; ) off += writeSync(this.#fd, buf, off, buf.length - off);
       if (this.#sync) fdatasyncSync(this.#fd);
       this.#bytes += buf.length;
-      this.#seq += lines.length;
       if (this.#bytes >= this.#segmentBytes) this.#rotate();
       settle();
     } catch (err) {

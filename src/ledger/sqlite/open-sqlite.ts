@@ -38,6 +38,8 @@ export interface SqliteLedgerOptions extends SqlStoreOptions {
    */
   writeAheadJournal?: boolean;
   journalCommitDelayMs?: number;
+  /** With the journal: how long a begin waits for its finish to reach SQLite with it as one row (default 10 s; journaled-writes.ts). */
+  journalHoldBeginsMs?: number;
   /**
    * WAL checkpoints in a worker thread with its own connection instead of inside this
    * connection's commits (sqlite/checkpointer.ts): no multi-millisecond stall of the event
@@ -114,5 +116,5 @@ export function openSqliteLedger(path: string, opts: SqliteLedgerOptions = {}): 
   // req/s but well inside that rate's p99 budget; under saturation batches were already ~60
   // rows and CPU per request did not move (505 vs 513 µs, 8 rounds, noise).
   const batch = { maxDelayMs: opts.journalCommitDelayMs ?? 50, maxBatch: 64 };
-  return new SqlLedgerStore(db, sqliteFlavor, { ...opts, batch }, onClose, { ...fast, journal });
+  return new SqlLedgerStore(db, sqliteFlavor, { ...opts, batch }, onClose, { ...fast, journal, ...(opts.journalHoldBeginsMs !== undefined ? { holdBeginsMs: opts.journalHoldBeginsMs } : {}) });
 }
