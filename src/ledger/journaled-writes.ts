@@ -3,7 +3,7 @@
 // group-commit writer. Begins are held back from the writer until their finish arrives, so
 // that most attempts reach the database as ONE insert of the final row.
 //
-// Why: the writer commits every 50 ms or 64 writes, and an attempt lasts longer than that
+// Why: the writer commits every 50 ms or 128 writes, and an attempt lasts longer than that
 // under load (at saturation only ~1 % of begins met their finish in one batch). Every other
 // attempt was an INSERT of the 'started' row, committed, then an UPDATE of it in a later
 // commit: the row, its page and the status index written twice. A begin only has to be in

@@ -32,7 +32,7 @@ export interface SqliteLedgerOptions extends SqlStoreOptions {
   /**
    * Acknowledge attempt writes once they are in a write-ahead journal file beside the database
    * (sqlite/attempt-journal.ts), and commit them to SQLite in batches every
-   * `journalCommitDelayMs` (default 50 ms, or at 64 waiting writes). For the one process serving from the ledger: the
+   * `journalCommitDelayMs` (default 50 ms, or at 128 waiting writes). For the one process serving from the ledger: the
    * journal is locked to it and replayed by its next start. Ignored for ':memory:'.
    * Default false (tools, reports and tests open the file without it).
    */
@@ -111,10 +111,11 @@ export function openSqliteLedger(path: string, opts: SqliteLedgerOptions = {}): 
   // a commit's fixed cost (every dirty 4 KB page to the WAL, the locks) is what light traffic
   // pays per row: at 40 streams/s a 10 ms wait committed one or two rows at a time, and 50 ms
   // cut Treaty's CPU per streamed chunk by ~8 % (bench/ab.ts --stream, two 8-10 round A/Bs).
-  // At most 64 writes, because a commit stops the event loop: 64 (~32 rows once begins and
-  // finishes merge) is ~0.3 ms on a quiet core, a few times what a 10 ms batch took at 1,000
-  // req/s but well inside that rate's p99 budget; under saturation batches were already ~60
-  // rows and CPU per request did not move (505 vs 513 µs, 8 rounds, noise).
-  const batch = { maxDelayMs: opts.journalCommitDelayMs ?? 50, maxBatch: 64 };
+  // At most 128 writes, because a commit stops the event loop: with begins held for their
+  // finish (journaled-writes.ts) that is ~64 rows, ~0.6 ms on a quiet core, a few times what a
+  // 10 ms batch took at 1,000 req/s but inside that rate's p99 budget. Bigger transactions
+  // cost less per row (bench:ledger --upstream-ms 20, begins held: 70.0 µs per attempt at 64
+  // writes, 62.2 at 128, 59.5 at 256, on a slow host); 256 would double the stall for 4 %.
+  const batch = { maxDelayMs: opts.journalCommitDelayMs ?? 50, maxBatch: 128 };
   return new SqlLedgerStore(db, sqliteFlavor, { ...opts, batch }, onClose, { ...fast, journal, ...(opts.journalHoldBeginsMs !== undefined ? { holdBeginsMs: opts.journalHoldBeginsMs } : {}) });
 }
