@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openLedger } from './open.js';
 import { finish, start } from './test-support/fixtures.js';
 
@@ -17,6 +18,7 @@ const CHILD = fileURLToPath(new URL('./test-support/kill-writer.ts', import.meta
 let dir: string | undefined;
 
 afterEach(() => {
+  vi.useRealTimers();
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });
@@ -94,6 +96,32 @@ describe('SQLite ledger with the write-ahead journal, closed cleanly', () => {
       expect(rows.map((r) => [r.requestId, r.status]).sort()).toEqual([['done', 'ok'], ['late', 'started']]);
     } finally {
       await reader.close();
+    }
+  });
+});
+
+describe('SQLite ledger with the write-ahead journal, seen from another process', () => {
+  it('a finished attempt arrives as its final row; one still in progress only after the hold', async () => {
+    // Timers faked (the hold's sweep, the commit delay); the journal's setImmediate stays real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    dir = mkdtempSync(join(tmpdir(), 'treaty-hold-'));
+    const file = join(dir, 'ledger.db');
+    const store = await openLedger(`sqlite:${file}`, { writeAheadJournal: true, journalHoldBeginsMs: 1_000 });
+    await store.migrate();
+    const other = new Database(file, { readonly: true });
+    const seen = (): string[][] => (other.prepare('select request_id, status from attempts order by request_id').all() as { request_id: string; status: string }[]).map((r) => [r.request_id, r.status]);
+    try {
+      await store.beginAttempt(start({ requestId: 'long' }));
+      await store.beginAttempt(start({ requestId: 'quick' }));
+      const done = store.finishAttempt(finish({ requestId: 'quick' }));
+      await vi.advanceTimersByTimeAsync(100); // past the 50 ms commit delay
+      expect(await done).toBe(true);
+      expect(seen()).toEqual([['quick', 'ok']]);
+      await vi.advanceTimersByTimeAsync(1_100); // past the hold: the open attempt goes in alone
+      expect(seen()).toEqual([['long', 'started'], ['quick', 'ok']]);
+    } finally {
+      other.close();
+      await store.close();
     }
   });
 });
