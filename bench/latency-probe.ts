@@ -13,7 +13,7 @@
 //  - load: the bench's streaming phase (an open loop of full streams, 40/s): TTFT and CPU per
 //          chunk, per target in rotated order.
 //
-// Flags: --modes c1,c1b,ttft,load --n 300 --rounds 3 --only proxy,treaty (subset; the floor
+// Flags: --modes c1,c1b,ttft,load --n 300 --rounds 3 --load-ms 2500 --only proxy,treaty (subset; the floor
 // always runs) --treaty-root DIR --treaty-b DIR --overlay YAML --warm-streams N --keep
 // --strace N (N short streams through the proxy and Treaty under `strace -f -tt -T`, files in
 // the temp dir) --marks (a tree instrumented to print per-stage timings to its log on
@@ -49,6 +49,8 @@ const { values: opt } = parseArgs({
     'treaty-b': { type: 'string', default: '' },
     overlay: { type: 'string', default: '' },
     'warm-streams': { type: 'string', default: '300' },
+    /** load mode: how long each round's open loop of streams runs (40/s), so that a p99 rests on enough streams. */
+    'load-ms': { type: 'string', default: '2500' },
     keep: { type: 'boolean', default: false },
     strace: { type: 'string', default: '0' },
     marks: { type: 'boolean', default: false },
@@ -280,7 +282,7 @@ async function main(): Promise<void> {
       for (let r = 0; r < ROUNDS; r++) {
         for (let j = 0; j < measured.length; j++) {
           const t = measured[(r + j) % measured.length]!;
-          const s = await streamLoop(t.ep, real, { rate: 40, durationMs: 2500, drainMs: 3500 });
+          const s = await streamLoop(t.ep, real, { rate: 40, durationMs: Number(opt['load-ms']), drainMs: 3500 });
           (res.get(t) ?? res.set(t, []).get(t)!).push({ ttft: s.ttft.p50, ttft99: s.ttft.p99, cpu: s.cpuUsPerChunk });
           await sleep(200);
         }
