@@ -48,12 +48,10 @@ export class JournaledWrites {
   readonly #held = new Map<string, Held>();
   /** Numbers of journaled writes not yet in the database (held or queued). A Set iterates in insertion order, which is increasing. */
   readonly #outstanding = new Set<number>();
-  /** Numbers of the writes given to the writer, in its queue order, from #head on. */
-  #queued: number[] = [];
-  #head = 0;
-  /** Writes the writer is done with (committed or failed), in its queue order. */
+  /** Numbers of the writes given to the writer and not yet done, in its queue order (a few batches at most). */
+  readonly #queued: number[] = [];
+  /** Writes the writer is done with (committed or failed): it takes them in queue order. */
   #done = 0;
-  #failed = false;
   readonly #sweep: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -150,21 +148,14 @@ export class JournaledWrites {
 
   #progress(s: Readonly<BatchStats>): void {
     const done = s.rows + s.failedWrites;
-    while (this.#done < done && this.#head < this.#queued.length) {
-      this.#outstanding.delete(this.#queued[this.#head++]!);
-      this.#done++;
-    }
-    if (this.#head > 4096 && this.#head * 2 > this.#queued.length) {
-      this.#queued = this.#queued.slice(this.#head);
-      this.#head = 0;
-    }
-    if (s.failedWrites > 0) this.#failed = true;
+    for (const seq of this.#queued.splice(0, done - this.#done)) this.#outstanding.delete(seq);
+    this.#done = done;
     this.#report();
   }
 
   /** Tells the journal how far its writes are in the database: up to the oldest one still owed. */
   #report(): void {
     const oldest = this.#outstanding.values().next();
-    this.#journal.committed(oldest.done ? this.#journal.appended : oldest.value - 1, this.#failed);
+    this.#journal.committed(oldest.done ? this.#journal.appended : oldest.value - 1, this.writer.stats.failedWrites > 0);
   }
 }
