@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import { startEstate, type RunningEstate } from '../emulators/estate.js';
 import { startGateway } from '../main.js';
-import { DEMO_SECRETS, demoEstate } from './demo-estate.js';
+import { DEMO_SECRETS, demoEstate } from '../emulators/demo-estate.js';
 
 export async function runDemo(opts: { config: string; traffic: boolean }): Promise<void> {
   const estate = await startEstate(demoEstate());

@@ -8,6 +8,7 @@
 
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config/schema-dsl.js';
+import { DEMO_ESTATE_CLOUDS } from '../emulators/demo-estate.js';
 import { runDemo } from './demo.js';
 import { runEmulate } from './emulate.js';
 import { printConfigDocs } from './config-docs.js';
@@ -56,7 +57,7 @@ program
 
 program
   .command('emulate')
-  .description('run emulated Azure OpenAI, Bedrock and OpenAI-compatible clouds on 127.0.0.1 (the demo estate)')
+  .description(`run emulated ${DEMO_ESTATE_CLOUDS} on 127.0.0.1 (the demo estate)`)
   .option('--base-port <port>', 'first port; the clouds take three in a row', port, 4101)
   .option('--estate <file>', 'describe the clouds, deployments and standing faults in YAML instead (see examples/estate.yaml)')
   .action(async (opts: { basePort: number; estate?: string }) => runEmulate(opts.basePort, opts.estate).catch(fail));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { DEMO_SECRETS, demoEstate } from '../../../src/cli/demo-estate.js';
+import { DEMO_SECRETS, demoEstate } from '../../../src/emulators/demo-estate.js';
 import { startEstate, type RunningEstate } from '../../../src/emulators/estate.js';
 import { startGateway, type RunningGateway } from '../../../src/main.js';
 

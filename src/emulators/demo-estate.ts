@@ -1,7 +1,7 @@
 // The demo estate behind examples/treaty.yaml: what a lab on two clouds plus a self-hosted
 // pool looks like, emulated on fixed loopback ports.
 
-import type { CloudSpec } from '../emulators/estate.js';
+import type { CloudSpec } from './estate.js';
 
 export const DEMO_SECRETS = {
   AZURE_OPENAI_API_KEY: 'demo-azure-key-5f2c9e1a',
@@ -9,6 +9,9 @@ export const DEMO_SECRETS = {
   AWS_SECRET_ACCESS_KEY: 'demo/secret/key/0000000000000000000000',
   VLLM_API_KEY: 'demo-vllm-key-7d1e',
 };
+
+/** What the demo estate emulates, for help texts. */
+export const DEMO_ESTATE_CLOUDS = 'Azure OpenAI, Bedrock and OpenAI-compatible clouds';
 
 export function demoEstate(basePort = 4101): CloudSpec[] {
   return [
