@@ -10,7 +10,11 @@
 // Usage: node --import tsx bench/overload-probe.ts [--rounds 3] [--seconds 3]
 //          [--variant 'name=yaml overlay'] ...   (e.g. --variant $'cap=server:\n  maxInFlight: 96')
 //          [--treaty-node-args='--cpu-prof --cpu-prof-dir=/tmp/p']   (extra node flags for every Treaty)
-import { mkdtempSync } from 'node:fs';
+//          [--upstream-ms 50]   (the zero-latency deployments answer after this long instead: the
+//                                admitted requests then wait on the upstream while the loop idles)
+//          [--concurrency 64]   (the saturation run's; an upstream that takes time needs more)
+//          [--rate N]   (offer N req/s instead of twice the saturation run's rate)
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,9 +29,11 @@ import { transpileTree } from './transpile.js';
 import { startBenchTreaty } from './treaty-process.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values: opt } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '3' }, variant: { type: 'string', multiple: true, default: [] }, 'treaty-b': { type: 'string' }, 'treaty-node-args': { type: 'string', default: '' } } });
+const { values: opt } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '3' }, variant: { type: 'string', multiple: true, default: [] }, 'treaty-b': { type: 'string' }, 'treaty-node-args': { type: 'string', default: '' }, 'upstream-ms': { type: 'string', default: '0' }, concurrency: { type: 'string', default: '64' }, rate: { type: 'string' } } });
 const rounds = Number(opt.rounds);
 const durationMs = 1000 * Number(opt.seconds);
+const upstreamMs = Number(opt['upstream-ms']);
+const concurrency = Number(opt.concurrency);
 const log = (m: string): void => console.log(`[overload ${new Date().toISOString().slice(11, 19)}] ${m}`);
 
 pinSelf('0');
@@ -42,6 +48,13 @@ const path = '/v1/chat/completions';
 const emu = await spawnNode({ name: 'emulator', cpu: '0', cwd: ROOT, nodeArgs: [join(build, 'bench/emulator-server.js')], logFile: join(tmp, 'emulator.log'), hello: true });
 procs.push(emu);
 const upstream = String(emu.hello!.url);
+if (upstreamMs > 0) {
+  for (const d of ['bench-fast', 'bench-fast-b']) {
+    const r = await fetch(`${upstream}/_emulator/deployments/${d}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ttftMs: upstreamMs }) });
+    if (!r.ok) throw new Error(`could not slow ${d} down: ${r.status} ${await r.text()}`);
+  }
+  log(`the zero-latency deployments now answer after ${upstreamMs} ms`);
+}
 const fast = chatBody('bench-fast', false);
 const REFUSE_ALL = 'server:\n  maxInFlight: 1\n';
 
@@ -64,15 +77,16 @@ const over = (ep: Endpoint, rate: number): Promise<OpenResult> =>
 // Each refuse-all twin's one slot is held for the whole run (a stream of over half an hour).
 const releases: (() => Promise<void>)[] = [];
 for (const t of targets) releases.push(await holdOneStream(t.refuser, slotHoldingBody()));
-for (const t of targets) for (const ep of [t.ep, t.refuser]) await closedLoop(ep, fast, { concurrency: 64, warmupMs: 3000, durationMs: 1000 }); // warm
+for (const t of targets) for (const ep of [t.ep, t.refuser]) await closedLoop(ep, fast, { concurrency, warmupMs: 3000, durationMs: 1000 }); // warm
 const med = (xs: number[]): number => spread(xs).median;
 const cpuUs = (x: OpenResult): number => x.cpuUtil * x.seconds * 1e6;
 const seen = new Map<string, { goodput: number[]; bound: number[]; boundT: number[]; ratioD: number[]; ratioS: number[] }>();
 for (let r = 0; r < rounds; r++) {
   for (const t of targets) {
-    const sat = await closedLoop(t.ep, fast, { concurrency: 64, warmupMs: 500, durationMs: 1500 });
+    const sat = await closedLoop(t.ep, fast, { concurrency, warmupMs: 500, durationMs: 1500 });
     const S = sat.cpuUsPerReq;
-    const rate = Math.round(2 * sat.rps);
+    if (sat.tally.ok < sat.rps * sat.seconds * 0.99) log(`${t.id}: saturation run answered ${JSON.stringify(sat.tally.statuses)}`);
+    const rate = opt.rate ? Number(opt.rate) : Math.round(2 * sat.rps);
     const o = await over(t.ep, rate);
     const ra = await over(t.refuser, rate);
     const f = await over(floorEp, rate);
@@ -91,14 +105,24 @@ for (let r = 0; r < rounds; r++) {
     s.ratioD.push(D / Df);
     s.ratioS.push(So / S);
     log(
-      `${t.id.padEnd(10)} cap ${sat.rps.toFixed(0)}/s S ${S.toFixed(0)} µs | goodput ${((100 * o.goodput) / sat.rps).toFixed(0)} % shed ${o.tally.shed} (p50/p99 ${o.shedLat.p50.toFixed(1)}/${o.shedLat.p99.toFixed(1)} ms) served p50/p99 ${o.lat.p50.toFixed(1)}/${o.lat.p99.toFixed(1)} err ${o.tally.errors + o.timedOut} cpu ${o.cpuUtil.toFixed(2)}`,
+      `${t.id.padEnd(10)} cap ${sat.rps.toFixed(0)}/s (p50 ${sat.lat.p50.toFixed(1)} ms) S ${S.toFixed(0)} µs | goodput ${o.goodput.toFixed(0)}/s of ${rate} (${((100 * o.goodput) / sat.rps).toFixed(0)} %) shed ${o.tally.shed} (p50/p99 ${o.shedLat.p50.toFixed(1)}/${o.shedLat.p99.toFixed(1)} ms) served p50/p99 ${o.lat.p50.toFixed(1)}/${o.lat.p99.toFixed(1)} err ${o.tally.errors + o.timedOut} cpu ${o.cpuUtil.toFixed(2)}`,
     );
     log(
       `${''.padEnd(10)} refusal ${D.toFixed(1)} µs (refusing all) vs floor ${Df.toFixed(1)} → bound ${(100 * bound(Df)).toFixed(0)} % at the floor's, ${(100 * bound(D)).toFixed(0)} % at Treaty's | served under overload ${So.toFixed(0)} µs vs ${S.toFixed(0)} at saturation (${((100 * So) / S).toFixed(0)} %)`,
     );
   }
 }
+// How often each Treaty started shedding (its log's warnings): a controller that lets go too
+// early enters again and again, each time after admitting a flood.
+const episodes = (id: string): number => {
+  try {
+    return readFileSync(join(tmp, id, 'treaty.log'), 'utf8').split('overloaded: shedding new requests').length - 1;
+  } catch {
+    return NaN;
+  }
+};
 for (const [id, s] of seen) {
+  log(`${id.padEnd(10)} shedding episodes over the whole run: ${episodes(id)}`);
   log(
     `${id.padEnd(10)} medians of ${s.goodput.length}: goodput ${med(s.goodput).toFixed(0)} % | bound ${med(s.bound).toFixed(0)} % (floor's refusals), ${med(s.boundT).toFixed(0)} % (Treaty's) | refusal ${med(s.ratioD).toFixed(2)}× the floor's | served request under overload ${med(s.ratioS).toFixed(2)}× saturation's`,
   );

@@ -15,12 +15,16 @@ function harness(settings = SETTINGS) {
     get now() {
       return now;
     },
-    run(ms: number, lagMs: number, active: number): void {
+    /** Ticks for `ms`; `arrivals` new requests (each with `active` in progress) ask to be admitted between ticks. */
+    run(ms: number, lagMs: number, active: number, arrivals = 0): number {
       const end = now + ms;
+      let refused = 0;
       while (now < end) {
+        for (let i = 0; i < arrivals; i++) if (!c.admit(active)) refused++;
         now += SAMPLE_MS + lagMs;
         c.tick(now, active);
       }
+      return refused;
     },
   };
 }
@@ -102,6 +106,27 @@ describe('overload control: shedding follows the event loop lag', () => {
     expect(h.changes.at(-1)).toMatchObject({ shedding: false, shed: 2 });
     expect(h.c.admit(500)).toBe(true);
     expect(h.c.admitLimit).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('keeps shedding while the limit still turns requests away, even with the loop on time', () => {
+    // The admitted requests wait on a slow upstream, so the loop idles while the excess keeps
+    // arriving: stopping now would let all of it in at once.
+    const h = harness();
+    h.run(300, 25, 500);
+    const cut = h.c.admitLimit;
+    const refused = h.run(1_000, 0, 2_000, 5);
+    expect(refused).toBeGreaterThan(0);
+    expect(h.changes.map((c) => c.shedding)).toEqual([true]);
+    // On time, the limit rises step by step (a sixty-fourth a tick), never to "everything".
+    expect(h.c.admitLimit).toBeGreaterThan(cut);
+    expect(h.c.admitLimit).toBeLessThan(cut * 2 ** (100 / 64 + 1));
+    expect(h.c.admit(10_000)).toBe(false);
+    // Demand falls under the limit: nothing refused for a whole interval, and shedding stops.
+    h.run(90, 0, 20, 1);
+    expect(h.c.isShedding).toBe(true);
+    h.run(120, 0, 20, 1);
+    expect(h.c.isShedding).toBe(false);
+    expect(h.changes.at(-1)).toMatchObject({ shedding: false });
   });
 
   it('does not flap while the lag hovers between half the target and the target', () => {
