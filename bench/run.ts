@@ -369,16 +369,6 @@ async function main(): Promise<void> {
       }
     }
 
-    // Open streams ----------------------------------------------------------------------------
-    const slow = chatBody('bench-slow', true);
-    for (const t of live().filter((x) => !x.variant)) {
-      await focus(t);
-      const res = await openStreams(t.ep, slow, { count: PLAN.openStreams, rampPerSec: 1000, openTimeoutMs: PLAN.openTimeoutMs, holdMs: PLAN.holdMs });
-      raw.openStreams[t.id] = res;
-      log(`open streams ${t.id.padEnd(18)} ${res.opened}/${res.wanted} open in ${res.openSeconds.toFixed(1)} s, RSS ${res.rssBeforeMb.toFixed(0)} → ${res.rssHeldMb.toFixed(0)} MB`);
-      await sleep(PLAN.settleMs); // let the closed streams unwind on both sides
-    }
-
     // The refusal floor: node:http's cheapest 503, saturated like the targets, so the overload
     // verdict can say what goodput shedding on one core allows at all (summary.ts overloadBound).
     if (live().some((x) => x.kind === 'treaty' && !x.variant)) {
@@ -429,6 +419,21 @@ async function main(): Promise<void> {
       log(`round ${r + 1}/${PLAN.rounds}: overload ${t.id.padEnd(18)} offered ${res.offered.toFixed(0)}/s  goodput ${res.goodput.toFixed(0)}/s (${((100 * res.goodput) / capacity).toFixed(0)} % of ${capacity.toFixed(0)})  429/503 ${res.tally.shed}  errors ${res.tally.errors + res.timedOut}  over cap ${res.tally.notSent}  peak RSS ${res.peakRssMb.toFixed(0)} MB`);
       await sleep(PLAN.settleMs);
     }
+    // Open streams ----------------------------------------------------------------------------
+    // Last of the measured phases: a gateway that does not cancel its upstream call when the
+    // client goes (Portkey) keeps streaming all 2,000 from the emulator long after this phase,
+    // which put 27-31 % foreign load on core 1 and core 0 at 95-100 % through the refusal and
+    // overload measurements that used to follow it.
+    if (!opt.isolate) resumeAll(); // the overload phase left every gateway but the last one stopped
+    const slow = chatBody('bench-slow', true);
+    for (const t of live().filter((x) => !x.variant)) {
+      await focus(t);
+      const res = await openStreams(t.ep, slow, { count: PLAN.openStreams, rampPerSec: 1000, openTimeoutMs: PLAN.openTimeoutMs, holdMs: PLAN.holdMs });
+      raw.openStreams[t.id] = res;
+      log(`open streams ${t.id.padEnd(18)} ${res.opened}/${res.wanted} open in ${res.openSeconds.toFixed(1)} s, RSS ${res.rssBeforeMb.toFixed(0)} → ${res.rssHeldMb.toFixed(0)} MB`);
+      await sleep(PLAN.settleMs); // let the closed streams unwind on both sides
+    }
+
     for (const t of targets) if (t.status === 'ok' && alive(t.ep.pid)) t.finalHwmMb = mem(t.ep.pid).hwmMb;
   }
   resumeAll();
