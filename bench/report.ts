@@ -153,11 +153,11 @@ export function markdown(meta: ReportMeta, targets: TargetInfo[], sums: Record<s
     L.push(`| ${t.id} | ${sp(m.ttftP50, 2)} | ${sp(m.ttftP99, 2)} | ${fl ? '–' : sp(m.addedTtftP50, 3)} | ${fl ? '–' : sp(m.addedTtftP99, 3)} | ${sp(m.cpuUsPerChunk, 1)} | ${fl ? '–' : ratio(m.cpuUsPerChunk.median, chunkOf(proxy?.id))} | ${sp(m.cpuUsPerStream)} | ${sp(m.eventsPerStream, 1)} | ${sp(m.spreadMs)} | ${m.complete} |`);
   }
   L.push('');
-  L.push('| target | open streams wanted | opened (first token) | seconds to open | RSS before MB | RSS with streams open MB | errors before close |', '|---|---|---|---|---|---|---|');
+  L.push('| target | open streams wanted | opened (first token) | seconds to open | RSS before MB | RSS with streams open MB | errors before close | refused, asked again after Retry-After |', '|---|---|---|---|---|---|---|---|');
   for (const t of ok) {
     const o = sums[t.id]?.openStreams;
     if (!o) continue;
-    L.push(`| ${t.id} | ${o.wanted} | ${o.opened} | ${n(o.openSeconds, 1)} | ${n(o.rssBeforeMb)} | ${n(o.rssHeldMb)} | ${o.errors} |`);
+    L.push(`| ${t.id} | ${o.wanted} | ${o.opened} | ${n(o.openSeconds, 1)} | ${n(o.rssBeforeMb)} | ${n(o.rssHeldMb)} | ${o.errors} | ${o.retried ?? '–'} |`);
   }
   L.push('');
 

@@ -430,7 +430,7 @@ async function main(): Promise<void> {
       await focus(t);
       const res = await openStreams(t.ep, slow, { count: PLAN.openStreams, rampPerSec: 1000, openTimeoutMs: PLAN.openTimeoutMs, holdMs: PLAN.holdMs });
       raw.openStreams[t.id] = res;
-      log(`open streams ${t.id.padEnd(18)} ${res.opened}/${res.wanted} open in ${res.openSeconds.toFixed(1)} s, RSS ${res.rssBeforeMb.toFixed(0)} → ${res.rssHeldMb.toFixed(0)} MB`);
+      log(`open streams ${t.id.padEnd(18)} ${res.opened}/${res.wanted} open in ${res.openSeconds.toFixed(1)} s, RSS ${res.rssBeforeMb.toFixed(0)} → ${res.rssHeldMb.toFixed(0)} MB${res.retried ? ` (${res.retried} refused and asked again after Retry-After)` : ''}`);
       await sleep(PLAN.settleMs); // let the closed streams unwind on both sides
     }
 
