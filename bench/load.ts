@@ -8,6 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, type Dispatcher } from 'undici';
+import { retryAfterMsFromHeaders } from '../src/upstreams/retry-headers.js';
 import { RawPool } from './raw-client.js';
 import { cpuUs, ioCounters, ioPer, mem, watchCores, type Contention, type IoCounters, type IoPer } from './procstat.js';
 import { percentiles, type Percentiles } from './stats.js';
@@ -379,10 +380,7 @@ const CONTENT = /"content":"[^"]/;
 
 async function readStream(pool: Pool, req: ReturnType<typeof REQ>, p: StreamProgress, onFirst?: () => void): Promise<number> {
   const r = await pool.request(req);
-  if (r.statusCode === 429 || r.statusCode === 503) {
-    const ms = Number(r.headers['retry-after-ms'] ?? 1000 * Number(r.headers['retry-after']));
-    if (Number.isFinite(ms)) p.retryAfterMs = ms;
-  }
+  if (r.statusCode === 429 || r.statusCode === 503) p.retryAfterMs = retryAfterMsFromHeaders(r.headers, Date.now());
   let carry = '';
   for await (const c of r.body) {
     const text = carry + (c as Buffer).toString('latin1');
