@@ -31,8 +31,8 @@ export interface ClusterStatus {
   replicas: number;
   sharesOf: number;
   failMode: FailMode;
-  /** Rate-limit checks decided by Redis, and locally (Redis down or late). */
-  limits: { shared: number; local: number };
+  /** Rate-limit checks decided by Redis, and locally (Redis down or late); late replies undone. */
+  limits: { shared: number; local: number; lateTakenBack: number };
   events: { published: number; received: number; malformed: number };
   /** Contract counter exchanges with Redis that succeeded and failed. */
   contractSync: { synced: number; failed: number } | null;

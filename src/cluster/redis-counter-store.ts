@@ -40,8 +40,11 @@ export class RedisCounterStore implements CounterStore {
   private readonly shares: LocalShares;
   private readonly redis: Redis & Scripts;
   private flushing = false;
-  /** Check-and-adds decided by Redis, and by the local share (Redis down or late). */
-  readonly decided = { shared: 0, local: 0 };
+  /**
+   * Check-and-adds decided by Redis, and by the local share (Redis down or late); and late
+   * replies whose effect on Redis was taken back because the request had been counted locally.
+   */
+  readonly decided = { shared: 0, local: 0, lateTakenBack: 0 };
 
   constructor(
     private readonly link: RedisLink,
@@ -64,7 +67,10 @@ export class RedisCounterStore implements CounterStore {
     if (this.link.isUp) {
       if (this.shares.size) this.flushRemainder();
       try {
-        const [ok, value] = await this.link.run(() => this.redis.treatyTryAdd(this.k(key, windowStart), String(amount), String(cap), String(windowStart + 2 * windowMs)));
+        const [ok, value] = await this.link.run(
+          () => this.redis.treatyTryAdd(this.k(key, windowStart), String(amount), String(cap), String(windowStart + 2 * windowMs)),
+          ([lateOk]) => lateOk === 1 && this.takeBack(key, windowStart, windowMs, amount),
+        );
         this.shares.noteShared(key, windowStart, Number(value));
         this.decided.shared++;
         return ok === 1;
@@ -79,7 +85,10 @@ export class RedisCounterStore implements CounterStore {
   async add(key: string, windowStart: number, windowMs: number, delta: number): Promise<void> {
     if (this.link.isUp) {
       try {
-        await this.link.run(() => this.redis.treatyAdd(this.k(key, windowStart), String(delta), String(windowStart + 2 * windowMs)));
+        await this.link.run(
+          () => this.redis.treatyAdd(this.k(key, windowStart), String(delta), String(windowStart + 2 * windowMs)),
+          () => this.takeBack(key, windowStart, windowMs, delta),
+        );
         return;
       } catch {
         // Counted locally, and written back when Redis returns.
@@ -97,6 +106,17 @@ export class RedisCounterStore implements CounterStore {
       }
     }
     return this.shares.get(key, windowStart);
+  }
+
+  /**
+   * A command that timed out ran on Redis after all: the caller already counted it locally
+   * (written back later) or refused it, so Redis's copy is taken back and the request counts
+   * once. A reply that never comes (the connection died) leaves at most that one request
+   * counted twice: the safe side for a limit.
+   */
+  private takeBack(key: string, windowStart: number, windowMs: number, amount: number): void {
+    this.decided.lateTakenBack++;
+    void this.add(key, windowStart, windowMs, -amount);
   }
 
   private k(key: string, windowStart: number): string {

@@ -16,6 +16,13 @@ export interface LinkOptions {
 
 type UpHook = () => Promise<void>;
 
+/** A command that got no reply within commandTimeoutMs; it may still have run on Redis. */
+export class CommandTimeout extends Error {
+  constructor() {
+    super('Command timed out');
+  }
+}
+
 export class RedisLink {
   /** Commands: never queued offline, each bounded by commandTimeoutMs. */
   readonly cmd: Redis;
@@ -51,7 +58,9 @@ export class RedisLink {
     // No auto-pipelining: it holds each command for a tick (~0.1 ms measured per call), and a
     // request makes its counter calls one after another. Concurrent requests still share the
     // socket; Redis answers them in order.
-    this.cmd = new Redis(opts.redisUrl, { ...common, enableOfflineQueue: false, commandTimeout: opts.commandTimeoutMs });
+    // The command timeout is ours (see `run`), not ioredis's: its timeout throws the late reply
+    // away, and a caller that already acted on the timeout needs that reply to undo a double count.
+    this.cmd = new Redis(opts.redisUrl, { ...common, enableOfflineQueue: false });
     // The subscriber only ever sends SUBSCRIBE, which may wait for a connection: nothing on a
     // request path awaits it.
     this.sub = new Redis(opts.redisUrl, { ...common, enableOfflineQueue: true });
@@ -104,15 +113,20 @@ export class RedisLink {
    * too: one late reply is more often a busy event loop (GC, a saturated core) than a dead
    * Redis, and every request that goes local while Redis is fine weakens the shared limits.
    * A reply error (a bug in a script) just rethrows.
+   *
+   * A command that timed out may still have run on Redis: its reply, if it ever comes, goes to
+   * `late`, so a caller that counted the request locally can take the double count back.
    */
-  async run<T>(f: (r: Redis) => Promise<T>): Promise<T> {
+  async run<T>(f: (r: Redis) => Promise<T>, late?: (reply: T) => void): Promise<T> {
+    const sent = f(this.cmd);
     try {
-      const v = await f(this.cmd);
+      const v = await this.bounded(sent);
       this.timeoutsInARow = 0;
       return v;
     } catch (err) {
       if (err instanceof ReplyError) throw err;
-      const timedOut = (err as Error).message === 'Command timed out';
+      const timedOut = err instanceof CommandTimeout;
+      if (timedOut) sent.then(late, () => undefined);
       if (!timedOut || ++this.timeoutsInARow >= 2) this.markDown((err as Error).message);
       throw err;
     }
@@ -162,7 +176,7 @@ export class RedisLink {
   private async probeOnce(): Promise<void> {
     if (this.up || this.syncing !== undefined || this.cmd.status !== 'ready') return;
     try {
-      await this.cmd.ping();
+      await this.bounded(this.cmd.ping());
       await this.confirmUp();
     } catch {
       if (++this.silentProbes >= 4) {
@@ -170,6 +184,13 @@ export class RedisLink {
         this.cmd.disconnect(true);
       }
     }
+  }
+
+  /** `sent`, or a CommandTimeout after commandTimeoutMs (race subscribes, so a late failure is handled). */
+  private bounded<T>(sent: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CommandTimeout()), this.opts.commandTimeoutMs)));
+    return Promise.race([sent, timeout]).finally(() => clearTimeout(timer));
   }
 
   private confirmUp(): Promise<void> {

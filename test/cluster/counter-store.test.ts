@@ -85,6 +85,24 @@ await describeWithServices('cluster counters on Redis', false, () => {
     console.log(JSON.stringify({ hungRedis: { firstTwoCallsEachMs: +first.toFixed(1), laterCallsP50Ms: +next.toFixed(3) } }));
   });
 
+  it('a script whose reply comes after the timeout counts its request once, not on Redis and again locally', async () => {
+    // A generous timeout so only the stalled call is late, even on a loaded machine.
+    const { nodes: ns, proxy: px } = await cluster(1, 'open', 300);
+    const n = ns[0]!;
+    const ws = Date.now();
+    expect(await n.counters.tryAdd('rpm:key:late', ws, W, 1, 10)).toBe(true);
+    px.set('stall');
+    // No reply in time: admitted on the local share (one timeout leaves the link up)…
+    expect(await n.counters.tryAdd('rpm:key:late', ws, W, 1, 10)).toBe(true);
+    expect(n.status().redis).toBe('up');
+    // …while the script waits in the relay; it runs on Redis now and its reply arrives late.
+    px.set('pass');
+    await until(() => n.status().limits.lateTakenBack === 1);
+    // The next call writes the local count back; three requests were admitted, three counted.
+    expect(await n.counters.tryAdd('rpm:key:late', ws, W, 1, 10)).toBe(true);
+    expect(await n.counters.get('rpm:key:late', ws)).toBe(3);
+  });
+
   it('replicas that start while Redis is down serve on local shares, and join (counts and news) when it appears', async () => {
     const t0 = Date.now();
     const { nodes: ns, proxy: px } = await cluster(2, 'open', 80, true);
@@ -108,7 +126,8 @@ await describeWithServices('cluster counters on Redis', false, () => {
 
   for (const mode of ['open', 'closed'] as const) {
     it(`${mode}: while Redis is down each replica admits its share; when it returns the shared count includes them`, async () => {
-      const { nodes: ns, proxy: px } = await cluster(3, mode);
+      // 300 ms: a loaded machine must not turn steady traffic local before the outage starts.
+      const { nodes: ns, proxy: px } = await cluster(3, mode, 300);
       const ws = Date.now();
       // Steady traffic before the outage (one request at a time, round robin): each replica's
       // last look at the shared count is at most two requests old.
@@ -116,7 +135,7 @@ await describeWithServices('cluster counters on Redis', false, () => {
       px.set('down');
       await until(() => ns.every((n) => n.status().redis === 'down'));
       const during = await burst(ns, 'rpm:key:s', ws, 30, 60);
-        expect(ns.map((n) => n.status().sharesOf)).toEqual([3, 3, 3]);
+      expect(ns.map((n) => n.status().sharesOf)).toEqual([3, 3, 3]);
       // open: ⌈30/3⌉ = 10 each from zero; closed: ⌊30/3⌋ − ⌈12/3⌉ = 6 each, so 12 + 18 = 30 in all.
       expect(during).toEqual(mode === 'open' ? [10, 10, 10] : [6, 6, 6]);
       px.set('pass');
