@@ -83,7 +83,7 @@ export interface TargetSummary {
   stream?: StreamSummary;
   openStreams?: OpenStreamsResult;
   /** The round with the median goodput (its row and verdicts), the goodput share of every round, and the bound. */
-  overload?: OverloadRun & { bound?: OverloadBound; goodputShare: Spread; shedP99: Spread };
+  overload?: OverloadRun & { bound?: OverloadBound; goodputShare: Spread; shedP99: Spread; peakRss: Spread };
 }
 
 /** One overload run: the open-loop result and the capacity its offered rate was twice of. */
@@ -217,7 +217,7 @@ export function summarize(targets: TargetInfo[], raw: Raw): Record<string, Targe
       const byShare = [...runs].sort((a, b) => share(a) - share(b));
       // The median round (the lower middle one of an even count) stands for the phase.
       const ov = byShare[(byShare.length - 1) >> 1]!;
-      sum.overload = { ...ov, goodputShare: s(runs.map(share)), shedP99: s(runs.map((r) => (r.tally.shed ? r.shedLat.p99 : NaN))) };
+      sum.overload = { ...ov, goodputShare: s(runs.map(share)), shedP99: s(runs.map((r) => (r.tally.shed ? r.shedLat.p99 : NaN))), peakRss: s(runs.map((r) => r.peakRssMb)) };
       const servedUs = sum.sat?.cpuUs.median ?? NaN;
       const refusalFloorUs = s((raw.refusalFloor ?? []).map((r) => r.cpuUsPerReq)).median;
       if (Number.isFinite(servedUs) && Number.isFinite(refusalFloorUs)) {
@@ -314,13 +314,18 @@ export function checks(targets: TargetInfo[], sums: Record<string, TargetSummary
         : '';
       const rounds = ov.goodputShare.values.length > 1 ? `, the median of ${ov.goodputShare.values.map((x) => `${f(100 * x, 0)} %`).join(', ')}` : '';
       add('overload 2×: goodput', '≥ 90 % of capacity', `${f(100 * good, 0)} % (${f(ov.goodput, 0)} of ${f(ov.capacity, 0)} req/s, offered ${f(ov.offered, 0)}${rounds})${limit}`, good >= 0.9);
+      // Shed latency as every other latency here: the median of the rounds' p99, the rounds shown
+      // (one round's tail is as much the host's as the gateway's). Memory: the worst round.
+      const shedP99 = ov.shedP99;
+      const p99s = shedP99.values.length > 1 ? ` (median of ${shedP99.values.map((x) => f(x, 1)).join(', ')} ms)` : '';
       add(
         'overload 2×: excess shed fast with 429/503',
         '≥ 90 % of the excess as 429/503, p99 ≤ 50 ms',
-        `excess ${f(excessRate, 0)}/s, shed ${f(shedRate, 0)}/s (${ov.tally.shed} 429/503, shed p99 ${ov.tally.shed ? f(ov.shedLat.p99, 1) : 'n/a'} ms), ${ov.tally.errors + ov.timedOut} errors/timeouts, ${ov.tally.notSent} over the client's in-flight cap, served p50/p99 ${f(ov.lat.p50, 0)}/${f(ov.lat.p99, 0)} ms${noExcess ? ' — no real excess (capacity was underestimated)' : ''}`,
-        noExcess ? ov.lat.p99 <= HELD_P99_MS : shedRate >= 0.9 * excessRate && ov.shedLat.p99 <= 50,
+        `excess ${f(excessRate, 0)}/s, shed ${f(shedRate, 0)}/s (${ov.tally.shed} 429/503, shed p99 ${Number.isFinite(shedP99.median) ? f(shedP99.median, 1) : 'n/a'} ms${p99s}), ${ov.tally.errors + ov.timedOut} errors/timeouts, ${ov.tally.notSent} over the client's in-flight cap, served p50/p99 ${f(ov.lat.p50, 0)}/${f(ov.lat.p99, 0)} ms${noExcess ? ' — no real excess (capacity was underestimated)' : ''}`,
+        noExcess ? ov.lat.p99 <= HELD_P99_MS : shedRate >= 0.9 * excessRate && shedP99.median <= 50,
       );
-      add('overload 2×: memory bounded', '< 400 MB peak RSS', `${f(ov.peakRssMb, 0)} MB`, ov.peakRssMb < 400);
+      const peak = ov.peakRss.max;
+      add('overload 2×: memory bounded', '< 400 MB peak RSS', `${f(peak, 0)} MB${ov.peakRss.values.length > 1 ? ' (the highest round)' : ''}`, peak < 400);
     } else {
       add('overload 2×', 'goodput ≥ 90 %, fast 429/503', 'n/a', undefined);
     }

@@ -48,6 +48,21 @@ describe('the overload phase over several rounds', () => {
     expect(verdict?.got).toMatch(/the median of 80 %, 50 %, 80 %/);
   });
 
+  it('judges shed latency by the median of the rounds\' p99 and memory by the worst round', () => {
+    const rss = (r: OverloadRun, mb: number): OverloadRun => ({ ...r, peakRssMb: mb });
+    // The median-goodput round (80 % of 4,000) had a 90 ms tail; the other two 30 and 40 ms.
+    const rounds = [rss(run(4000, 5000, 30), 250), rss(run(2500, 5000, 40), 420), rss(run(3200, 4000, 90), 300)];
+    const verdicts = checks([treaty], summarize([treaty], raw({ treaty: rounds })));
+    const shed = verdicts.find((c) => c.what === 'overload 2×: excess shed fast with 429/503')!;
+    expect(shed.got).toMatch(/shed p99 40\.0 ms \(median of 30\.0, 40\.0, 90\.0 ms\)/);
+    const memory = verdicts.find((c) => c.what === 'overload 2×: memory bounded')!;
+    expect(memory.got).toBe('420 MB (the highest round)');
+    expect(memory.pass).toBe(false);
+    // Two tails over 50 ms out of three fail it.
+    const slow = checks([treaty], summarize([treaty], raw({ treaty: [run(4000, 5000, 30), run(2500, 5000, 60), run(3200, 4000, 90)] })));
+    expect(slow.find((c) => c.what === 'overload 2×: excess shed fast with 429/503')!.got).toMatch(/shed p99 60\.0 ms/);
+  });
+
   it('reads results written before the phase was repeated (one run per target)', () => {
     expect(overloadRuns(raw({ treaty: run(3000, 5000, 20) }), 'treaty')).toHaveLength(1);
     const o = summarize([treaty], raw({ treaty: run(3000, 5000, 20) })).treaty!.overload!;
