@@ -118,15 +118,16 @@ export class RedisLink {
    * `late`, so a caller that counted the request locally can take the double count back.
    */
   async run<T>(f: (r: Redis) => Promise<T>, late?: (reply: T) => void): Promise<T> {
-    const sent = f(this.cmd);
+    let sent: Promise<T> | undefined;
     try {
+      sent = f(this.cmd);
       const v = await this.bounded(sent);
       this.timeoutsInARow = 0;
       return v;
     } catch (err) {
       if (err instanceof ReplyError) throw err;
       const timedOut = err instanceof CommandTimeout;
-      if (timedOut) sent.then(late, () => undefined);
+      if (timedOut) sent?.then(late, () => undefined);
       if (!timedOut || ++this.timeoutsInARow >= 2) this.markDown((err as Error).message);
       throw err;
     }
