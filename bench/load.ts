@@ -250,6 +250,12 @@ export interface OpenResult {
   /** True when the target kept up: nothing refused, dropped or timed out, p99 under HELD_P99_MS. */
   held: boolean;
   contention: Contention;
+  /**
+   * How late the load generator itself sent each request of the window (send − scheduled time),
+   * ms: latency counts from the scheduled time, so this part of it is the rig's (core 0 busy),
+   * not the target's. Absent in results written before it was measured.
+   */
+  sendLag?: Percentiles;
 }
 
 export async function openLoop(
@@ -262,6 +268,7 @@ export async function openLoop(
   const t = tally();
   const lat: number[] = [];
   const shedLat: number[] = [];
+  const sendLag: number[] = [];
   const interval = 1000 / o.rate;
   const total = Math.floor((o.rate * (o.warmupMs + o.durationMs)) / 1000);
   const start = performance.now();
@@ -287,7 +294,10 @@ export async function openLoop(
       return;
     }
     inFlight++;
-    if (inWindow) sentInWindow++;
+    if (inWindow) {
+      sentInWindow++;
+      sendLag.push(performance.now() - scheduled);
+    }
     client
       .send()
       .then((r) => {
@@ -349,6 +359,7 @@ export async function openLoop(
     timedOut,
     held: t.notSent === 0 && timedOut === 0 && t.errors === 0 && t.otherStatus === 0 && p.p99 < HELD_P99_MS,
     contention,
+    sendLag: percentiles(sendLag),
   };
 }
 

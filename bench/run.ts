@@ -416,7 +416,7 @@ async function main(): Promise<void> {
       if (!Number.isFinite(capacity) || capacity <= 0) continue;
       const res = await openLoop(t.ep, fast, { rate: Math.round(2 * capacity), warmupMs: PLAN.phaseWarmupMs, durationMs: PLAN.overloadMs, drainMs: PLAN.drainMs, maxInFlight: MAX_IN_FLIGHT * 2, connections: 1024, preconnect: true });
       ((raw.overload[t.id] ??= []) as OverloadRun[]).push({ ...res, capacity });
-      log(`round ${r + 1}/${PLAN.rounds}: overload ${t.id.padEnd(18)} offered ${res.offered.toFixed(0)}/s  goodput ${res.goodput.toFixed(0)}/s (${((100 * res.goodput) / capacity).toFixed(0)} % of ${capacity.toFixed(0)})  429/503 ${res.tally.shed}  errors ${res.tally.errors + res.timedOut}  over cap ${res.tally.notSent}  peak RSS ${res.peakRssMb.toFixed(0)} MB`);
+      log(`round ${r + 1}/${PLAN.rounds}: overload ${t.id.padEnd(18)} offered ${res.offered.toFixed(0)}/s  goodput ${res.goodput.toFixed(0)}/s (${((100 * res.goodput) / capacity).toFixed(0)} % of ${capacity.toFixed(0)})  429/503 ${res.tally.shed}  errors ${res.tally.errors + res.timedOut}  over cap ${res.tally.notSent}  peak RSS ${res.peakRssMb.toFixed(0)} MB  shed p99 ${res.shedLat.p99.toFixed(1)} ms, the load generator's own send lag p99 ${res.sendLag?.p99.toFixed(1)} ms (max ${res.sendLag?.max.toFixed(1)})`);
       await sleep(PLAN.settleMs);
     }
     // Open streams ----------------------------------------------------------------------------

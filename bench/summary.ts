@@ -321,7 +321,7 @@ export function checks(targets: TargetInfo[], sums: Record<string, TargetSummary
       add(
         'overload 2×: excess shed fast with 429/503',
         '≥ 90 % of the excess as 429/503, p99 ≤ 50 ms',
-        `excess ${f(excessRate, 0)}/s, shed ${f(shedRate, 0)}/s (${ov.tally.shed} 429/503, shed p99 ${Number.isFinite(shedP99.median) ? f(shedP99.median, 1) : 'n/a'} ms${p99s}), ${ov.tally.errors + ov.timedOut} errors/timeouts, ${ov.tally.notSent} over the client's in-flight cap, served p50/p99 ${f(ov.lat.p50, 0)}/${f(ov.lat.p99, 0)} ms${noExcess ? ' — no real excess (capacity was underestimated)' : ''}`,
+        `excess ${f(excessRate, 0)}/s, shed ${f(shedRate, 0)}/s (${ov.tally.shed} 429/503, shed p99 ${Number.isFinite(shedP99.median) ? f(shedP99.median, 1) : 'n/a'} ms${p99s}), ${ov.tally.errors + ov.timedOut} errors/timeouts, ${ov.tally.notSent} over the client's in-flight cap, served p50/p99 ${f(ov.lat.p50, 0)}/${f(ov.lat.p99, 0)} ms${ov.sendLag ? `; the load generator itself sent p99 ${f(ov.sendLag.p99, 1)} ms late (max ${f(ov.sendLag.max, 1)})` : ''}${noExcess ? ' — no real excess (capacity was underestimated)' : ''}`,
         noExcess ? ov.lat.p99 <= HELD_P99_MS : shedRate >= 0.9 * excessRate && shedP99.median <= 50,
       );
       const peak = ov.peakRss.max;

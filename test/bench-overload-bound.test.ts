@@ -58,6 +58,9 @@ describe('the overload phase over several rounds', () => {
     const memory = verdicts.find((c) => c.what === 'overload 2×: memory bounded')!;
     expect(memory.got).toBe('420 MB (the highest round)');
     expect(memory.pass).toBe(false);
+    // How late the load generator itself sent is shown beside it (the rig's share of the tail).
+    const lagged = rounds.map((r) => ({ ...r, sendLag: pct(12) }));
+    expect(checks([treaty], summarize([treaty], raw({ treaty: lagged }))).find((c) => c.what === 'overload 2×: excess shed fast with 429/503')!.got).toMatch(/the load generator itself sent p99 12\.0 ms late \(max 12\.0\)/);
     // Two tails over 50 ms out of three fail it.
     const slow = checks([treaty], summarize([treaty], raw({ treaty: [run(4000, 5000, 30), run(2500, 5000, 60), run(3200, 4000, 90)] })));
     expect(slow.find((c) => c.what === 'overload 2×: excess shed fast with 429/503')!.got).toMatch(/shed p99 60\.0 ms/);
