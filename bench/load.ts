@@ -363,6 +363,13 @@ export async function openLoop(
   };
 }
 
+export const OVERLOAD_WARMUP_MS = 500;
+
+/** The overload probes' open loop: 1,024 preconnected connections, OVERLOAD_WARMUP_MS warm-up, 2 s drain. */
+export function overloadLoop(ep: Endpoint, body: Buffer, rate: number, durationMs: number): Promise<OpenResult> {
+  return openLoop(ep, body, { rate, warmupMs: OVERLOAD_WARMUP_MS, durationMs, drainMs: 2000, maxInFlight: 4000, connections: 1024, preconnect: true });
+}
+
 /**
  * Opens `n` keep-alive connections before a run, with one cheap GET each (any status will do),
  * so the run measures how requests are handled, not how fast a busy server accepts a storm of

@@ -19,10 +19,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { closedLoop, holdOneStream, openLoop, type Endpoint, type OpenResult } from './load.js';
+import { closedLoop, holdOneStream, overloadLoop, type Endpoint, type OpenResult } from './load.js';
 import { pinSelf } from './procstat.js';
 import { spawnNode, splitNodeArgs, type Proc } from './processes.js';
-import { chatBody, slotHoldingBody, treatyLaunchFlags } from './setup.js';
+import { chatBody, REFUSE_ALL_OVERLAY, slotHoldingBody, treatyLaunchFlags } from './setup.js';
 import { spread } from './stats.js';
 import { bestGoodputAt2x } from './summary.js';
 import { transpileTree } from './transpile.js';
@@ -56,7 +56,6 @@ if (upstreamMs > 0) {
   log(`the zero-latency deployments now answer after ${upstreamMs} ms`);
 }
 const fast = chatBody('bench-fast', false);
-const REFUSE_ALL = 'server:\n  maxInFlight: 1\n';
 
 const targets: { id: string; ep: Endpoint; refuser: Endpoint }[] = [];
 const variants = (opt.variant as string[]).map((v) => ({ name: v.slice(0, v.indexOf('=')), overlay: v.slice(v.indexOf('=') + 1), build }));
@@ -64,7 +63,7 @@ const treatyNodeArgs = [...treatyLaunchFlags(ROOT), ...splitNodeArgs(opt['treaty
 for (const v of [{ name: 'treaty', overlay: '', build }, ...(buildB ? [{ name: 'treaty-b', overlay: '', build: buildB }] : []), ...variants]) {
   const t = await startBenchTreaty({ name: v.name, build: v.build, dir: join(tmp, v.name), upstream, overlays: [v.overlay], nodeArgs: treatyNodeArgs });
   procs.push(t.proc);
-  const twin = await startBenchTreaty({ name: `${v.name}-refuse`, build: v.build, dir: join(tmp, `${v.name}-refuse`), upstream, overlays: [v.overlay, REFUSE_ALL], nodeArgs: treatyNodeArgs });
+  const twin = await startBenchTreaty({ name: `${v.name}-refuse`, build: v.build, dir: join(tmp, `${v.name}-refuse`), upstream, overlays: [v.overlay, REFUSE_ALL_OVERLAY], nodeArgs: treatyNodeArgs });
   procs.push(twin.proc);
   targets.push({ id: v.name, ep: t.ep, refuser: twin.ep });
 }
@@ -72,8 +71,7 @@ const refuser = await spawnNode({ name: 'refusal-floor', cpu: '1', cwd: ROOT, no
 procs.push(refuser);
 const floorEp: Endpoint = { name: 'refusal-floor', origin: `http://127.0.0.1:${String(refuser.hello!.port)}`, path, headers: {}, pid: refuser.pid };
 
-const over = (ep: Endpoint, rate: number): Promise<OpenResult> =>
-  openLoop(ep, fast, { rate, warmupMs: 500, durationMs, drainMs: 2000, maxInFlight: 4000, connections: 1024, preconnect: true });
+const over = (ep: Endpoint, rate: number): Promise<OpenResult> => overloadLoop(ep, fast, rate, durationMs);
 // Each refuse-all twin's one slot is held for the whole run (a stream of over half an hour).
 const releases: (() => Promise<void>)[] = [];
 for (const t of targets) releases.push(await holdOneStream(t.refuser, slotHoldingBody()));

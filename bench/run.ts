@@ -25,7 +25,7 @@ import { freePort, HAS_TASKSET, spawnNode, splitNodeArgs, tail, waitHttp, type P
 import { profileMarkdown } from './profile.js';
 import { transpileTree } from './transpile.js';
 import { markdown, svg, type ReportMeta } from './report.js';
-import { BENCH_CONTRACTS, chatBody, CLIENT_KEY, issueBenchKey, slotHoldingBody, TREATY_ENV, treatyConfigYaml, treatyLaunchFlags, UPSTREAM_KEY } from './setup.js';
+import { BENCH_CONTRACTS, chatBody, CLIENT_KEY, issueBenchKey, REFUSE_ALL_OVERLAY, slotHoldingBody, TREATY_ENV, treatyConfigYaml, treatyLaunchFlags, UPSTREAM_KEY } from './setup.js';
 import { checks, contention, summarize, type OverloadRun, type Raw, type TargetInfo } from './summary.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -378,7 +378,7 @@ async function main(): Promise<void> {
       // everything (server.maxInFlight: 1, its one slot held by a slow stream, so it serves
       // nothing at all). Beside the floor it says what Treaty adds to a refusal; with it the
       // overload run's CPU splits exactly into refusals and served requests.
-      const twin = await treatyTarget('refusing', 'server:\n  maxInFlight: 1\n', treatyNodeArgs);
+      const twin = await treatyTarget('refusing', REFUSE_ALL_OVERLAY, treatyNodeArgs);
       const release = twin?.status === 'ok' ? await holdOneStream(twin.ep, slotHoldingBody()) : undefined;
       const pair = [{ ep: floorEp, label: 'refusal floor', into: (raw.refusalFloor ??= []) }, ...(release ? [{ ep: twin!.ep, label: 'treaty refusing', into: (raw.treatyRefusal ??= []) }] : [])];
       // Warmed like every target: measured straight after its start (--quick: 0.25 s warm-up)

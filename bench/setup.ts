@@ -59,6 +59,10 @@ export function chatBody(model: BenchModel, stream: boolean, maxTokens?: number)
   return Buffer.from(JSON.stringify(body));
 }
 
+/** A Treaty config overlay that refuses all but one request in progress: with that slot held by
+ * slotHoldingBody(), a twin that refuses everything (its CPU per refusal is Treaty's own). */
+export const REFUSE_ALL_OVERLAY = 'server:\n  maxInFlight: 1\n';
+
 /** A stream on the 2 tokens/s deployment long enough (4,000 tokens: over half an hour) to hold a request slot for a whole run. */
 export function slotHoldingBody(): Buffer {
   return chatBody('bench-slow', true, 4000);

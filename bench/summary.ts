@@ -316,7 +316,7 @@ export function checks(targets: TargetInfo[], sums: Record<string, TargetSummary
       add('overload 2×: goodput', '≥ 90 % of capacity', `${f(100 * good, 0)} % (${f(ov.goodput, 0)} of ${f(ov.capacity, 0)} req/s, offered ${f(ov.offered, 0)}${rounds})${limit}`, good >= 0.9);
       // Shed latency as every other latency here: the median of the rounds' p99, the rounds shown
       // (one round's tail is as much the host's as the gateway's). Memory: the worst round.
-      const shedP99 = ov.shedP99;
+      const { shedP99 } = ov;
       const p99s = shedP99.values.length > 1 ? ` (median of ${shedP99.values.map((x) => f(x, 1)).join(', ')} ms)` : '';
       add(
         'overload 2×: excess shed fast with 429/503',
