@@ -261,7 +261,11 @@ export interface OpenResult {
 export async function openLoop(
   ep: Endpoint,
   body: Buffer,
-  o: { rate: number; warmupMs: number; durationMs: number; drainMs: number; maxInFlight: number; connections: number; preconnect?: boolean },
+  o: {
+    rate: number; warmupMs: number; durationMs: number; drainMs: number; maxInFlight: number; connections: number; preconnect?: boolean;
+    /** Called for every answer in the measured window (performance.now() ms); for tools that line answers up with a profile. */
+    trace?: (scheduled: number, sent: number, done: number, status: number) => void;
+  },
 ): Promise<OpenResult> {
   const client = sender(ep, body, o.connections);
   if (o.preconnect) await client.connect();
@@ -294,9 +298,10 @@ export async function openLoop(
       return;
     }
     inFlight++;
+    const sent = performance.now();
     if (inWindow) {
       sentInWindow++;
-      sendLag.push(performance.now() - scheduled);
+      sendLag.push(sent - scheduled);
     }
     client
       .send()
@@ -304,6 +309,7 @@ export async function openLoop(
         const done = performance.now();
         if (r.status >= 200 && r.status < 300 && done >= warmEnd && done < end) okInWindow++;
         if (!inWindow) return;
+        o.trace?.(scheduled, sent, done, r.status);
         count(t, r.status);
         if (r.status === 200) lat.push(done - scheduled);
         else if (r.status === 429 || r.status === 503) shedLat.push(done - scheduled);
@@ -366,8 +372,8 @@ export async function openLoop(
 export const OVERLOAD_WARMUP_MS = 500;
 
 /** The overload probes' open loop: 1,024 preconnected connections, OVERLOAD_WARMUP_MS warm-up, 2 s drain. */
-export function overloadLoop(ep: Endpoint, body: Buffer, rate: number, durationMs: number): Promise<OpenResult> {
-  return openLoop(ep, body, { rate, warmupMs: OVERLOAD_WARMUP_MS, durationMs, drainMs: 2000, maxInFlight: 4000, connections: 1024, preconnect: true });
+export function overloadLoop(ep: Endpoint, body: Buffer, rate: number, durationMs: number, trace?: (scheduled: number, sent: number, done: number, status: number) => void): Promise<OpenResult> {
+  return openLoop(ep, body, { rate, warmupMs: OVERLOAD_WARMUP_MS, durationMs, drainMs: 2000, maxInFlight: 4000, connections: 1024, preconnect: true, trace });
 }
 
 /**
