@@ -35,7 +35,8 @@ const CLASSIC = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)
 export function startAzureEmulator(engine: EmulatorEngine, opts: AzureEmulatorOptions): Promise<RunningServer> {
   const dialect = azureDialect(opts.region ?? 'East US');
   return listen(async (req, res) => {
-    if (await handleEmulatorAdmin(engine, 'azure', req, res)) return;
+    const admin = handleEmulatorAdmin(engine, 'azure', req, res);
+    if (admin !== false && (await admin)) return;
     const ctx = serveContext(engine, dialect, req, res);
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname.replace(/\/+$/, '');

@@ -32,7 +32,8 @@ export async function startBedrockEmulator(engine: EmulatorEngine, opts: Bedrock
 }
 
 async function handle(engine: EmulatorEngine, auth: AuthConfig, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (await handleEmulatorAdmin(engine, 'bedrock', req, res)) return;
+  const admin = handleEmulatorAdmin(engine, 'bedrock', req, res);
+  if (admin !== false && (await admin)) return;
   const requestId = randomUUID();
   const route = ROUTE.exec((req.url ?? '/').split('?')[0]!);
   const body = await readBody(req);

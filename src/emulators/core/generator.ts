@@ -17,13 +17,27 @@ export function countTokens(text: string): number {
 
 /** `n` word-tokens chosen deterministically from the prompt. Each token carries its leading space. */
 export function generateTokens(prompt: string, n: number): string[] {
-  const digest = createHash('sha256').update(prompt).digest();
+  const digest = promptDigest(prompt);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const word = WORDS[(digest[i % digest.length]! + i * 7) % WORDS.length]!;
     out.push(i === 0 ? capitalise(word) : ` ${word}`);
   }
   return out;
+}
+
+// A load test sends the same few prompts again and again: their digests are kept (bounded).
+const digests = new Map<string, Buffer>();
+const MAX_DIGESTS = 256;
+
+function promptDigest(prompt: string): Buffer {
+  let d = digests.get(prompt);
+  if (d === undefined) {
+    d = createHash('sha256').update(prompt).digest();
+    if (digests.size >= MAX_DIGESTS) digests.clear();
+    digests.set(prompt, d);
+  }
+  return d;
 }
 
 /** A deterministic unit vector of `dims` floats for an embedding input. */

@@ -7,10 +7,18 @@ import type { EmulatorEngine } from './engine.js';
 import { buildFault } from './faults.js';
 import type { EmulatedProvider, FaultSpec } from './types.js';
 
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+/** The whole body. Read by events, not `for await`: the async iterator cost this upstream's hot path a visible share per request. */
+export function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', reject);
+    // A peer that goes away mid-body: 'end' never comes, so stop waiting.
+    req.once('close', () => {
+      if (!req.complete) reject(new Error('request body was cut off'));
+    });
+  });
 }
 
 /** Aborts when the connection closes before the response finished: Treaty gave up on us. */
@@ -44,14 +52,22 @@ export function resetConnection(res: ServerResponse): void {
  *   PUT    /_emulator/deployments/{name}/faults      body [{fault, tokens?, ms?, count?}]
  *   PATCH  /_emulator/deployments/{name}             body {ttftMs?, tokensPerSec?, ...}
  */
-export async function handleEmulatorAdmin(
-  engine: EmulatorEngine,
-  provider: EmulatedProvider,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<boolean> {
+export function handleEmulatorAdmin(engine: EmulatorEngine, provider: EmulatedProvider, req: IncomingMessage, res: ServerResponse): Promise<boolean> | false {
+  // Every request passes here: the cloud's own routes are told apart without parsing a URL or making a promise.
+  if (!(req.url ?? '/').startsWith('/_emulator/')) return false;
+  return handleAdmin(engine, provider, req, res);
+}
+
+/** The path of a request target, without its query; a target with escapes or dot segments goes through URL. */
+export function pathOf(target: string | undefined): string {
+  const t = target ?? '/';
+  if (/[%.\\#]/.test(t)) return new URL(t, 'http://x').pathname;
+  const q = t.indexOf('?');
+  return q === -1 ? t : t.slice(0, q);
+}
+
+async function handleAdmin(engine: EmulatorEngine, provider: EmulatedProvider, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   const url = new URL(req.url ?? '/', 'http://x');
-  if (!url.pathname.startsWith('/_emulator/')) return false;
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   try {
     if (parts[1] === 'attempts' && req.method === 'GET') {

@@ -4,7 +4,7 @@
 
 import type { ServerResponse } from 'node:http';
 import type { EmulatorEngine } from '../core/engine.js';
-import { handleEmulatorAdmin, listen, type RunningServer } from '../core/http.js';
+import { handleEmulatorAdmin, listen, pathOf, type RunningServer } from '../core/http.js';
 import { isRecord, parseChatRequest } from './chat-request.js';
 import { serveChat } from './chat-respond.js';
 import { serveContext, type ServeContext } from './dialect.js';
@@ -22,9 +22,10 @@ export interface OpenAIEmulatorOptions {
 
 export function startOpenAIEmulator(engine: EmulatorEngine, opts: OpenAIEmulatorOptions = {}): Promise<RunningServer> {
   return listen(async (req, res) => {
-    if (await handleEmulatorAdmin(engine, 'openai', req, res)) return;
+    const admin = handleEmulatorAdmin(engine, 'openai', req, res);
+    if (admin !== false && (await admin)) return;
     const ctx = serveContext(engine, openAIDialect, req, res);
-    const path = new URL(req.url ?? '/', 'http://x').pathname.replace(/\/+$/, '');
+    const path = pathOf(req.url).replace(/\/+$/, '');
     const presented = bearerOf(req.headers.authorization);
     const authorised = opts.apiKey === undefined || presented === opts.apiKey;
 
