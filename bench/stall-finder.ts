@@ -39,15 +39,21 @@ transpileTree(ROOT, ['src', 'bench'], build, join(ROOT, 'node_modules'));
 const emu = await spawnNode({ name: 'emulator', cpu: '0', cwd: ROOT, nodeArgs: [join(build, 'bench/emulator-server.js')], logFile: join(tmp, 'emulator.log'), hello: true });
 const fast = chatBody('bench-fast', false);
 const extra = opt['treaty-node-args'].split(/\s+/).filter(Boolean);
-const nodeArgs = [...treatyLaunchFlags(ROOT), ...extra, '--cpu-prof', `--cpu-prof-interval=${opt['interval-us']}`, `--cpu-prof-dir=${join(tmp, 'prof')}`];
+const nodeArgs = [...treatyLaunchFlags(ROOT), '--import', join(ROOT, 'bench/stamp-preload.mjs'), ...extra, '--cpu-prof', `--cpu-prof-interval=${opt['interval-us']}`, `--cpu-prof-dir=${join(tmp, 'prof')}`];
 const t = await startBenchTreaty({ name: 'treaty', build, dir: join(tmp, 'treaty'), upstream: String(emu.hello!.url), nodeArgs });
-const answers: { from: number; sent: number; to: number; status: number }[] = [];
+const answers: { from: number; sent: number; to: number; status: number; tin?: number; tout?: number }[] = [];
 const sat = await closedLoop(t.ep, fast, { concurrency: 64, warmupMs: 3000, durationMs: 3000 });
 const rate = Math.round(2 * sat.rps);
 log(`saturation ${sat.rps.toFixed(0)}/s at ${sat.cpuUsPerReq.toFixed(0)} µs; overload at ${rate}/s`);
 for (let r = 0; r < Number(opt.rounds); r++) {
-  const o = await overloadLoop(t.ep, fast, rate, 1000 * Number(opt.seconds), (s, sent, d, status) => answers.push({ from: mono(s), sent: mono(sent), to: mono(d), status }));
-  log(`round ${r + 1}: goodput ${o.goodput.toFixed(0)}/s (${((100 * o.goodput) / sat.rps).toFixed(0)} %), shed p99 ${o.shedLat.p99.toFixed(1)} ms, send lag p99 ${o.sendLag?.p99.toFixed(1)} ms`);
+  const o = await overloadLoop(t.ep, fast, rate, 1000 * Number(opt.seconds), {
+    header: 'x-bench-at',
+    each: (s, sent, d, status, at) => {
+      const [tin, tout] = at ? at.split(',').map(Number) : [undefined, undefined];
+      answers.push({ from: mono(s), sent: mono(sent), to: mono(d), status, tin, tout });
+    },
+  });
+  log(`round ${r + 1}: goodput ${o.goodput.toFixed(0)}/s (${((100 * o.goodput) / sat.rps).toFixed(0)} %), shed p99 ${o.shedLat.p99.toFixed(1)} ms, send lag p99 ${o.sendLag?.p99.toFixed(1)} ms, Treaty's core ${(100 * o.cpuUtil).toFixed(0)} % busy, core 0 ${(100 * o.contention.core0Busy).toFixed(0)} %`);
 }
 await t.proc.stop();
 await emu.stop();
@@ -103,6 +109,18 @@ console.log(`\n## Long spans of one call on Treaty's stack (≥ ${opt['min-span-
 for (const s of deepest.slice(0, 12)) {
   console.log(`- ${((s.to - s.from) / 1000).toFixed(1)} ms at +${((s.from - profile.startTime) / 1e6).toFixed(3)} s:`);
   for (const id of stackOf(s.id).slice(1)) console.log(`    ${label(id)}`);
+  // What the call spent its time on: inclusive time of the functions under it (self time of the leaves).
+  const under = new Map<string, number>();
+  profile.samples.forEach((leaf, i) => {
+    if (times[i]! < s.from || times[i]! > s.to) return;
+    const st = stackOf(leaf);
+    const at = st.indexOf(s.id);
+    if (at === -1) return;
+    const d = (profile.timeDeltas[i] ?? 0) / 1000;
+    for (const id of new Set(st.slice(at + 1).map(label))) under.set(id, (under.get(id) ?? 0) + d);
+  });
+  const top = [...under.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10);
+  if (top.length) console.log(`    under it: ${top.map(([k, v]) => `${v.toFixed(1)} ${k.replace(/ \S+:\d+$/, '')}`).join(' · ')}`);
 }
 
 // (2) Bursts of slow refusals.
@@ -150,6 +168,26 @@ for (const b of bursts.sort((x, y) => y.worst - x.worst).slice(0, 10)) {
   const top = [...self.entries()].sort((x, y) => y[1] - x[1]).slice(0, 6).map(([k, v]) => `${v.toFixed(1)} ${k}`);
   console.log(`- at +${((b.from - profile.startTime) / 1e6).toFixed(3)} s, ${((b.to - b.from) / 1000).toFixed(1)} ms: ${b.n} slow refusals (worst ${(b.worst / 1000).toFixed(1)} ms); Treaty on CPU ${on.toFixed(1)} ms, GC ${gc.toFixed(1)}, idle ${idle.toFixed(1)}; longest time with no answer at the client ${(longestGap(b.from, b.to) / 1000).toFixed(1)} ms`);
   for (const l of top) console.log(`    ${l}`);
+}
+
+// Where each refusal's time went, from the stamps Treaty's process put on it (bench/stamp-preload.mjs):
+// the client's send lag, the way in (kernel, then Treaty's loop reaching the request), Treaty's
+// handling, and the way back (kernel, then the client's loop reading the answer).
+{
+  const parts = (list: typeof answers): string => {
+    const q = (xs: number[]): string => {
+      xs.sort((a, b) => a - b);
+      const at = (p: number): string => (xs.length ? (xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]! / 1000).toFixed(1) : '–');
+      return `${at(0.5)} / ${at(0.99)}`;
+    };
+    const st = list.filter((a) => a.tin !== undefined && a.tout !== undefined);
+    return `send lag ${q(st.map((a) => a.sent - a.from))} | way in ${q(st.map((a) => a.tin! - a.sent))} | in Treaty ${q(st.map((a) => a.tout! - a.tin!))} | way back ${q(st.map((a) => a.to - a.tout!))} | total ${q(st.map((a) => a.to - a.from))} ms (p50 / p99 of ${st.length})`;
+  };
+  const refusals = answers.filter((a) => a.status !== 200);
+  console.log(`\n## Where a refusal's time goes (stamped by Treaty's process)\n`);
+  console.log(`- every refusal: ${parts(refusals)}`);
+  console.log(`- refusals slower than ${opt['slow-ms']} ms: ${parts(slow)}`);
+  console.log(`- served: ${parts(answers.filter((a) => a.status === 200))}`);
 }
 
 // (3) The worst bursts in 10 ms bins: what the client scheduled, sent and got back, and what
