@@ -77,8 +77,9 @@ export class ClusterNode {
         for (const n of health.activeNews(ids(), this.deps.now())) this.bus.publish(n);
       }
     });
-    // Back from an outage (or just started): say what we hold, and ask the others for theirs.
-    this.link.afterUp(() => {
+    // Back from an outage (or just started), once we can hear the answers: say what we hold, and
+    // ask the others for theirs.
+    this.link.whenListening(() => {
       for (const n of health.activeNews(ids(), this.deps.now())) this.bus.publish(n);
       this.bus.publish({ kind: 'health-sync' });
     });

@@ -37,6 +37,9 @@ export class RedisLink {
   private timeoutsInARow = 0;
   private readonly upHooks: UpHook[] = [];
   private readonly announceHooks: (() => void)[] = [];
+  private readonly listeningHooks: (() => void)[] = [];
+  /** The subscriber is connected and subscribed to every channel (answers to our news can reach us). */
+  private subscribed = false;
   private readonly channels = new Map<string, (message: string) => void>();
   /** Epoch ms since when Redis is considered down (undefined while up). */
   downSince: number | undefined;
@@ -63,7 +66,11 @@ export class RedisLink {
     this.cmd = new Redis(opts.redisUrl, { ...common, enableOfflineQueue: false });
     // The subscriber only ever sends SUBSCRIBE, which may wait for a connection: nothing on a
     // request path awaits it.
-    this.sub = new Redis(opts.redisUrl, { ...common, enableOfflineQueue: true });
+    // ioredis's own re-subscribe on reconnection leaves its promise unhandled: a connection
+    // that drops again before Redis answers it rejected that promise and crashed the process
+    // (seen with Redis going away half a second after a start). We subscribe again ourselves on
+    // every 'ready' (below), with the rejection handled.
+    this.sub = new Redis(opts.redisUrl, { ...common, enableOfflineQueue: true, autoResubscribe: false });
     // Errors reach us through failing commands and 'close'; unhandled 'error' would crash.
     this.cmd.on('error', () => undefined);
     this.sub.on('error', () => undefined);
@@ -72,9 +79,8 @@ export class RedisLink {
     this.sub.on('message', (channel: string, message: string) => this.channels.get(channel)?.(message));
     // Subscribe again on every (re)connection: a SUBSCRIBE queued while Redis was away at start
     // is dropped with the offline queue, and ioredis only re-subscribes channels it once had.
-    this.sub.on('ready', () => {
-      for (const channel of this.channels.keys()) this.sub.subscribe(channel).catch(() => undefined);
-    });
+    this.sub.on('ready', () => void this.resubscribe());
+    this.sub.on('close', () => (this.subscribed = false));
   }
 
   get isUp(): boolean {
@@ -105,6 +111,17 @@ export class RedisLink {
   /** Runs once Redis is usable again and callers know it (announcements to the other replicas). */
   afterUp(hook: () => void): void {
     this.announceHooks.push(hook);
+  }
+
+  /**
+   * Runs each time this replica is up *and* subscribed again, whichever came back last. News
+   * that asks the others for an answer goes out here: after an outage the subscriber reconnects
+   * on its own back-off, up to a second after the command connection, and an ask sent before it
+   * is subscribed loses the answers (pub/sub keeps nothing). Also after a subscriber alone
+   * reconnects, since news may have been missed meanwhile.
+   */
+  whenListening(hook: () => void): void {
+    this.listeningHooks.push(hook);
   }
 
   /**
@@ -162,6 +179,23 @@ export class RedisLink {
     this.sub.disconnect();
   }
 
+  private async resubscribe(): Promise<void> {
+    const channels = [...this.channels.keys()];
+    try {
+      if (channels.length > 0) await this.sub.subscribe(...channels);
+    } catch {
+      return; // the connection went again; its next 'ready' tries once more
+    }
+    if (this.sub.status !== 'ready') return;
+    this.subscribed = true;
+    this.listening();
+  }
+
+  private listening(): void {
+    if (!this.up || !this.subscribed || this.closed) return;
+    for (const hook of this.listeningHooks) hook();
+  }
+
   private startProbe(): void {
     if (this.probe || this.closed) return;
     this.silentProbes = 0;
@@ -216,5 +250,6 @@ export class RedisLink {
     if (this.downSince !== undefined) this.log.info('redis available; shared state re-synced', { downMs: this.now() - this.downSince });
     this.downSince = undefined;
     for (const hook of this.announceHooks) hook();
+    this.listening();
   }
 }

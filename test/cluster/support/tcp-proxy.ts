@@ -1,6 +1,8 @@
 // A TCP relay between replicas and Redis that a test can break on purpose: `down` drops every
 // connection and refuses new ones (Redis stopped); `stall` keeps connections open but stops
 // relaying bytes, buffering them (a hung server or a black-holed network); `pass` relays.
+// `blockSubscribers` cuts any connection that sends SUBSCRIBE (a subscriber coming back later
+// than the command connection, as its own reconnect back-off can make it).
 
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
@@ -8,6 +10,7 @@ export type ProxyMode = 'pass' | 'down' | 'stall';
 
 export class FaultyProxy {
   private mode: ProxyMode = 'pass';
+  private subscribersBlocked = false;
   private readonly pairs = new Set<[Socket, Socket]>();
   /** Writes held back while stalled, in order. */
   private readonly held: (() => void)[] = [];
@@ -36,6 +39,10 @@ export class FaultyProxy {
     if (mode === 'pass') for (const flush of this.held.splice(0)) flush();
   }
 
+  blockSubscribers(on: boolean): void {
+    this.subscribersBlocked = on;
+  }
+
   async close(): Promise<void> {
     for (const pair of this.pairs) pair.forEach((s) => s.destroy());
     await new Promise<void>((r) => this.server.close(() => r()));
@@ -55,6 +62,7 @@ export class FaultyProxy {
     upstream.on('error', end).on('close', end);
     const relay = (from: Socket, to: Socket): void => {
       from.on('data', (chunk: Buffer) => {
+        if (from === client && this.subscribersBlocked && /subscribe/i.test(chunk.toString('latin1'))) return end();
         if (this.mode === 'stall' || this.held.length) this.held.push(() => void (to.destroyed || to.write(chunk)));
         else to.write(chunk);
       });
