@@ -4,27 +4,21 @@
 // once it can hear the answers.
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ClusterHarness, until } from './support/cluster-harness.js';
-import { describeWithServices, REDIS_URL } from './support/services.js';
-import { FaultyProxy } from './support/tcp-proxy.js';
+import { until, type ClusterHarness } from './support/cluster-harness.js';
+import { ProxiedCluster } from './support/proxied-cluster.js';
+import { describeWithServices } from './support/services.js';
+import type { FaultyProxy } from './support/tcp-proxy.js';
 
+const c = new ProxiedCluster({});
+const { state, allRedis } = c;
 let h: ClusterHarness;
 let proxy: FaultyProxy;
-const status = async (i: number) => (await h.admin<{ redis: string; sharesOf: number }>(i, 'GET', '/admin/cluster')).body;
-const state = async (i: number, id: string) => (await h.admin<{ deployments: { id: string; state: string }[] }>(i, 'GET', '/admin/estate')).body.deployments.find((d) => d.id === id)!.state;
-const allRedis = async (want: string) => (await Promise.all([0, 1, 2].map(status))).every((s) => s.redis === want);
 
 await describeWithServices('cluster: subscribers back after the re-sync', true, () => {
   beforeAll(async () => {
-    const u = new URL(REDIS_URL);
-    proxy = await new FaultyProxy(u.hostname, Number(u.port || 6379)).start();
-    h = await new ClusterHarness({ redisUrl: proxy.url, resilience: '  consecutiveFailures: 3\n  ejectionBaseMs: 20000\n  ejectionJitterMs: 0' }).start();
-    await until(async () => (await Promise.all([0, 1, 2].map(status))).every((s) => s.sharesOf === 3), 5_000, 50);
+    ({ h, proxy } = await c.start());
   }, 60_000);
-  afterAll(async () => {
-    await h?.close();
-    await proxy?.close();
-  }, 30_000);
+  afterAll(() => c.close(), 30_000);
 
   it('health re-syncs when the subscribers come back after the command connections have re-synced', async () => {
     proxy.set('down');

@@ -5,28 +5,22 @@
 
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ClusterHarness, until } from './support/cluster-harness.js';
+import { until, type ClusterHarness } from './support/cluster-harness.js';
+import { ProxiedCluster } from './support/proxied-cluster.js';
 import { runLoad, tally } from './support/load.js';
 import { describeWithServices, REDIS_URL } from './support/services.js';
-import { FaultyProxy } from './support/tcp-proxy.js';
+import type { FaultyProxy } from './support/tcp-proxy.js';
 
+const c = new ProxiedCluster({ cluster: { failMode: 'closed' } });
+const { status, state, allRedis } = c;
 let h: ClusterHarness;
 let proxy: FaultyProxy;
-const status = async (i: number) => (await h.admin<{ redis: string; sharesOf: number }>(i, 'GET', '/admin/cluster')).body;
-const state = async (i: number, id: string) => (await h.admin<{ deployments: { id: string; state: string }[] }>(i, 'GET', '/admin/estate')).body.deployments.find((d) => d.id === id)!.state;
-const allRedis = async (want: string) => (await Promise.all([0, 1, 2].map(status))).every((s) => s.redis === want);
 
 await describeWithServices('cluster: Redis unavailable', true, () => {
   beforeAll(async () => {
-    const u = new URL(REDIS_URL);
-    proxy = await new FaultyProxy(u.hostname, Number(u.port || 6379)).start();
-    h = await new ClusterHarness({ redisUrl: proxy.url, cluster: { failMode: 'closed' }, resilience: '  consecutiveFailures: 3\n  ejectionBaseMs: 20000\n  ejectionJitterMs: 0' }).start();
-    await until(async () => (await Promise.all([0, 1, 2].map(status))).every((s) => s.sharesOf === 3), 5_000, 50);
+    ({ h, proxy } = await c.start());
   }, 60_000);
-  afterAll(async () => {
-    await h?.close();
-    await proxy?.close();
-  }, 30_000);
+  afterAll(() => c.close(), 30_000);
 
   it('local shares while Redis is down, health stays local, and both re-sync when it returns', async () => {
     const { key, keyId } = await h.tenantKey(0, { rpm: 30 });
