@@ -258,18 +258,23 @@ export interface OpenResult {
   sendLag?: Percentiles;
 }
 
+/** Every answer of an open loop's measured window, for tools that line answers up with a profile. */
+export interface Trace {
+  /** A response header whose value is passed on. */
+  header?: string;
+  /** Times are performance.now() ms. */
+  each: (scheduled: number, sent: number, done: number, status: number, header: string | undefined) => void;
+}
+
 export async function openLoop(
   ep: Endpoint,
   body: Buffer,
   o: {
     rate: number; warmupMs: number; durationMs: number; drainMs: number; maxInFlight: number; connections: number; preconnect?: boolean;
-    /** Called for every answer in the measured window (performance.now() ms); for tools that line answers up with a profile. */
-    trace?: (scheduled: number, sent: number, done: number, status: number, header: string | undefined) => void;
-    /** A response header whose value is passed to `trace`. */
-    traceHeader?: string;
+    trace?: Trace;
   },
 ): Promise<OpenResult> {
-  const client = sender(ep, body, o.connections, o.traceHeader);
+  const client = sender(ep, body, o.connections, o.trace?.header);
   if (o.preconnect) await client.connect();
   const t = tally();
   const lat: number[] = [];
@@ -311,7 +316,7 @@ export async function openLoop(
         const done = performance.now();
         if (r.status >= 200 && r.status < 300 && done >= warmEnd && done < end) okInWindow++;
         if (!inWindow) return;
-        o.trace?.(scheduled, sent, done, r.status, r.header);
+        o.trace?.each(scheduled, sent, done, r.status, r.header);
         count(t, r.status);
         if (r.status === 200) lat.push(done - scheduled);
         else if (r.status === 429 || r.status === 503) shedLat.push(done - scheduled);
@@ -374,11 +379,8 @@ export async function openLoop(
 export const OVERLOAD_WARMUP_MS = 500;
 
 /** The overload probes' open loop: 1,024 preconnected connections, OVERLOAD_WARMUP_MS warm-up, 2 s drain. */
-export function overloadLoop(
-  ep: Endpoint, body: Buffer, rate: number, durationMs: number,
-  trace?: { header?: string; each: (scheduled: number, sent: number, done: number, status: number, header: string | undefined) => void },
-): Promise<OpenResult> {
-  return openLoop(ep, body, { rate, warmupMs: OVERLOAD_WARMUP_MS, durationMs, drainMs: 2000, maxInFlight: 4000, connections: 1024, preconnect: true, trace: trace?.each, traceHeader: trace?.header });
+export function overloadLoop(ep: Endpoint, body: Buffer, rate: number, durationMs: number, trace?: Trace): Promise<OpenResult> {
+  return openLoop(ep, body, { rate, warmupMs: OVERLOAD_WARMUP_MS, durationMs, drainMs: 2000, maxInFlight: 4000, connections: 1024, preconnect: true, trace });
 }
 
 /**

@@ -36,7 +36,7 @@ export function startAzureEmulator(engine: EmulatorEngine, opts: AzureEmulatorOp
   const dialect = azureDialect(opts.region ?? 'East US');
   return listen(async (req, res) => {
     const admin = handleEmulatorAdmin(engine, 'azure', req, res);
-    if (admin !== false && (await admin)) return;
+    if (admin) return admin;
     const ctx = serveContext(engine, dialect, req, res);
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname.replace(/\/+$/, '');

@@ -33,7 +33,7 @@ export async function startBedrockEmulator(engine: EmulatorEngine, opts: Bedrock
 
 async function handle(engine: EmulatorEngine, auth: AuthConfig, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const admin = handleEmulatorAdmin(engine, 'bedrock', req, res);
-  if (admin !== false && (await admin)) return;
+  if (admin) return admin;
   const requestId = randomUUID();
   const route = ROUTE.exec((req.url ?? '/').split('?')[0]!);
   const body = await readBody(req);

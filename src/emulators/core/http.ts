@@ -51,11 +51,11 @@ export function resetConnection(res: ServerResponse): void {
  *   DELETE /_emulator/attempts                        clear it
  *   PUT    /_emulator/deployments/{name}/faults      body [{fault, tokens?, ms?, count?}]
  *   PATCH  /_emulator/deployments/{name}             body {ttftMs?, tokensPerSec?, ...}
+ * Returns the answer in progress for such a request, undefined for every other one.
  */
-export function handleEmulatorAdmin(engine: EmulatorEngine, provider: EmulatedProvider, req: IncomingMessage, res: ServerResponse): Promise<boolean> | false {
+export function handleEmulatorAdmin(engine: EmulatorEngine, provider: EmulatedProvider, req: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
   // Every request passes here: the cloud's own routes are told apart without parsing a URL or making a promise.
-  if (!(req.url ?? '/').startsWith('/_emulator/')) return false;
-  return handleAdmin(engine, provider, req, res);
+  return (req.url ?? '/').startsWith('/_emulator/') ? handleAdmin(engine, provider, req, res) : undefined;
 }
 
 /** The path of a request target, without its query; a target with escapes or dot segments goes through URL. */
@@ -66,7 +66,7 @@ export function pathOf(target: string | undefined): string {
   return q === -1 ? t : t.slice(0, q);
 }
 
-async function handleAdmin(engine: EmulatorEngine, provider: EmulatedProvider, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+async function handleAdmin(engine: EmulatorEngine, provider: EmulatedProvider, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://x');
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   try {
@@ -78,11 +78,11 @@ async function handleAdmin(engine: EmulatorEngine, provider: EmulatedProvider, r
     } else if (parts[1] === 'deployments' && parts[2] && parts[3] === 'faults' && req.method === 'PUT') {
       const raw = JSON.parse((await readBody(req)).toString('utf8') || '[]') as Record<string, unknown>[];
       const faults: FaultSpec[] = raw.map((f) => buildFault(String(f.fault), f));
-      if (!engine.setFaults(provider, parts[2], faults)) return sendJson(res, 404, { error: 'unknown deployment' }), true;
+      if (!engine.setFaults(provider, parts[2], faults)) return sendJson(res, 404, { error: 'unknown deployment' });
       sendJson(res, 200, { ok: true, faults });
     } else if (parts[1] === 'deployments' && parts[2] && !parts[3] && req.method === 'PATCH') {
       const patch = JSON.parse((await readBody(req)).toString('utf8') || '{}') as Record<string, unknown>;
-      if (!engine.patchDeployment(provider, parts[2], patch)) return sendJson(res, 404, { error: 'unknown deployment' }), true;
+      if (!engine.patchDeployment(provider, parts[2], patch)) return sendJson(res, 404, { error: 'unknown deployment' });
       sendJson(res, 200, { ok: true });
     } else {
       sendJson(res, 404, { error: 'unknown emulator admin route' });
@@ -90,7 +90,6 @@ async function handleAdmin(engine: EmulatorEngine, provider: EmulatedProvider, r
   } catch (err) {
     sendJson(res, 400, { error: (err as Error).message });
   }
-  return true;
 }
 
 export interface RunningServer {

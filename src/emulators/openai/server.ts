@@ -23,7 +23,7 @@ export interface OpenAIEmulatorOptions {
 export function startOpenAIEmulator(engine: EmulatorEngine, opts: OpenAIEmulatorOptions = {}): Promise<RunningServer> {
   return listen(async (req, res) => {
     const admin = handleEmulatorAdmin(engine, 'openai', req, res);
-    if (admin !== false && (await admin)) return;
+    if (admin) return admin;
     const ctx = serveContext(engine, openAIDialect, req, res);
     const path = pathOf(req.url).replace(/\/+$/, '');
     const presented = bearerOf(req.headers.authorization);
