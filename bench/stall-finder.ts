@@ -4,13 +4,16 @@
 // stayed on Treaty's stack (a long task), with its stack, and (2) for each burst of refusals slower
 // than --slow-ms, what Treaty's core did while they waited: on-CPU, GC, idle, top functions,
 // and whether any answer at all came back in that time (a gap on the client side).
-// Usage: node --import tsx bench/stall-finder.ts [--rounds 3] [--seconds 4] [--slow-ms 50] [--interval-us 250]
+// With --rate N the rounds are an open loop at N requests/s instead (the bench's fixed-rate phase:
+// 512 connections opened as needed), and every answer slower than --slow-ms counts, not only refusals.
+// --saturate-between-ms M saturates Treaty for M ms before each round after the first, as the bench does.
+// Usage: node --import tsx bench/stall-finder.ts [--rounds 3] [--seconds 4] [--slow-ms 50] [--interval-us 250] [--rate 1000] [--saturate-between-ms 3000]
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { closedLoop, overloadLoop } from './load.js';
+import { closedLoop, openLoop, overloadLoop } from './load.js';
 import { pinSelf } from './procstat.js';
 import { spawnNode } from './processes.js';
 import type { CpuProfile, ProfileNode } from './profile.js';
@@ -24,6 +27,7 @@ const { values: opt } = parseArgs({
     rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '4' },
     'slow-ms': { type: 'string', default: '50' }, 'interval-us': { type: 'string', default: '250' },
     'min-span-ms': { type: 'string', default: '8' }, timelines: { type: 'string', default: '2' }, 'treaty-node-args': { type: 'string', default: '' },
+    rate: { type: 'string', default: '' }, 'saturate-between-ms': { type: 'string', default: '0' },
   },
 });
 const log = (m: string): void => console.log(`[stall-finder ${new Date().toISOString().slice(11, 19)}] ${m}`);
@@ -43,17 +47,25 @@ const nodeArgs = [...treatyLaunchFlags(ROOT), '--import', join(ROOT, 'bench/stam
 const t = await startBenchTreaty({ name: 'treaty', build, dir: join(tmp, 'treaty'), upstream: String(emu.hello!.url), nodeArgs });
 const answers: { from: number; sent: number; to: number; status: number; tin?: number; tout?: number }[] = [];
 const sat = await closedLoop(t.ep, fast, { concurrency: 64, warmupMs: 3000, durationMs: 3000 });
-const rate = Math.round(2 * sat.rps);
-log(`saturation ${sat.rps.toFixed(0)}/s at ${sat.cpuUsPerReq.toFixed(0)} µs; overload at ${rate}/s`);
+const fixedRate = opt.rate ? Number(opt.rate) : undefined;
+const rate = fixedRate ?? Math.round(2 * sat.rps);
+log(`saturation ${sat.rps.toFixed(0)}/s at ${sat.cpuUsPerReq.toFixed(0)} µs; ${fixedRate ? 'open loop' : 'overload'} at ${rate}/s`);
+const trace = {
+  header: 'x-bench-at',
+  each: (s: number, sent: number, d: number, status: number, at: string | undefined) => {
+    const [tin, tout] = at ? at.split(',').map(Number) : [undefined, undefined];
+    answers.push({ from: mono(s), sent: mono(sent), to: mono(d), status, tin, tout });
+  },
+};
 for (let r = 0; r < Number(opt.rounds); r++) {
-  const o = await overloadLoop(t.ep, fast, rate, 1000 * Number(opt.seconds), {
-    header: 'x-bench-at',
-    each: (s, sent, d, status, at) => {
-      const [tin, tout] = at ? at.split(',').map(Number) : [undefined, undefined];
-      answers.push({ from: mono(s), sent: mono(sent), to: mono(d), status, tin, tout });
-    },
-  });
-  log(`round ${r + 1}: goodput ${o.goodput.toFixed(0)}/s (${((100 * o.goodput) / sat.rps).toFixed(0)} %), shed p99 ${o.shedLat.p99.toFixed(1)} ms, send lag p99 ${o.sendLag?.p99.toFixed(1)} ms, Treaty's core ${(100 * o.cpuUtil).toFixed(0)} % busy, core 0 ${(100 * o.contention.core0Busy).toFixed(0)} %`);
+  const ms = 1000 * Number(opt.seconds);
+  // As in the bench, where each round's fixed-rate phase follows a saturation phase.
+  const between = Number(opt['saturate-between-ms']);
+  if (r > 0 && between > 0) await closedLoop(t.ep, fast, { concurrency: 64, warmupMs: 0, durationMs: between });
+  const o = fixedRate
+    ? await openLoop(t.ep, fast, { rate, warmupMs: 500, durationMs: ms, drainMs: 2000, maxInFlight: 2000, connections: 512, trace })
+    : await overloadLoop(t.ep, fast, rate, ms, trace);
+  log(`round ${r + 1}: goodput ${o.goodput.toFixed(0)}/s (${((100 * o.goodput) / sat.rps).toFixed(0)} %), latency p50 ${o.lat.p50.toFixed(2)} / p99 ${o.lat.p99.toFixed(2)} ms, shed p99 ${o.shedLat.p99.toFixed(1)} ms, send lag p99 ${o.sendLag?.p99.toFixed(1)} ms, Treaty's core ${(100 * o.cpuUtil).toFixed(0)} % busy, core 0 ${(100 * o.contention.core0Busy).toFixed(0)} %`);
 }
 await t.proc.stop();
 await emu.stop();
@@ -126,7 +138,8 @@ for (const s of deepest.slice(0, 12)) {
 
 // (2) Bursts of slow refusals.
 const slowUs = 1000 * Number(opt['slow-ms']);
-const slow = answers.filter((a) => a.status !== 200 && a.to - a.from > slowUs).sort((a, b) => a.from - b.from);
+// At a fixed rate every slow answer counts; under overload, the refusals.
+const slow = answers.filter((a) => (fixedRate !== undefined || a.status !== 200) && a.to - a.from > slowUs).sort((a, b) => a.from - b.from);
 const bursts: { from: number; to: number; n: number; worst: number }[] = [];
 for (const a of slow) {
   const b = bursts.at(-1);

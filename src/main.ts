@@ -194,9 +194,11 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   if (!recording) log.warn('ledger.recordAttempts is false: upstream attempts are not written to the ledger');
   const observer: AttemptObserver = {
     started: recording
-      ? async (t) => {
-        await recorder.started(t);
-        governance.attemptStarted(t);
+      ? (t) => {
+        // Undefined when the row is durable already: the attempt goes on in this turn.
+        const durable = recorder.started(t);
+        if (!durable) return governance.attemptStarted(t);
+        return durable.then(() => governance.attemptStarted(t));
       }
       : (t) => governance.attemptStarted(t),
     finished: (t) => {

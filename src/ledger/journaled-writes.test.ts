@@ -14,14 +14,19 @@ const begin = (requestId: string): Begin => ({ kind: 'begin', start: start({ req
 const end = (requestId: string): Finish => ({ kind: 'finish', finish: finish({ requestId }) });
 const label = (w: AttemptWrite): string => (w.kind === 'begin' ? `b:${w.start.requestId}` : `f:${w.finish.requestId}`);
 
-/** A journal that acknowledges at once (or fails the appends it is told to) and records what it is told. */
-function fakeJournal(failing: Set<string> = new Set()) {
+/**
+ * A journal that acknowledges at once (or fails the appends it is told to) and records what it
+ * is told. As the real one without fsync, a begin is durable when append returns (undefined);
+ * with `beginsWait` (the real one with fsync) it settles later, as finishes always do.
+ */
+function fakeJournal(failing: Set<string> = new Set(), beginsWait = false) {
   let appended = 0;
   const told: number[] = [];
   const journal: JournalForWrites = {
     append: (w) => {
       appended++;
-      return failing.has(label(w)) ? Promise.reject(new Error('disk full')) : Promise.resolve();
+      if (failing.has(label(w))) return Promise.reject(new Error('disk full'));
+      return w.kind === 'begin' && !beginsWait ? undefined : Promise.resolve();
     },
     get appended() {
       return appended;
@@ -32,8 +37,8 @@ function fakeJournal(failing: Set<string> = new Set()) {
   return { journal, told, last: () => told.at(-1) };
 }
 
-function setup(o: { holdBeginsMs?: number; failing?: Set<string> } = {}) {
-  const j = fakeJournal(o.failing);
+function setup(o: { holdBeginsMs?: number; failing?: Set<string>; beginsWait?: boolean } = {}) {
+  const j = fakeJournal(o.failing, o.beginsWait);
   const batches: string[][] = [];
   const commit = async (ops: readonly AttemptWrite[]): Promise<boolean[]> => {
     batches.push(ops.map(label));
@@ -54,14 +59,20 @@ const turn = () => new Promise<void>((r) => setImmediate(r));
 
 describe('attempt writes behind the journal', () => {
   it('a begin waits for its finish, and both reach the database in one batch', async () => {
-    const { w, batches } = setup();
-    open.push(w);
-    await w.begin(begin('a'));
-    await turn();
-    await turn();
-    expect(batches).toEqual([]);
-    expect(await w.finish(end('a'))).toBe(true);
-    expect(batches).toEqual([['b:a', 'f:a']]);
+    for (const beginsWait of [false, true]) {
+      const { w, batches } = setup({ beginsWait });
+      open.push(w);
+      // Journaled at once: the caller has nothing to wait for.
+      const acked = w.begin(begin('a'));
+      if (beginsWait) expect(acked).toBeInstanceOf(Promise);
+      else expect(acked).toBeUndefined();
+      await acked;
+      await turn();
+      await turn();
+      expect(batches).toEqual([]);
+      expect(await w.finish(end('a'))).toBe(true);
+      expect(batches).toEqual([['b:a', 'f:a']]);
+    }
   });
 
   it('a begin whose finish has not come within holdBeginsMs goes alone; its finish follows as an update', async () => {

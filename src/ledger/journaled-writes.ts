@@ -20,7 +20,8 @@ import type { AttemptWrite } from './sql/attempts.js';
 
 /** The journal as this writer uses it (sqlite/attempt-journal.ts). */
 export interface JournalForWrites {
-  append(w: AttemptWrite): Promise<void>;
+  /** Settles once the write is durable; undefined when it already is. */
+  append(w: AttemptWrite): Promise<void> | undefined;
   /** The number of the last append (the first is 1); a failed append keeps its number. */
   readonly appended: number;
   /** Every write numbered up to `committed` is in the database; `failed`: one never will be. */
@@ -71,18 +72,26 @@ export class JournaledWrites {
     }
   }
 
-  /** Resolves once the begin is journaled (durable); the database gets it with its finish, or after holdBeginsMs (at once with 0). */
-  async begin(w: Extract<AttemptWrite, { kind: 'begin' }>): Promise<void> {
-    const seq = await this.#append(w);
+  /**
+   * Resolves once the begin is journaled (durable), or returns undefined when it was journaled
+   * at once; the database gets it with its finish, or after holdBeginsMs (at once with 0).
+   */
+  begin(w: Extract<AttemptWrite, { kind: 'begin' }>): Promise<void> | undefined {
+    const seq = this.#append(w);
+    return typeof seq === 'number' ? this.#hold(w, seq) : seq.then((n) => this.#hold(w, n));
+  }
+
+  #hold(w: Extract<AttemptWrite, { kind: 'begin' }>, seq: number): undefined {
     if (this.#holdMs <= 0) {
       this.#enqueue(w, seq).catch(ignore);
-      return;
+      return undefined;
     }
     const key = keyOf(w.start.requestId, w.start.attemptNo);
     const h: Held = { w, seq, at: this.#now() };
     const first = this.#held.get(key);
     if (first) (first.replays ??= []).push(h);
     else this.#held.set(key, h);
+    return undefined;
   }
 
   /** Resolves once the finish is committed to the database: whether it applied (the row was still 'started'). */
@@ -111,19 +120,21 @@ export class JournaledWrites {
     await this.writer.close();
   }
 
-  async #append(w: AttemptWrite): Promise<number> {
+  /** The write's number once it is durable: at once, or when the journal's write settles. */
+  #append(w: AttemptWrite): number | Promise<number> {
     const durable = this.#journal.append(w);
     const seq = this.#journal.appended;
     this.#outstanding.add(seq);
-    try {
-      await durable;
-    } catch (err) {
-      // Never acknowledged, so never owed to the database.
-      this.#outstanding.delete(seq);
-      this.#report();
-      throw err;
-    }
-    return seq;
+    if (!durable) return seq;
+    return durable.then(
+      () => seq,
+      (err: unknown) => {
+        // Never acknowledged, so never owed to the database.
+        this.#outstanding.delete(seq);
+        this.#report();
+        throw err;
+      },
+    );
   }
 
   #enqueue(w: AttemptWrite, seq: number): Promise<boolean> {

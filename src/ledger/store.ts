@@ -211,10 +211,13 @@ export interface LedgerStore {
 
   // --- attempts (reliability 1.6) ---
   /**
-   * Write-ahead intent. Resolves only once the row is committed, so the upstream call may
-   * start. A replayed begin for an existing (requestId, attemptNo) is a no-op, not an error.
+   * Write-ahead intent. Resolves only once the row is durable (committed, or in the
+   * write-ahead journal), so the upstream call may start; returns undefined when it is durable
+   * already (a journal written at once), so the caller need not wait a turn. Errors come as a
+   * rejection, never thrown. A replayed begin for an existing (requestId, attemptNo) is a
+   * no-op, not an error.
    */
-  beginAttempt(s: AttemptStart): Promise<void>;
+  beginAttempt(s: AttemptStart): Promise<void> | undefined;
   /** Finalises a `started` row; false (row unchanged) when it is missing or already final. */
   finishAttempt(f: AttemptFinish): Promise<boolean>;
   /**

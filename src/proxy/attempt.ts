@@ -143,7 +143,9 @@ class AttemptScope {
 
   async send(baseUrl: string, httpReq: UpstreamHttpRequest, decodeError: (h: UpstreamResponseHead, b: Uint8Array) => UpstreamFailure): Promise<UpstreamResponse> {
     // Write-ahead: the ledger row is durable before the provider sees (and bills) anything.
-    await this.ports.observer?.started(this.trace);
+    // Awaited only when it is not durable yet: a wait costs a turn's worth of microtasks.
+    const durable = this.ports.observer?.started(this.trace);
+    if (durable) await durable;
     // Treaty's own time (the ledger write above included) is what the gateway-time header shows.
     this.upstreamFrom = performance.now();
     const res = await this.ports.transport.send(baseUrl, httpReq, this.cancel);

@@ -29,10 +29,15 @@ export class LedgerRecorder implements AttemptObserver {
 
   constructor(private readonly deps: RecorderDeps) {}
 
-  async started(t: AttemptTrace): Promise<void> {
+  /**
+   * The write-ahead row. Settles once it is durable, or returns undefined when it is already
+   * (a journal written at once): then the upstream call starts in this turn, without a wait.
+   */
+  started(t: AttemptTrace): Promise<void> | undefined {
     const dep = this.deps.deployment(t.deploymentId);
+    let durable: Promise<void> | undefined;
     try {
-      await this.deps.store.beginAttempt({
+      durable = this.deps.store.beginAttempt({
         requestId: t.requestId,
         clientRequestId: t.clientRequestId ?? null,
         attemptNo: t.attemptNo,
@@ -49,9 +54,16 @@ export class LedgerRecorder implements AttemptObserver {
         estimatedPromptTokens: t.estimatedPromptTokens,
       });
     } catch (err) {
-      this.deps.log.error('ledger write failed; refusing the attempt', { requestId: t.requestId, err });
-      throw new GatewayError('TREATY_LEDGER_UNAVAILABLE', 'The ledger is unavailable, so Treaty will not call an upstream it could not account for. Retry shortly.', { retryAfterMs: 1000 });
+      return Promise.reject(this.#refusal(t, err));
     }
+    return durable?.catch((err: unknown) => {
+      throw this.#refusal(t, err);
+    });
+  }
+
+  #refusal(t: AttemptTrace, err: unknown): GatewayError {
+    this.deps.log.error('ledger write failed; refusing the attempt', { requestId: t.requestId, err });
+    return new GatewayError('TREATY_LEDGER_UNAVAILABLE', 'The ledger is unavailable, so Treaty will not call an upstream it could not account for. Retry shortly.', { retryAfterMs: 1000 });
   }
 
   /** Writes the final row (acknowledged off the request path) and returns it. */

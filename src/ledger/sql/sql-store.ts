@@ -37,7 +37,8 @@ export type AttemptCommit = (writes: readonly attempts.AttemptWrite[]) => Promis
  * the writer's next (larger, later) batch.
  */
 export interface WriteAheadJournal {
-  append(w: attempts.AttemptWrite): Promise<void>;
+  /** Settles once the write is durable; undefined when it already is. */
+  append(w: attempts.AttemptWrite): Promise<void> | undefined;
   /** The number of the last append (the first is 1); a failed append keeps its number. */
   readonly appended: number;
   /** Settles once the appends made so far are written (or failed). */
@@ -104,14 +105,18 @@ export class SqlLedgerStore implements LedgerStore {
     journal.dropLeftover();
   }
 
-  async beginAttempt(s: AttemptStart): Promise<void> {
-    checkStart(s);
-    const w = { kind: 'begin', start: s } as const;
-    // With a journal: durable once journaled; the database gets it with its finish (or after
-    // a while). A failure there is counted by the writer and pins the journal for the next
-    // start-up to replay.
-    if (this.#journaled) return this.#journaled.begin(w);
-    await this.#writer.write(w);
+  beginAttempt(s: AttemptStart): Promise<void> | undefined {
+    try {
+      checkStart(s);
+      const w = { kind: 'begin', start: s } as const;
+      // With a journal: durable once journaled (at once unless it fsyncs); the database gets
+      // it with its finish (or after a while). A failure there is counted by the writer and
+      // pins the journal for the next start-up to replay.
+      if (this.#journaled) return this.#journaled.begin(w);
+      return this.#writer.write(w).then(() => undefined);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   async finishAttempt(f: AttemptFinish): Promise<boolean> {

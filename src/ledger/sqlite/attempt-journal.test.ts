@@ -3,7 +3,7 @@
 // stay when a write failed, and a second live gateway cannot take over the journal.
 
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,6 +41,35 @@ describe('attempt write-ahead journal', () => {
     expect(next.leftover()).toEqual([begin('a'), begin('b'), end('a')]);
     next.dropLeftover();
     expect(segments()).toEqual([]);
+  });
+
+  it('a begin is on disk when append returns (no fsync): with the finishes queued before it, in order; finishes alone wait for the turn', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'treaty-journal-'));
+    const j = open();
+    const lines = (): string[] => (segments().length ? readFileSync(join(dir, segments()[0]!), 'utf8').split('\n').filter(Boolean) : []);
+    const finished = j.append(end('a'));
+    expect(finished).toBeInstanceOf(Promise);
+    expect(lines()).toEqual([]);
+    // The begin's upstream call waits on it, so it is written now, and the queued finish with it.
+    expect(j.append(begin('b'))).toBeUndefined();
+    expect(lines()).toEqual([encodeWrite(end('a')), encodeWrite(begin('b'))]);
+    await finished;
+    const later = j.append(end('b'));
+    expect(lines()).toHaveLength(2);
+    await later;
+    expect(lines().map(decodeWrite)).toEqual([end('a'), begin('b'), end('b')]);
+  });
+
+  it('with fsync a begin waits for the turn, so the turn still pays one fdatasync', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'treaty-journal-'));
+    const j = new AttemptJournal(join(dir, 'ledger.db'), { sync: true });
+    journals.push(j);
+    const a = j.append(begin('a'));
+    const b = j.append(begin('b'));
+    expect(a).toBe(b);
+    expect(segments()).toEqual([]);
+    await a;
+    expect(readFileSync(join(dir, segments()[0]!), 'utf8').split('\n').filter(Boolean).map(decodeWrite)).toEqual([begin('a'), begin('b')]);
   });
 
   it('a line gives back exactly the write it was made from: nulls stay null, a decision keeps its bytes', () => {

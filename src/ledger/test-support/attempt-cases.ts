@@ -140,7 +140,7 @@ export function attemptCases(h: CurrentHarness): void {
     // database has it once the store committed, which its own read forces.
     const seen = await Promise.all(
       ids.map((requestId) =>
-        s.beginAttempt(start({ requestId })).then(async () => {
+        Promise.resolve(s.beginAttempt(start({ requestId }))).then(async () => {
           if (h().journaled) expect(await s.countAttempts({ requestId })).toBe(1);
           return second.countAttempts({ requestId });
         }),
