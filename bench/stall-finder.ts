@@ -6,8 +6,10 @@
 // and whether any answer at all came back in that time (a gap on the client side).
 // With --rate N the rounds are an open loop at N requests/s instead (the bench's fixed-rate phase:
 // 512 connections opened as needed), and every answer slower than --slow-ms counts, not only refusals.
-// --saturate-between-ms M saturates Treaty for M ms before each round after the first, as the bench does.
-// Usage: node --import tsx bench/stall-finder.ts [--rounds 3] [--seconds 4] [--slow-ms 50] [--interval-us 250] [--rate 1000] [--saturate-between-ms 3000]
+// --saturate-between-ms M saturates Treaty for M ms before each round after the first, and
+// --idle-between-ms I then leaves it idle for I ms, as the bench does while it measures the others;
+// --preconnect opens the fixed-rate rounds' 512 connections before they start.
+// Usage: node --import tsx bench/stall-finder.ts [--rounds 3] [--seconds 4] [--slow-ms 50] [--interval-us 250] [--rate 1000] [--saturate-between-ms 3000] [--idle-between-ms 15000]
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -27,7 +29,7 @@ const { values: opt } = parseArgs({
     rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '4' },
     'slow-ms': { type: 'string', default: '50' }, 'interval-us': { type: 'string', default: '250' },
     'min-span-ms': { type: 'string', default: '8' }, timelines: { type: 'string', default: '2' }, 'treaty-node-args': { type: 'string', default: '' },
-    rate: { type: 'string', default: '' }, 'saturate-between-ms': { type: 'string', default: '0' },
+    rate: { type: 'string', default: '' }, 'saturate-between-ms': { type: 'string', default: '0' }, 'idle-between-ms': { type: 'string', default: '0' }, preconnect: { type: 'boolean', default: false },
   },
 });
 const log = (m: string): void => console.log(`[stall-finder ${new Date().toISOString().slice(11, 19)}] ${m}`);
@@ -62,8 +64,11 @@ for (let r = 0; r < Number(opt.rounds); r++) {
   // As in the bench, where each round's fixed-rate phase follows a saturation phase.
   const between = Number(opt['saturate-between-ms']);
   if (r > 0 && between > 0) await closedLoop(t.ep, fast, { concurrency: 64, warmupMs: 0, durationMs: between });
+  // And idles while the other targets are measured.
+  const idle = Number(opt['idle-between-ms']);
+  if (r > 0 && idle > 0) await new Promise((res) => setTimeout(res, idle));
   const o = fixedRate
-    ? await openLoop(t.ep, fast, { rate, warmupMs: 500, durationMs: ms, drainMs: 2000, maxInFlight: 2000, connections: 512, trace })
+    ? await openLoop(t.ep, fast, { rate, warmupMs: 500, durationMs: ms, drainMs: 2000, maxInFlight: 2000, connections: 512, preconnect: opt.preconnect, trace })
     : await overloadLoop(t.ep, fast, rate, ms, trace);
   log(`round ${r + 1}: goodput ${o.goodput.toFixed(0)}/s (${((100 * o.goodput) / sat.rps).toFixed(0)} %), latency p50 ${o.lat.p50.toFixed(2)} / p99 ${o.lat.p99.toFixed(2)} ms, shed p99 ${o.shedLat.p99.toFixed(1)} ms, send lag p99 ${o.sendLag?.p99.toFixed(1)} ms, Treaty's core ${(100 * o.cpuUtil).toFixed(0)} % busy, core 0 ${(100 * o.contention.core0Busy).toFixed(0)} %`);
 }
