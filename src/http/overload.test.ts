@@ -45,22 +45,6 @@ describe('overload control: shedding follows the event loop lag', () => {
     expect(h.changes).toEqual([]);
   });
 
-  it('a pause at moderate load whose backlog drains at once does not start shedding (only a backlog that holds or grows does)', () => {
-    const h = harness();
-    h.run(200, 1, 20);
-    // A 70 ms stall (a major collection) piles up 210 requests, behind the target on average...
-    h.run(1, 70, 210);
-    expect(h.c.lagMs).toBeGreaterThan(SETTINGS.lagTargetMs);
-    // ...then the loop works them off faster than they arrive.
-    for (const active of [180, 150, 130, 110, 90, 70, 50, 30, 20]) h.run(1, 1, active);
-    h.run(300, 1, 20);
-    expect(h.changes).toEqual([]);
-    // The same stall with the backlog still there at the next tick is overload.
-    h.run(1, 70, 210);
-    h.run(1, 1, 215);
-    expect(h.c.isShedding).toBe(true);
-  });
-
   it('starts shedding when the loop stays behind, then admits only while fewer than a limit are in progress', () => {
     const h = harness();
     h.run(100, 1, 500);

@@ -7,13 +7,8 @@
 //     moving average over about `intervalMs` (each sample capped at twice the target) says
 //     whether Treaty is persistently behind (one garbage-collection pause or burst is not);
 //   - shedding starts when that average exceeds `lagTargetMs` while at least `minActive`
-//     requests are being worked on (received, answer not started), on two ticks in a row with
-//     no fewer in progress at the second. With fewer, the queue is short whatever the lag says,
-//     and shedding would only idle the loop. A backlog that shrinks from one tick to the next
-//     is being worked off: one pause at moderate load (a major garbage collection after an
-//     idle spell: 60-80 ms) piled up ~200 requests at 3,000 req/s, and shedding on the first
-//     tick after it answered hundreds of 503s at half of Treaty's capacity
-//     (bench/stall-finder.ts --rate 3000); an overload's backlog keeps growing;
+//     requests are being worked on (received, answer not started). With fewer, the queue is
+//     short whatever the lag says, and shedding would only idle the loop;
 //   - while shedding, a new request is admitted only while fewer than a limit are in
 //     progress. The limit starts at what was in progress when shedding began and moves with
 //     the loop: each tick more than `lagTargetMs` late cuts it by a tenth, each tick on time
@@ -69,9 +64,6 @@ export class OverloadController {
   private shedAtTick = 0;
   /** While shedding: how many requests may be in progress at once. */
   private limit = Number.POSITIVE_INFINITY;
-  /** Not shedding: whether the previous tick found the loop behind with enough in progress, and how many. */
-  private behindAtTick = false;
-  private activeAtTick = 0;
 
   constructor(
     private readonly s: OverloadSettings,
@@ -98,14 +90,10 @@ export class OverloadController {
     const sample = Math.min(lag, 2 * this.s.lagTargetMs);
     this.avgLag += (1 - Math.exp(-(now - last) / this.s.intervalMs)) * (sample - this.avgLag);
     if (!this.shedding) {
-      const behind = this.avgLag > this.s.lagTargetMs && active >= this.s.minActive;
-      // Overload only if the backlog did not shrink since the last tick found it behind.
-      if (behind && this.behindAtTick && active >= this.activeAtTick) {
+      if (this.avgLag > this.s.lagTargetMs && active >= this.s.minActive) {
         this.limit = Math.max(this.s.minActive, active);
         this.set(true);
       }
-      this.behindAtTick = behind && !this.shedding;
-      this.activeAtTick = active;
       return;
     }
     if (lag > this.s.lagTargetMs) this.limit = Math.max(this.s.minActive, Math.floor(this.limit * DECREASE));
