@@ -144,6 +144,7 @@ for (const s of deepest.slice(0, 12)) {
 // (2) Bursts of slow refusals.
 const slowUs = 1000 * Number(opt['slow-ms']);
 // At a fixed rate every slow answer counts; under overload, the refusals.
+const what = fixedRate !== undefined ? 'answers' : 'refusals';
 const slow = answers.filter((a) => (fixedRate !== undefined || a.status !== 200) && a.to - a.from > slowUs).sort((a, b) => a.from - b.from);
 const bursts: { from: number; to: number; n: number; worst: number }[] = [];
 for (const a of slow) {
@@ -166,7 +167,7 @@ const longestGap = (from: number, to: number): number => {
   }
   return Math.max(gap, to - last);
 };
-console.log(`\n## Bursts of refusals slower than ${opt['slow-ms']} ms: ${bursts.length} (${slow.length} refusals of ${answers.filter((a) => a.status !== 200).length})\n`);
+console.log(`\n## Bursts of ${what} slower than ${opt['slow-ms']} ms: ${bursts.length} (${slow.length} of ${fixedRate !== undefined ? answers.length : answers.filter((a) => a.status !== 200).length} ${what})\n`);
 for (const b of bursts.sort((x, y) => y.worst - x.worst).slice(0, 10)) {
   const self = new Map<string, number>();
   let on = 0;
@@ -185,7 +186,7 @@ for (const b of bursts.sort((x, y) => y.worst - x.worst).slice(0, 10)) {
     }
   });
   const top = [...self.entries()].sort((x, y) => y[1] - x[1]).slice(0, 6).map(([k, v]) => `${v.toFixed(1)} ${k}`);
-  console.log(`- at +${((b.from - profile.startTime) / 1e6).toFixed(3)} s, ${((b.to - b.from) / 1000).toFixed(1)} ms: ${b.n} slow refusals (worst ${(b.worst / 1000).toFixed(1)} ms); Treaty on CPU ${on.toFixed(1)} ms, GC ${gc.toFixed(1)}, idle ${idle.toFixed(1)}; longest time with no answer at the client ${(longestGap(b.from, b.to) / 1000).toFixed(1)} ms`);
+  console.log(`- at +${((b.from - profile.startTime) / 1e6).toFixed(3)} s, ${((b.to - b.from) / 1000).toFixed(1)} ms: ${b.n} slow ${what} (worst ${(b.worst / 1000).toFixed(1)} ms); Treaty on CPU ${on.toFixed(1)} ms, GC ${gc.toFixed(1)}, idle ${idle.toFixed(1)}; longest time with no answer at the client ${(longestGap(b.from, b.to) / 1000).toFixed(1)} ms`);
   for (const l of top) console.log(`    ${l}`);
 }
 
@@ -205,7 +206,7 @@ for (const b of bursts.sort((x, y) => y.worst - x.worst).slice(0, 10)) {
   const refusals = answers.filter((a) => a.status !== 200);
   console.log(`\n## Where a refusal's time goes (stamped by Treaty's process)\n`);
   console.log(`- every refusal: ${parts(refusals)}`);
-  console.log(`- refusals slower than ${opt['slow-ms']} ms: ${parts(slow)}`);
+  console.log(`- ${what} slower than ${opt['slow-ms']} ms: ${parts(slow)}`);
   console.log(`- served: ${parts(answers.filter((a) => a.status === 200))}`);
 }
 
@@ -223,7 +224,7 @@ for (const b of bursts.sort((x, y) => y.worst - x.worst).slice(0, Number(opt.tim
     const d = at(a.to);
     if (d && a.to >= from) {
       if (a.status === 200) d.ok++; else d.shed++;
-      if (a.status !== 200 && a.to - a.from > slowUs) d.slowDone++;
+      if ((fixedRate !== undefined || a.status !== 200) && a.to - a.from > slowUs) d.slowDone++;
     }
     // Sent before the bin ends and not answered before it starts.
     for (let i = Math.max(0, Math.floor((a.sent - from) / BIN)); i < n && from + i * BIN < a.to; i++) if (from + (i + 1) * BIN > a.sent) bins[i]!.outstanding++;
