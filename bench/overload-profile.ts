@@ -5,7 +5,7 @@
 // can be subtracted. Prints, per function, µs per served request at saturation and under
 // overload (the refusals' share taken out), largest growth first.
 // Usage: node --import tsx bench/overload-profile.ts [--rounds 2] [--seconds 4] [--top 30]
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { closedLoop, holdOneStream, OVERLOAD_WARMUP_MS, overloadLoop } from './load.js';
 import { pinSelf } from './procstat.js';
 import { spawnNode, type Proc } from './processes.js';
-import { analyse, type Window } from './profile.js';
+import { analyse, mainThreadProfile, type Window } from './profile.js';
 import { chatBody, REFUSE_ALL_OVERLAY, slotHoldingBody, treatyLaunchFlags } from './setup.js';
 import { transpileTree } from './transpile.js';
 import { startBenchTreaty } from './treaty-process.js';
@@ -72,7 +72,7 @@ for (const p of procs.reverse()) await p.stop();
 
 const load = (name: string): unknown => {
   const dir = join(tmp, `prof-${name}`);
-  return JSON.parse(readFileSync(join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!), 'utf8'));
+  return JSON.parse(readFileSync(mainThreadProfile(dir)!, 'utf8'));
 };
 // Self µs by function and by area over a set of windows.
 interface SelfUs {

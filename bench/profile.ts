@@ -2,8 +2,20 @@
 // time of Treaty's own functions, and self time by area (Treaty, undici, node internals, GC).
 // Standalone: node --import tsx bench/profile.ts <file.cpuprofile> [root]
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+
+/**
+ * The main thread's profile among those `--cpu-prof` wrote to `dir`. Treaty's worker threads
+ * (WAL checkpointer, read worker) each write their own, named CPU.<date>.<time>.<pid>.<thread>.<seq>,
+ * the main thread's thread number being 0, and a directory lists them in no set order.
+ */
+export function mainThreadProfile(dir: string): string | undefined {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  const main = files.find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f)) ?? files[0];
+  return main === undefined ? undefined : join(dir, main);
+}
 
 export interface CallFrame {
   functionName: string;

@@ -10,7 +10,7 @@
 // every process through the tsx loader instead of transpiled JavaScript).
 
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,7 +22,7 @@ import { CLIENT, closedLoop, holdOneStream, openLoop, openStreams, streamLoop, t
 import { preparePortkey, portkeyHeaders, type PortkeyInstall } from './portkey.js';
 import { alive, mem, pinSelf, type Contention } from './procstat.js';
 import { freePort, HAS_TASKSET, spawnNode, splitNodeArgs, tail, waitHttp, type Proc } from './processes.js';
-import { profileMarkdown } from './profile.js';
+import { mainThreadProfile, profileMarkdown } from './profile.js';
 import { transpileTree } from './transpile.js';
 import { markdown, svg, type ReportMeta } from './report.js';
 import { BENCH_CONTRACTS, chatBody, CLIENT_KEY, issueBenchKey, REFUSE_ALL_OVERLAY, slotHoldingBody, TREATY_ENV, treatyConfigYaml, treatyLaunchFlags, UPSTREAM_KEY } from './setup.js';
@@ -523,13 +523,13 @@ async function profile(tmp: string, treatyTarget: (name: string, overlay: string
   const streamed = await streamLoop(t.ep, real, { rate: PLAN.streamRate, durationMs: PLAN.profileMs, drainMs: PLAN.streamDrainMs });
   const streamToUs = Number(process.hrtime.bigint() / 1000n);
   await t.proc!.stop();
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  const file = mainThreadProfile(dir);
   if (!file) {
     log('profile: no .cpuprofile written (did Treaty exit cleanly on SIGTERM?)');
     return;
   }
   const kept = join(opt.out, 'treaty-saturation.cpuprofile');
-  copyFileSync(join(dir, file), kept);
+  copyFileSync(file, kept);
   const context =
     `Treaty (default bench config, ${resolve(opt['treaty-root'])}) on core 1 under a closed loop of ${CONCURRENCY} concurrent ` +
     `non-streamed requests to the zero-latency emulator: ${res.rps.toFixed(0)} req/s, ${res.cpuUsPerReq.toFixed(0)} µs CPU per request ` +

@@ -10,7 +10,7 @@
 // --idle-between-ms I then leaves it idle for I ms, as the bench does while it measures the others;
 // --preconnect opens the fixed-rate rounds' 512 connections before they start.
 // Usage: node --import tsx bench/stall-finder.ts [--rounds 3] [--seconds 4] [--slow-ms 50] [--interval-us 250] [--rate 1000] [--saturate-between-ms 3000] [--idle-between-ms 15000]
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { closedLoop, openLoop, overloadLoop } from './load.js';
 import { pinSelf } from './procstat.js';
 import { spawnNode } from './processes.js';
-import type { CpuProfile, ProfileNode } from './profile.js';
+import { mainThreadProfile, type CpuProfile, type ProfileNode } from './profile.js';
 import { chatBody, treatyLaunchFlags } from './setup.js';
 import { transpileTree } from './transpile.js';
 import { startBenchTreaty } from './treaty-process.js';
@@ -59,13 +59,13 @@ const trace = {
     answers.push({ from: mono(s), sent: mono(sent), to: mono(d), status, tin, tout });
   },
 };
+const ms = 1000 * Number(opt.seconds);
+const between = Number(opt['saturate-between-ms']);
+const idle = Number(opt['idle-between-ms']);
 for (let r = 0; r < Number(opt.rounds); r++) {
-  const ms = 1000 * Number(opt.seconds);
-  // As in the bench, where each round's fixed-rate phase follows a saturation phase.
-  const between = Number(opt['saturate-between-ms']);
+  // As in the bench, where each round's fixed-rate phase follows a saturation phase...
   if (r > 0 && between > 0) await closedLoop(t.ep, fast, { concurrency: 64, warmupMs: 0, durationMs: between });
-  // And idles while the other targets are measured.
-  const idle = Number(opt['idle-between-ms']);
+  // ...and Treaty then idles while the other targets are measured.
   if (r > 0 && idle > 0) await new Promise((res) => setTimeout(res, idle));
   const o = fixedRate
     ? await openLoop(t.ep, fast, { rate, warmupMs: 500, durationMs: ms, drainMs: 2000, maxInFlight: 2000, connections: 512, preconnect: opt.preconnect, trace })
@@ -76,7 +76,7 @@ await t.proc.stop();
 await emu.stop();
 
 const dir = join(tmp, 'prof');
-const profile = JSON.parse(readFileSync(join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!), 'utf8')) as CpuProfile;
+const profile = JSON.parse(readFileSync(mainThreadProfile(dir)!, 'utf8')) as CpuProfile;
 const prefix = `${pathToFileURL(build).href}/`;
 const byId = new Map<number, ProfileNode>(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
@@ -145,7 +145,9 @@ for (const s of deepest.slice(0, 12)) {
 const slowUs = 1000 * Number(opt['slow-ms']);
 // At a fixed rate every slow answer counts; under overload, the refusals.
 const what = fixedRate !== undefined ? 'answers' : 'refusals';
-const slow = answers.filter((a) => (fixedRate !== undefined || a.status !== 200) && a.to - a.from > slowUs).sort((a, b) => a.from - b.from);
+const counted = (a: (typeof answers)[number]): boolean => fixedRate !== undefined || a.status !== 200;
+const isSlow = (a: (typeof answers)[number]): boolean => counted(a) && a.to - a.from > slowUs;
+const slow = answers.filter(isSlow).sort((a, b) => a.from - b.from);
 const bursts: { from: number; to: number; n: number; worst: number }[] = [];
 for (const a of slow) {
   const b = bursts.at(-1);
@@ -167,7 +169,7 @@ const longestGap = (from: number, to: number): number => {
   }
   return Math.max(gap, to - last);
 };
-console.log(`\n## Bursts of ${what} slower than ${opt['slow-ms']} ms: ${bursts.length} (${slow.length} of ${fixedRate !== undefined ? answers.length : answers.filter((a) => a.status !== 200).length} ${what})\n`);
+console.log(`\n## Bursts of ${what} slower than ${opt['slow-ms']} ms: ${bursts.length} (${slow.length} of ${answers.filter(counted).length} ${what})\n`);
 for (const b of bursts.sort((x, y) => y.worst - x.worst).slice(0, 10)) {
   const self = new Map<string, number>();
   let on = 0;
@@ -224,7 +226,7 @@ for (const b of bursts.sort((x, y) => y.worst - x.worst).slice(0, Number(opt.tim
     const d = at(a.to);
     if (d && a.to >= from) {
       if (a.status === 200) d.ok++; else d.shed++;
-      if ((fixedRate !== undefined || a.status !== 200) && a.to - a.from > slowUs) d.slowDone++;
+      if (isSlow(a)) d.slowDone++;
     }
     // Sent before the bin ends and not answered before it starts.
     for (let i = Math.max(0, Math.floor((a.sent - from) / BIN)); i < n && from + i * BIN < a.to; i++) if (from + (i + 1) * BIN > a.sent) bins[i]!.outstanding++;

@@ -7,7 +7,7 @@ import type {
   TenantInput, TenantPatch, WriteStats,
 } from '../store.js';
 import { BatchWriter, type BatchWriterOptions } from '../batch-writer.js';
-import { JournaledWrites } from '../journaled-writes.js';
+import { JournaledWrites, type JournalForWrites } from '../journaled-writes.js';
 import { runMigrations } from '../migrations/index.js';
 import * as attempts from './attempts.js';
 import * as budgets from './budgets.js';
@@ -36,19 +36,13 @@ export type AttemptCommit = (writes: readonly attempts.AttemptWrite[]) => Promis
  * With one, a write is acknowledged once it is in the journal, and reaches the database in
  * the writer's next (larger, later) batch.
  */
-export interface WriteAheadJournal {
-  /** Settles once the write is durable; undefined when it already is. */
-  append(w: attempts.AttemptWrite): Promise<void> | undefined;
-  /** The number of the last append (the first is 1); a failed append keeps its number. */
-  readonly appended: number;
+export interface WriteAheadJournal extends JournalForWrites {
   /** Settles once the appends made so far are written (or failed). */
   written(): Promise<void>;
   /** Writes a previous process journaled that may not be in the database. */
   leftover(): attempts.AttemptWrite[];
   /** Forgets the leftover writes once they are committed. */
   dropLeftover(): void;
-  /** The writer's progress: every journaled write numbered up to `committed` is in the database. */
-  committed(committed: number, failed: boolean): void;
   close(committedAll: boolean): void;
 }
 
