@@ -1,9 +1,12 @@
 // A/B of Treaty's CPU per request: two or more source trees (e.g. a snapshot of HEAD and the
 // working tree) started side by side on the bench config, saturated in alternation for several
 // rounds, CPU µs per request reported as medians. On a shared machine only interleaved runs
-// compare; figures taken minutes apart do not.
+// compare; figures taken minutes apart do not. Nor, on these VMs, do two processes in fixed
+// positions: --mirror runs each tree twice (A, B, B, A) so the position cancels out
+// (bench/ab-compare.ts says what was measured). Every tree is compared with the first, round by
+// round: the median and geometric mean of the ratios, and the rounds it read lower.
 //
-//   node --import tsx bench/ab.ts --roots /tmp/treaty-base,. [--rounds 6] [--sat-ms 2000]
+//   node --import tsx bench/ab.ts --roots /tmp/treaty-base,. [--rounds 6] [--sat-ms 2000] [--mirror]
 //   node --import tsx bench/ab.ts --roots . --alloc      # where a request's allocations come from
 //
 // --alloc samples allocations (young garbage included, bench/alloc-sampler.mjs) in the first
@@ -16,6 +19,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { compareTrees, launchOrder } from './ab-compare.js';
 import { closedLoop, streamLoop, type Endpoint } from './load.js';
 import { HAS_TASKSET, spawnNode, type Proc } from './processes.js';
 import { pinSelf } from './procstat.js';
@@ -36,6 +40,8 @@ const { values: opt } = parseArgs({
     stream: { type: 'boolean', default: false },
     top: { type: 'string', default: '40' },
     keep: { type: 'boolean', default: false },
+    /** Launch every tree twice, mirrored (A, B, B, A): without it, a process's position alone moved readings by 3-10 %. */
+    mirror: { type: 'boolean', default: false },
     /** --alloc: for these allocating functions (e.g. sort,Map), which Treaty functions call them. */
     who: { type: 'string', default: '' },
   },
@@ -56,12 +62,12 @@ async function main(): Promise<void> {
   procs.push(emu);
   const upstream = String(emu.hello!.url);
   // A root may carry node flags after a '+', e.g. `.+--max-semi-space-size=64` (same code, tuned V8).
-  const specs = opt.roots.split(',').map((r) => {
-    const [dir, ...flags] = r.trim().split('+');
-    return { root: resolve(dir!), flags };
+  const specs = launchOrder(opt.roots.split(',').map((r) => r.trim()), opt.mirror).map((tree) => {
+    const [dir, ...flags] = tree.split('+');
+    return { tree, root: resolve(dir!), flags };
   });
-  const eps: { label: string; ep: Endpoint; proc: Proc; profile?: string }[] = [];
-  for (const [i, { root, flags }] of specs.entries()) {
+  const eps: { label: string; tree: string; ep: Endpoint; proc: Proc; profile?: string }[] = [];
+  for (const [i, { tree, root, flags }] of specs.entries()) {
     const build = join(tmp, `treaty-${i}`);
     transpileTree(root, ['src'], build, modules);
     const dir = join(tmp, `run-${i}`);
@@ -70,7 +76,7 @@ async function main(): Promise<void> {
     const label = `${i}:${basename(root)}${flags.length ? ` ${flags.join(' ')}` : ''}`;
     const t = await startBenchTreaty({ name: label, build, dir, upstream, overlays: [opt.overlay], nodeArgs: [...flags, ...pre], ...(profile ? { env: { TREATY_ALLOC_PROFILE: profile } } : {}) });
     procs.push(t.proc);
-    eps.push({ label, proc: t.proc, profile, ep: t.ep });
+    eps.push({ label, tree, proc: t.proc, profile, ep: t.ep });
   }
   const body = chatBody('bench-fast', false);
   const satMs = Number(opt['sat-ms']);
@@ -90,17 +96,22 @@ async function main(): Promise<void> {
   } else {
     const per = new Map<string, number[]>(eps.map((e) => [e.label, []]));
     const rounds = Number(opt.rounds);
+    const byRound: { tree: string; value: number }[][] = [];
     for (let r = 0; r < rounds; r++) {
       const order = eps.map((_, i) => eps[(i + r) % eps.length]!);
       const line: string[] = [];
+      const round: { tree: string; value: number }[] = [];
+      byRound.push(round);
       for (const e of order) {
         if (opt.stream) {
           const res = await streamLoop(e.ep, chatBody('bench-real', true), { rate: 40, durationMs: satMs, drainMs: 3500 });
           per.get(e.label)!.push(res.cpuUsPerChunk);
+          round.push({ tree: e.tree, value: res.cpuUsPerChunk });
           line.push(`${e.label} ${res.cpuUsPerChunk.toFixed(1)} µs/chunk (${res.complete}/${res.streams} complete, steal ${(100 * res.contention.core1Steal).toFixed(0)} %)`);
         } else {
           const res = await closedLoop(e.ep, body, { concurrency: 64, warmupMs: 300, durationMs: satMs });
           per.get(e.label)!.push(res.cpuUsPerReq);
+          round.push({ tree: e.tree, value: res.cpuUsPerReq });
           line.push(`${e.label} ${res.cpuUsPerReq.toFixed(1)} µs (${res.rps.toFixed(0)}/s, util ${res.cpuUtil.toFixed(2)}, core1 foreign ${(100 * res.contention.core1Foreign).toFixed(0)} %, steal ${(100 * res.contention.core1Steal).toFixed(0)} %)`);
         }
         await sleep(150);
@@ -110,6 +121,10 @@ async function main(): Promise<void> {
     for (const [label, xs] of per) {
       const s = [...xs].sort((a, b) => a - b);
       log(`${label}: median ${s[s.length >> 1]!.toFixed(1)} µs/${opt.stream ? 'chunk' : 'request'} (min ${s[0]!.toFixed(1)}, max ${s[s.length - 1]!.toFixed(1)})`);
+    }
+    const [base, ...others] = compareTrees(byRound);
+    for (const c of others) {
+      log(`${c.tree} vs ${base!.tree}: median ratio ${c.medianRatio.toFixed(3)}, geometric mean ${c.geoMeanRatio.toFixed(3)}, lower in ${c.lower} of ${c.rounds} rounds${opt.mirror ? '' : ' (unmirrored: position bias included; see --mirror)'}`);
     }
   }
   for (const p of procs.reverse()) await p.stop();
