@@ -47,3 +47,20 @@ export function compareTrees(rounds: readonly { tree: string; value: number }[][
 export function launchOrder(roots: readonly string[], mirror: boolean): string[] {
   return mirror ? [...roots, ...[...roots].reverse()] : [...roots];
 }
+
+/** One tree as --roots names it: `DIR[+flag…][@variant]`. */
+export interface TreeSpec {
+  dir: string;
+  /** Node flags added after the launch flags. */
+  flags: string[];
+  /** A variant of bench/variants.yaml (its overlay, and its node flags instead of the bin's). */
+  variant: string | undefined;
+}
+
+export function parseTreeSpec(spec: string): TreeSpec {
+  const at = spec.indexOf('@');
+  const variant = at === -1 ? undefined : spec.slice(at + 1);
+  const [dir, ...flags] = (at === -1 ? spec : spec.slice(0, at)).split('+');
+  if (!dir || variant === '') throw new Error(`--roots: '${spec}' is not DIR[+flag…][@variant]`);
+  return { dir, flags, variant };
+}

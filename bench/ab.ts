@@ -19,11 +19,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { compareTrees, launchOrder } from './ab-compare.js';
+import { parse as parseYaml } from 'yaml';
+import { compareTrees, launchOrder, parseTreeSpec } from './ab-compare.js';
 import { closedLoop, streamLoop, type Endpoint } from './load.js';
 import { HAS_TASKSET, spawnNode, type Proc } from './processes.js';
 import { pinSelf } from './procstat.js';
-import { chatBody } from './setup.js';
+import { chatBody, treatyLaunchFlags } from './setup.js';
 import { transpileTree } from './transpile.js';
 import { startBenchTreaty } from './treaty-process.js';
 
@@ -61,20 +62,27 @@ async function main(): Promise<void> {
   const emu = await spawnNode({ name: 'emulator', cpu: '0', cwd: ROOT, nodeArgs: [join(benchBuild, 'bench/emulator-server.js')], logFile: join(tmp, 'emulator.log'), hello: true });
   procs.push(emu);
   const upstream = String(emu.hello!.url);
-  // A root may carry node flags after a '+', e.g. `.+--max-semi-space-size=64` (same code, tuned V8).
+  // A root may carry node flags after a '+', e.g. `.+--max-semi-space-size=64` (same code, tuned V8),
+  // and a variant of bench/variants.yaml after an '@', e.g. `.@ledger-off` (what a switch costs).
+  // Every Treaty is launched as its bin is (the shebang's flags) unless its variant says otherwise.
+  const variants = benchVariants();
   const specs = launchOrder(opt.roots.split(',').map((r) => r.trim()), opt.mirror).map((tree) => {
-    const [dir, ...flags] = tree.split('+');
-    return { tree, root: resolve(dir!), flags };
+    const { dir, flags: extra, variant } = parseTreeSpec(tree);
+    const root = resolve(dir);
+    const v = variant === undefined ? undefined : variants.get(variant);
+    if (variant !== undefined && !v) throw new Error(`--roots: no variant '${variant}' in bench/variants.yaml (have: ${[...variants.keys()].join(', ')})`);
+    const flags = [...(v?.nodeArgs ?? treatyLaunchFlags(root)), ...extra];
+    return { tree, root, flags, overlay: v?.overlay ?? '' };
   });
   const eps: { label: string; tree: string; ep: Endpoint; proc: Proc; profile?: string }[] = [];
-  for (const [i, { tree, root, flags }] of specs.entries()) {
+  for (const [i, { tree, root, flags, overlay }] of specs.entries()) {
     const build = join(tmp, `treaty-${i}`);
     transpileTree(root, ['src'], build, modules);
     const dir = join(tmp, `run-${i}`);
     const profile = opt.alloc && i === 0 ? join(dir, 'allocs.heapprofile') : undefined;
     const pre = profile ? ['--import', join(ROOT, 'bench/alloc-sampler.mjs')] : [];
-    const label = `${i}:${basename(root)}${flags.length ? ` ${flags.join(' ')}` : ''}`;
-    const t = await startBenchTreaty({ name: label, build, dir, upstream, overlays: [opt.overlay], nodeArgs: [...flags, ...pre], ...(profile ? { env: { TREATY_ALLOC_PROFILE: profile } } : {}) });
+    const label = `${i}:${basename(root)}${tree.includes('@') ? tree.slice(tree.indexOf('@')) : ''}${flags.length ? ` ${flags.join(' ')}` : ''}`;
+    const t = await startBenchTreaty({ name: label, build, dir, upstream, overlays: [opt.overlay, overlay], nodeArgs: [...flags, ...pre], ...(profile ? { env: { TREATY_ALLOC_PROFILE: profile } } : {}) });
     procs.push(t.proc);
     eps.push({ label, tree, proc: t.proc, profile, ep: t.ep });
   }
@@ -164,6 +172,12 @@ function allocSummary(text: string, requests: number, top: number, who: string[]
       .join('\n');
   const asked = who.length ? `\n\n## callers of ${who.join(', ')}\n${table(callers)}` : '';
   return `total ${(total / requests).toFixed(0)} B/request sampled\n\n## by allocating function\n${table(self)}\n\n## by nearest Treaty function on the stack\n${table(owner)}${asked}`;
+}
+
+/** The variants of bench/variants.yaml by name: overlay, and node flags when the variant sets them. */
+function benchVariants(): Map<string, { overlay: string; nodeArgs?: string[] }> {
+  const doc = parseYaml(readFileSync(join(ROOT, 'bench/variants.yaml'), 'utf8')) as { variants?: { name: string; overlay?: string; nodeArgs?: string }[] } | null;
+  return new Map((doc?.variants ?? []).map((v) => [v.name, { overlay: v.overlay ?? '', ...(v.nodeArgs !== undefined ? { nodeArgs: v.nodeArgs.split(/\s+/).filter(Boolean) } : {}) }]));
 }
 
 main().then(

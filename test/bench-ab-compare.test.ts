@@ -2,7 +2,7 @@
 // reading that follows the process's position cancels out when the trees are mirrored.
 
 import { describe, expect, it } from 'vitest';
-import { compareTrees, launchOrder } from '../bench/ab-compare.js';
+import { compareTrees, launchOrder, parseTreeSpec } from '../bench/ab-compare.js';
 
 describe('bench/ab: comparing trees', () => {
   it('mirrors the launch order so every tree holds both ends', () => {
@@ -34,5 +34,13 @@ describe('bench/ab: comparing trees', () => {
     expect(other).toMatchObject({ tree: 'new', lower: 2, rounds: 3 });
     expect(other!.medianRatio).toBeCloseTo(0.95, 10);
     expect(other!.geoMeanRatio).toBeCloseTo(Math.cbrt(0.9 * 0.95 * 1.1), 10);
+  });
+
+  it('reads a tree as DIR[+flag…][@variant], and refuses an empty name', () => {
+    expect(parseTreeSpec('/tmp/base')).toEqual({ dir: '/tmp/base', flags: [], variant: undefined });
+    expect(parseTreeSpec('.+--max-semi-space-size=64+--single-threaded-gc@ledger-off')).toEqual({ dir: '.', flags: ['--max-semi-space-size=64', '--single-threaded-gc'], variant: 'ledger-off' });
+    expect(parseTreeSpec('.@policy-off')).toEqual({ dir: '.', flags: [], variant: 'policy-off' });
+    expect(() => parseTreeSpec('.@')).toThrow(/DIR\[\+flag…\]\[@variant\]/);
+    expect(() => parseTreeSpec('@ledger-off')).toThrow(/not DIR/);
   });
 });
