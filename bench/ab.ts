@@ -19,7 +19,6 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
 import { compareTrees, launchOrder, parseTreeSpec } from './ab-compare.js';
 import { closedLoop, streamLoop, type Endpoint } from './load.js';
 import { HAS_TASKSET, spawnNode, type Proc } from './processes.js';
@@ -27,6 +26,7 @@ import { pinSelf } from './procstat.js';
 import { chatBody, treatyLaunchFlags } from './setup.js';
 import { transpileTree } from './transpile.js';
 import { startBenchTreaty } from './treaty-process.js';
+import { readBenchVariants } from './variants.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   // A root may carry node flags after a '+', e.g. `.+--max-semi-space-size=64` (same code, tuned V8),
   // and a variant of bench/variants.yaml after an '@', e.g. `.@ledger-off` (what a switch costs).
   // Every Treaty is launched as its bin is (the shebang's flags) unless its variant says otherwise.
-  const variants = benchVariants();
+  const variants = new Map(readBenchVariants(join(ROOT, 'bench/variants.yaml')).variants.map((v) => [v.name, v]));
   const specs = launchOrder(opt.roots.split(',').map((r) => r.trim()), opt.mirror).map((tree) => {
     const { dir, flags: extra, variant } = parseTreeSpec(tree);
     const root = resolve(dir);
@@ -172,12 +172,6 @@ function allocSummary(text: string, requests: number, top: number, who: string[]
       .join('\n');
   const asked = who.length ? `\n\n## callers of ${who.join(', ')}\n${table(callers)}` : '';
   return `total ${(total / requests).toFixed(0)} B/request sampled\n\n## by allocating function\n${table(self)}\n\n## by nearest Treaty function on the stack\n${table(owner)}${asked}`;
-}
-
-/** The variants of bench/variants.yaml by name: overlay, and node flags when the variant sets them. */
-function benchVariants(): Map<string, { overlay: string; nodeArgs?: string[] }> {
-  const doc = parseYaml(readFileSync(join(ROOT, 'bench/variants.yaml'), 'utf8')) as { variants?: { name: string; overlay?: string; nodeArgs?: string }[] } | null;
-  return new Map((doc?.variants ?? []).map((v) => [v.name, { overlay: v.overlay ?? '', ...(v.nodeArgs !== undefined ? { nodeArgs: v.nodeArgs.split(/\s+/).filter(Boolean) } : {}) }]));
 }
 
 main().then(

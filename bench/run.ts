@@ -10,14 +10,14 @@
 // every process through the tsx loader instead of transpiled JavaScript).
 
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
-import { parse as parseYaml } from 'yaml';
+import { readBenchVariants, type BenchVariant } from './variants.js';
 import { CLIENT, closedLoop, holdOneStream, openLoop, openStreams, streamLoop, type Endpoint } from './load.js';
 import { preparePortkey, portkeyHeaders, type PortkeyInstall } from './portkey.js';
 import { alive, mem, pinSelf, type Contention } from './procstat.js';
@@ -151,13 +151,10 @@ async function main(): Promise<void> {
   // Treaty runs with the node flags its bin is launched with (the shebang of src/cli/main.ts);
   // a variant's `nodeArgs` replaces them (e.g. '' to show what they buy).
   const launchFlags = treatyLaunchFlags(treatyRoot);
-  const variants: { name: string; overlay: string; nodeArgs?: string[] }[] = [{ name: '', overlay: '' }];
+  const variants: BenchVariant[] = [{ name: '', overlay: '' }];
   // variants.yaml: `base` applies to every Treaty target (the default included); `variants` add rows.
-  const doc = existsSync(opt.variants) ? (parseYaml(readFileSync(opt.variants, 'utf8')) as { base?: string; variants?: { name: string; overlay?: string; nodeArgs?: string }[] } | null) : null;
-  const baseOverlay = doc?.base ?? '';
-  if (!opt['no-variants'] && !opt['profile-only']) {
-    for (const v of doc?.variants ?? []) variants.push({ name: v.name, overlay: v.overlay ?? '', ...(v.nodeArgs !== undefined ? { nodeArgs: v.nodeArgs.split(/\s+/).filter(Boolean) } : {}) });
-  }
+  const { base: baseOverlay, variants: listed } = readBenchVariants(opt.variants);
+  if (!opt['no-variants'] && !opt['profile-only']) variants.push(...listed);
   const treatyTarget = async (name: string, overlay: string, extraNodeArgs: string[] = [], nodeFlags: string[] = launchFlags): Promise<Target | undefined> => {
     const id = name ? `treaty:${name}` : 'treaty';
     const dir = join(tmp, id.replace(':', '-'));
