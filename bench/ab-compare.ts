@@ -6,6 +6,8 @@
 // a gain that is only the position. Per round, a tree's figure is the geometric mean of its
 // processes; each tree is then compared with the first, round by round.
 
+import { spread } from './stats.js';
+
 export interface TreeComparison {
   tree: string;
   /** Median over rounds of this tree's figure ÷ the first tree's, in the same round. */
@@ -19,11 +21,6 @@ export interface TreeComparison {
 
 const geoMean = (xs: readonly number[]): number => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /**
  * `rounds[r]` holds, per process in that round, its tree and its reading (µs per request or
@@ -39,7 +36,7 @@ export function compareTrees(rounds: readonly { tree: string; value: number }[][
   });
   return trees.map((tree) => {
     const ratios = perRound.filter((m) => m.has(tree) && m.has(trees[0]!)).map((m) => m.get(tree)! / m.get(trees[0]!)!);
-    return { tree, medianRatio: median(ratios), geoMeanRatio: geoMean(ratios), lower: ratios.filter((x) => x < 1).length, rounds: ratios.length };
+    return { tree, medianRatio: spread(ratios).median, geoMeanRatio: geoMean(ratios), lower: ratios.filter((x) => x < 1).length, rounds: ratios.length };
   });
 }
 

@@ -72,16 +72,16 @@ async function main(): Promise<void> {
     const v = variant === undefined ? undefined : variants.get(variant);
     if (variant !== undefined && !v) throw new Error(`--roots: no variant '${variant}' in bench/variants.yaml (have: ${[...variants.keys()].join(', ')})`);
     const flags = [...(v?.nodeArgs ?? treatyLaunchFlags(root)), ...extra];
-    return { tree, root, flags, overlay: v?.overlay ?? '' };
+    return { tree, root, flags, variant, overlay: v?.overlay ?? '' };
   });
   const eps: { label: string; tree: string; ep: Endpoint; proc: Proc; profile?: string }[] = [];
-  for (const [i, { tree, root, flags, overlay }] of specs.entries()) {
+  for (const [i, { tree, root, flags, variant, overlay }] of specs.entries()) {
     const build = join(tmp, `treaty-${i}`);
     transpileTree(root, ['src'], build, modules);
     const dir = join(tmp, `run-${i}`);
     const profile = opt.alloc && i === 0 ? join(dir, 'allocs.heapprofile') : undefined;
     const pre = profile ? ['--import', join(ROOT, 'bench/alloc-sampler.mjs')] : [];
-    const label = `${i}:${basename(root)}${tree.includes('@') ? tree.slice(tree.indexOf('@')) : ''}${flags.length ? ` ${flags.join(' ')}` : ''}`;
+    const label = `${i}:${basename(root)}${variant === undefined ? '' : `@${variant}`}${flags.length ? ` ${flags.join(' ')}` : ''}`;
     const t = await startBenchTreaty({ name: label, build, dir, upstream, overlays: [opt.overlay, overlay], nodeArgs: [...flags, ...pre], ...(profile ? { env: { TREATY_ALLOC_PROFILE: profile } } : {}) });
     procs.push(t.proc);
     eps.push({ label, tree, proc: t.proc, profile, ep: t.ep });

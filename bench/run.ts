@@ -17,7 +17,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
-import { readBenchVariants, type BenchVariant } from './variants.js';
 import { CLIENT, closedLoop, holdOneStream, openLoop, openStreams, streamLoop, type Endpoint } from './load.js';
 import { preparePortkey, portkeyHeaders, type PortkeyInstall } from './portkey.js';
 import { alive, mem, pinSelf, type Contention } from './procstat.js';
@@ -25,6 +24,7 @@ import { freePort, HAS_TASKSET, spawnNode, splitNodeArgs, tail, waitHttp, type P
 import { mainThreadProfile, profileMarkdown } from './profile.js';
 import { transpileTree } from './transpile.js';
 import { markdown, svg, type ReportMeta } from './report.js';
+import { readBenchVariants, type BenchVariant } from './variants.js';
 import { BENCH_CONTRACTS, chatBody, CLIENT_KEY, issueBenchKey, REFUSE_ALL_OVERLAY, slotHoldingBody, TREATY_ENV, treatyConfigYaml, treatyLaunchFlags, UPSTREAM_KEY } from './setup.js';
 import { checks, contention, summarize, type OverloadRun, type Raw, type TargetInfo } from './summary.js';
 

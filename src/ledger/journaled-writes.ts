@@ -78,20 +78,21 @@ export class JournaledWrites {
    */
   begin(w: Extract<AttemptWrite, { kind: 'begin' }>): Promise<void> | undefined {
     const seq = this.#append(w);
-    return typeof seq === 'number' ? this.#hold(w, seq) : seq.then((n) => this.#hold(w, n));
+    if (typeof seq !== 'number') return seq.then((n) => this.#hold(w, n));
+    this.#hold(w, seq);
+    return undefined;
   }
 
-  #hold(w: Extract<AttemptWrite, { kind: 'begin' }>, seq: number): undefined {
+  #hold(w: Extract<AttemptWrite, { kind: 'begin' }>, seq: number): void {
     if (this.#holdMs <= 0) {
       this.#enqueue(w, seq).catch(ignore);
-      return undefined;
+      return;
     }
     const key = keyOf(w.start.requestId, w.start.attemptNo);
     const h: Held = { w, seq, at: this.#now() };
     const first = this.#held.get(key);
     if (first) (first.replays ??= []).push(h);
     else this.#held.set(key, h);
-    return undefined;
   }
 
   /** Resolves once the finish is committed to the database: whether it applied (the row was still 'started'). */

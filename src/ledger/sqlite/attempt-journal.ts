@@ -103,10 +103,11 @@ export class AttemptJournal {
    * Resolves when the write is in the journal file, i.e. survives the process dying (and,
    * with `sync`, power loss); undefined when it is there already. Without `sync`, a begin is
    * written at once, with whatever the turn queued before it: its upstream call waits on it,
-   * and waiting for the end of the turn cost more than the write() (deferring every call
-   * of the turn to setImmediate and back through the awaits: ~11 µs a request at saturation,
-   * bench/ab.ts). Other writes, and every write with `sync` (one fdatasync a turn, not one a
-   * begin), share one write() at setImmediate.
+   * and on a host with cheap system calls waiting for the end of the turn cost more than the
+   * write() (deferring every call of the turn to setImmediate and back through the awaits).
+   * Where a system call is dear the turn's shared write is the cheaper one (~6 %,
+   * docs/performance.md, thirteenth session). Other writes, and every write with `sync` (one
+   * fdatasync a turn, not one a begin), share one write() at setImmediate.
    */
   append(w: AttemptWrite): Promise<void> | undefined {
     this.#lines.push(encodeWrite(w));
