@@ -187,7 +187,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   });
   const tracer = config.telemetry.otlpEndpoint ? new OtlpTraceExporter(config.telemetry.otlpEndpoint, config.telemetry.serviceName, log) : undefined;
   const price = (dep: Deployment, usage: Parameters<typeof attemptCost>[1], at: number) => attemptCost(dep.prices, usage, governance.terms(dep, at));
-  const recorder = new LedgerRecorder({ store: ledger, deployment: (id) => config.deployments.get(id), price, log, now: Date.now });
+  const recorder = new LedgerRecorder({ store: ledger, deployment: (id) => config.deployments.get(id), price, log, now: Date.now, decisionJson: (d) => governance.recordJson(d) });
   // ledger.recordAttempts: false (a measurement switch) writes no attempt rows; each row is
   // still computed, since metrics, budgets and contracts need what the attempt cost.
   const recording = config.ledger.recordAttempts;

@@ -7,7 +7,8 @@ import { countsToward } from '../contracts/schedule.js';
 import type { Usage } from '../domain/chat.js';
 import type { Deployment } from '../domain/deployment.js';
 import { attribute } from '../policy/contracts-attribution.js';
-import { decide, summary } from '../policy/contracts-decide.js';
+import { decide, summary, type Decision } from '../policy/contracts-decide.js';
+import { decisionJson } from '../policy/decision-json.js';
 import { InMemoryContractState, type LiveContractState } from '../policy/contracts-state.js';
 import type { AttemptTrace, Governance, RouteFacts, RouteVerdict } from '../proxy/ports.js';
 import type { ContractsHolder, LoadedContracts } from './contracts-holder.js';
@@ -58,6 +59,11 @@ export class ContractGovernance implements Governance {
     const verdict: RouteVerdict = { allowed, preferred: d.ranked, record: d, version: d.version, summary: summary(d) };
     if (d.blockedBy?.length && !d.ranked.length) verdict.blocked = d.blockedBy.map((b) => b.reason).join('; ');
     return verdict;
+  }
+
+  /** A verdict's record (a decision this class made) as the ledger's JSON. */
+  recordJson(record: unknown): string {
+    return decisionJson(record as Decision);
   }
 
   /** Prices an attempt under the contracts in force when it started: discount inside a commitment, zero marginal cost on a reservation. */

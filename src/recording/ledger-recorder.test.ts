@@ -14,11 +14,11 @@ const trace = (): AttemptTrace => ({
   deploymentId: 'dep-a', model: 'm', stream: false, startedAt: 1_700_000_000_000, decision: { ranked: ['dep-a'] },
 });
 
-function recorder(beginAttempt: (s: AttemptStart) => Promise<void> | undefined) {
+function recorder(beginAttempt: (s: AttemptStart) => Promise<void> | undefined, decisionJson?: (d: unknown) => string) {
   const errors: string[] = [];
   const log = { error: (msg: string) => void errors.push(msg) } as unknown as Logger;
   const store = { beginAttempt, finishAttempt: async () => true } as Pick<LedgerStore, 'beginAttempt' | 'finishAttempt'>;
-  const r = new LedgerRecorder({ store, deployment: () => undefined, price: () => undefined, log, now: () => 0 });
+  const r = new LedgerRecorder({ store, deployment: () => undefined, price: () => undefined, log, now: () => 0, ...(decisionJson ? { decisionJson } : {}) });
   return { r, errors };
 }
 
@@ -29,6 +29,16 @@ describe('ledger recorder: the write-ahead row', () => {
     expect(r.started(trace())).toBeUndefined();
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ requestId: 'req-1', attemptNo: 1, decision: '{"ranked":["dep-a"]}', account: 'unknown' });
+  });
+
+  it('writes the decision with the writer it is given (the policy\'s own), not JSON.stringify', () => {
+    const seen: AttemptStart[] = [];
+    const given: unknown[] = [];
+    const { r } = recorder((s) => void seen.push(s), (d) => (given.push(d), '{"written":"by the policy"}'));
+    const t = trace();
+    r.started(t);
+    expect(given).toEqual([t.decision]);
+    expect(seen[0]!.decision).toBe('{"written":"by the policy"}');
   });
 
   it('a store that rejects, or throws, refuses the attempt with TREATY_LEDGER_UNAVAILABLE and logs why', async () => {

@@ -19,6 +19,8 @@ export interface RecorderDeps {
   price: (dep: Deployment, usage: Usage, at: number) => Cost | undefined;
   log: Logger;
   now: () => number;
+  /** Writes a routing decision as the row's JSON; JSON.stringify when absent. The policy's own writer is about twice as fast. */
+  decisionJson?: (decision: unknown) => string;
 }
 
 export class LedgerRecorder implements AttemptObserver {
@@ -27,7 +29,11 @@ export class LedgerRecorder implements AttemptObserver {
   /** Each ended attempt's row, computed once: budgets and metrics read it again after the write. */
   private readonly rows = new WeakMap<AttemptTrace, AttemptFinish>();
 
-  constructor(private readonly deps: RecorderDeps) {}
+  private readonly decisionJson: (decision: unknown) => string;
+
+  constructor(private readonly deps: RecorderDeps) {
+    this.decisionJson = deps.decisionJson ?? JSON.stringify;
+  }
 
   /**
    * The write-ahead row. Settles once it is durable, or returns undefined when it is already
@@ -49,7 +55,7 @@ export class LedgerRecorder implements AttemptObserver {
         region: dep?.region ?? 'unknown',
         stream: t.stream,
         startedAt: t.startedAt,
-        decision: t.decision === undefined ? null : JSON.stringify(t.decision),
+        decision: t.decision === undefined ? null : this.decisionJson(t.decision),
         contractVersion: t.contractVersion ?? null,
         estimatedPromptTokens: t.estimatedPromptTokens,
       });
