@@ -5,6 +5,9 @@
 // positions: --mirror runs each tree twice (A, B, B, A) so the position cancels out
 // (bench/ab-compare.ts says what was measured). Every tree is compared with the first, round by
 // round: the median and geometric mean of the ratios, and the rounds it read lower.
+// --together loads every tree at the same time instead of in turn (each its own closed loop,
+// all sharing core 1), so a change in the host's speed during a round hits every tree alike:
+// on a VM whose speed swings by 2x within minutes, the only pairing that holds.
 //
 //   node --import tsx bench/ab.ts --roots /tmp/treaty-base,. [--rounds 6] [--sat-ms 2000] [--mirror]
 //   node --import tsx bench/ab.ts --roots . --alloc      # where a request's allocations come from
@@ -43,6 +46,9 @@ const { values: opt } = parseArgs({
     keep: { type: 'boolean', default: false },
     /** Launch every tree twice, mirrored (A, B, B, A): without it, a process's position alone moved readings by 3-10 %. */
     mirror: { type: 'boolean', default: false },
+    /** Saturate every tree at once (each with its own closed loop of --concurrency) rather than one after another. */
+    together: { type: 'boolean', default: false },
+    concurrency: { type: 'string', default: '64' },
     /** --alloc: for these allocating functions (e.g. sort,Map), which Treaty functions call them. */
     who: { type: 'string', default: '' },
   },
@@ -88,6 +94,7 @@ async function main(): Promise<void> {
   }
   const body = chatBody('bench-fast', false);
   const satMs = Number(opt['sat-ms']);
+  const concurrency = Number(opt.concurrency);
   for (const e of eps) {
     log(`warming ${e.label}`);
     await closedLoop(e.ep, body, { concurrency: 64, warmupMs: 0, durationMs: Number(opt['warm-ms']) });
@@ -110,6 +117,18 @@ async function main(): Promise<void> {
       const line: string[] = [];
       const round: { tree: string; value: number }[] = [];
       byRound.push(round);
+      if (opt.together && !opt.stream) {
+        const results = await Promise.all(order.map((e) => closedLoop(e.ep, body, { concurrency, warmupMs: 300, durationMs: satMs })));
+        results.forEach((res, i) => {
+          const e = order[i]!;
+          per.get(e.label)!.push(res.cpuUsPerReq);
+          round.push({ tree: e.tree, value: res.cpuUsPerReq });
+          line.push(`${e.label} ${res.cpuUsPerReq.toFixed(1)} µs (${res.rps.toFixed(0)}/s, util ${res.cpuUtil.toFixed(2)})`);
+        });
+        log(`round ${r + 1} (together; core 1 beside the first tree, the others included: ${(100 * results[0]!.contention.core1Foreign).toFixed(0)} %, steal ${(100 * results[0]!.contention.core1Steal).toFixed(0)} %): ${line.join('  |  ')}`);
+        await sleep(150);
+        continue;
+      }
       for (const e of order) {
         if (opt.stream) {
           const res = await streamLoop(e.ep, chatBody('bench-real', true), { rate: 40, durationMs: satMs, drainMs: 3500 });
@@ -117,7 +136,7 @@ async function main(): Promise<void> {
           round.push({ tree: e.tree, value: res.cpuUsPerChunk });
           line.push(`${e.label} ${res.cpuUsPerChunk.toFixed(1)} µs/chunk (${res.complete}/${res.streams} complete, steal ${(100 * res.contention.core1Steal).toFixed(0)} %)`);
         } else {
-          const res = await closedLoop(e.ep, body, { concurrency: 64, warmupMs: 300, durationMs: satMs });
+          const res = await closedLoop(e.ep, body, { concurrency, warmupMs: 300, durationMs: satMs });
           per.get(e.label)!.push(res.cpuUsPerReq);
           round.push({ tree: e.tree, value: res.cpuUsPerReq });
           line.push(`${e.label} ${res.cpuUsPerReq.toFixed(1)} µs (${res.rps.toFixed(0)}/s, util ${res.cpuUtil.toFixed(2)}, core1 foreign ${(100 * res.contention.core1Foreign).toFixed(0)} %, steal ${(100 * res.contention.core1Steal).toFixed(0)} %)`);
@@ -132,7 +151,7 @@ async function main(): Promise<void> {
     }
     const [base, ...others] = compareTrees(byRound);
     for (const c of others) {
-      log(`${c.tree} vs ${base!.tree}: median ratio ${c.medianRatio.toFixed(3)}, geometric mean ${c.geoMeanRatio.toFixed(3)}, lower in ${c.lower} of ${c.rounds} rounds${opt.mirror ? '' : ' (unmirrored: position bias included; see --mirror)'}`);
+      log(`${c.tree} vs ${base!.tree}: median ratio ${c.medianRatio.toFixed(3)}, geometric mean ${c.geoMeanRatio.toFixed(3)}, lower in ${c.lower} of ${c.rounds} rounds${opt.mirror || opt.together ? '' : ' (unmirrored: position bias included; see --mirror)'}`);
     }
   }
   for (const p of procs.reverse()) await p.stop();
