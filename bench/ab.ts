@@ -117,15 +117,17 @@ async function main(): Promise<void> {
       const line: string[] = [];
       const round: { tree: string; value: number }[] = [];
       byRound.push(round);
-      if (opt.together && !opt.stream) {
-        const results = await Promise.all(order.map((e) => closedLoop(e.ep, body, { concurrency, warmupMs: 300, durationMs: satMs })));
-        results.forEach((res, i) => {
+      if (opt.together) {
+        const values = opt.stream
+          ? (await Promise.all(order.map((e) => streamLoop(e.ep, chatBody('bench-real', true), { rate: 40, durationMs: satMs, drainMs: 3500 })))).map((res) => ({ v: res.cpuUsPerChunk, note: `µs/chunk (${res.complete}/${res.streams} complete)` }))
+          : (await Promise.all(order.map((e) => closedLoop(e.ep, body, { concurrency, warmupMs: 300, durationMs: satMs })))).map((res) => ({ v: res.cpuUsPerReq, note: `µs (${res.rps.toFixed(0)}/s, util ${res.cpuUtil.toFixed(2)})` }));
+        values.forEach(({ v, note }, i) => {
           const e = order[i]!;
-          per.get(e.label)!.push(res.cpuUsPerReq);
-          round.push({ tree: e.tree, value: res.cpuUsPerReq });
-          line.push(`${e.label} ${res.cpuUsPerReq.toFixed(1)} µs (${res.rps.toFixed(0)}/s, util ${res.cpuUtil.toFixed(2)})`);
+          per.get(e.label)!.push(v);
+          round.push({ tree: e.tree, value: v });
+          line.push(`${e.label} ${v.toFixed(1)} ${note}`);
         });
-        log(`round ${r + 1} (together; core 1 beside the first tree, the others included: ${(100 * results[0]!.contention.core1Foreign).toFixed(0)} %, steal ${(100 * results[0]!.contention.core1Steal).toFixed(0)} %): ${line.join('  |  ')}`);
+        log(`round ${r + 1} (together): ${line.join('  |  ')}`);
         await sleep(150);
         continue;
       }

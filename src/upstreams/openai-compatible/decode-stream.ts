@@ -8,6 +8,7 @@ import { SseLineTooLongError, SseParser, type SseEvent } from '../../wire/sse.js
 import type { HeadWithHeaders } from '../retry-headers.js';
 import type { ErrorClassifier } from './classify-error.js';
 import { chunkEvents, type ChunkState } from './chunk-events.js';
+import { DeltaTemplate } from './delta-template.js';
 import { parseErrorBody } from './error-body.js';
 import { isRecord } from './json.js';
 import type { WireCompletion } from './wire-types.js';
@@ -16,6 +17,7 @@ export async function* decodeOpenAIStream(
   head: HeadWithHeaders,
   body: AsyncIterable<Uint8Array>,
   classify: ErrorClassifier,
+  opts: { template?: boolean } = {},
 ): AsyncGenerator<StreamEvent> {
   const st: ChunkState = { identitySent: false, sawAnswer: false, seen: new Set(), finished: new Set(), metaKeys: new Set(), pendingUsage: undefined };
   const fail = (f: UpstreamFailure): UpstreamFailureError => new UpstreamFailureError({ ...f, midStream: st.sawAnswer });
@@ -25,6 +27,8 @@ export async function* decodeOpenAIStream(
   const it = body[Symbol.asyncIterator]();
   let open = true;
   const out: StreamEvent[] = [];
+  // Frames that differ from the last content delta only in its text skip JSON.parse (delta-template.ts).
+  const template = opts.template === false ? undefined : new DeltaTemplate();
   try {
     for (;;) {
       let r: IteratorResult<Uint8Array>;
@@ -51,6 +55,13 @@ export async function* decodeOpenAIStream(
           yield* flushUsage(st);
           return;
         }
+        if (template && ev.event === undefined) {
+          const known = template.match(data);
+          if (known) {
+            yield known;
+            continue;
+          }
+        }
         let chunk: unknown;
         try {
           chunk = JSON.parse(data);
@@ -61,6 +72,7 @@ export async function* decodeOpenAIStream(
         const error = parseErrorBody(chunk, true) ?? (ev.event === 'error' ? parseErrorBody(chunk) : undefined);
         if (error) throw fail(classify(undefined, error, head.headers));
         chunkEvents(chunk as WireCompletion, st, out);
+        if (template && ev.event === undefined) template.learn(data, chunk as WireCompletion, out);
         for (const e of out) yield e;
         out.length = 0;
       }
