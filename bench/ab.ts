@@ -10,6 +10,7 @@
 // on a VM whose speed swings by 2x within minutes, the only pairing that holds.
 //
 //   node --import tsx bench/ab.ts --roots /tmp/treaty-base,. [--rounds 6] [--sat-ms 2000] [--mirror]
+//   node --import tsx bench/ab.ts --roots @proxy,. --together --mirror   # Treaty against the bench's pass-through proxy
 //   node --import tsx bench/ab.ts --roots . --alloc      # where a request's allocations come from
 //
 // --alloc samples allocations (young garbage included, bench/alloc-sampler.mjs) in the first
@@ -26,7 +27,7 @@ import { compareTrees, launchOrder, parseTreeSpec } from './ab-compare.js';
 import { closedLoop, streamLoop, type Endpoint } from './load.js';
 import { HAS_TASKSET, spawnNode, type Proc } from './processes.js';
 import { pinSelf } from './procstat.js';
-import { chatBody, treatyLaunchFlags } from './setup.js';
+import { chatBody, CLIENT_KEY, treatyLaunchFlags, UPSTREAM_KEY } from './setup.js';
 import { transpileTree } from './transpile.js';
 import { startBenchTreaty } from './treaty-process.js';
 import { readBenchVariants } from './variants.js';
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
   // Every Treaty is launched as its bin is (the shebang's flags) unless its variant says otherwise.
   const variants = new Map(readBenchVariants(join(ROOT, 'bench/variants.yaml')).variants.map((v) => [v.name, v]));
   const specs = launchOrder(opt.roots.split(',').map((r) => r.trim()), opt.mirror).map((tree) => {
+    if (tree === '@proxy') return { tree, root: '', flags: [], variant: undefined, overlay: '' };
     const { dir, flags: extra, variant } = parseTreeSpec(tree);
     const root = resolve(dir);
     const v = variant === undefined ? undefined : variants.get(variant);
@@ -82,6 +84,15 @@ async function main(): Promise<void> {
   });
   const eps: { label: string; tree: string; ep: Endpoint; proc: Proc; profile?: string }[] = [];
   for (const [i, { tree, root, flags, variant, overlay }] of specs.entries()) {
+    if (tree === '@proxy') {
+      // The bench's pass-through proxy as a tree: with --together, Treaty's capacity against the
+      // proxy's read round by round with both on core 1 at the same moment.
+      const label = `${i}:proxy`;
+      const proc = await spawnNode({ name: label, cpu: '1', cwd: ROOT, nodeArgs: [join(benchBuild, 'bench/passthrough-proxy.js'), upstream, '0', UPSTREAM_KEY], logFile: join(tmp, `proxy-${i}.log`), hello: true });
+      procs.push(proc);
+      eps.push({ label, tree, proc, ep: { name: label, origin: `http://127.0.0.1:${String(proc.hello!.port)}`, path: '/v1/chat/completions', headers: { authorization: `Bearer ${CLIENT_KEY}` }, pid: proc.pid } });
+      continue;
+    }
     const build = join(tmp, `treaty-${i}`);
     transpileTree(root, ['src'], build, modules);
     const dir = join(tmp, `run-${i}`);
@@ -98,8 +109,10 @@ async function main(): Promise<void> {
   if (opt.together) {
     // Warmed at once too: a tree warmed first and left idle while the others warm had its young
     // generation shrunk by V8 meanwhile and read ~6 % dearer for the whole run (A/A, 10 rounds).
+    // Each gets 1/n of the core, so each warms n times as long: warmed for --warm-ms only, four
+    // Treatys read 1,100-2,000 µs a request for their first four rounds against ~380 after.
     log(`warming ${eps.length} trees together`);
-    await Promise.all(eps.map((e) => closedLoop(e.ep, body, { concurrency, warmupMs: 0, durationMs: Number(opt['warm-ms']) })));
+    await Promise.all(eps.map((e) => closedLoop(e.ep, body, { concurrency, warmupMs: 0, durationMs: Number(opt['warm-ms']) * eps.length })));
   } else {
     for (const e of eps) {
       log(`warming ${e.label}`);
