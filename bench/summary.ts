@@ -77,7 +77,8 @@ export interface StreamSummary {
 }
 
 export interface TargetSummary {
-  sat?: { rps: Spread; cpuUs: Spread; util: Spread; foreign: Spread; p50: Spread; p99: Spread; errors: number; projectedRps: number; io: IoSummary };
+  /** cpuByRound: CPU µs per request in each round, in order (a round measures every target once, one after another). */
+  sat?: { rps: Spread; cpuUs: Spread; cpuByRound: number[]; util: Spread; foreign: Spread; p50: Spread; p99: Spread; errors: number; projectedRps: number; io: IoSummary };
   c1?: { p50: Spread; p99: Spread; addedP50: Spread; addedP99: Spread; gatewayMs?: Spread };
   open: Record<string, OpenSummary>;
   stream?: StreamSummary;
@@ -154,6 +155,7 @@ export function summarize(targets: TargetInfo[], raw: Raw): Record<string, Targe
       sum.sat = {
         rps: s(sat.map((r) => r.rps)),
         cpuUs: cpu,
+        cpuByRound: sat.map((r) => r.cpuUsPerReq),
         util: s(sat.map((r) => r.cpuUtil)),
         foreign: s(sat.map((r) => r.contention.core1Foreign)),
         p50: s(sat.map((r) => r.lat.p50)),
@@ -254,6 +256,13 @@ export interface Check {
 
 const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
+/** Round by round, the proxy's CPU per request over Treaty's: Treaty's capacity as a share of the proxy's. */
+export function roundRatios(proxyUs: readonly number[] | undefined, treatyUs: readonly number[] | undefined): number[] {
+  if (!proxyUs || !treatyUs) return [];
+  const n = Math.min(proxyUs.length, treatyUs.length);
+  return Array.from({ length: n }, (_, i) => proxyUs[i]! / treatyUs[i]!);
+}
+
 /** The issue's targets, for each Treaty variant. */
 export function checks(targets: TargetInfo[], sums: Record<string, TargetSummary>): Check[] {
   const out: Check[] = [];
@@ -272,7 +281,11 @@ export function checks(targets: TargetInfo[], sums: Record<string, TargetSummary
     const pk = cap(portkey?.id);
     const px = cap(proxy?.id);
     add('saturation vs Portkey (CPU-bound capacity)', '≥ 6×', `${f(mine / pk, 1)}× (${f(mine, 0)} vs ${f(pk, 0)} req/s per core; measured ${f(rps(t.id), 0)} vs ${f(rps(portkey?.id), 0)} req/s)`, Number.isFinite(pk) ? mine / pk >= 6 : undefined);
-    add('saturation vs pass-through proxy (CPU-bound capacity)', '≥ 50 %', `${f((100 * mine) / px, 0)} % (${f(mine, 0)} vs ${f(px, 0)} req/s per core; measured ${f(rps(t.id), 0)} vs ${f(rps(proxy?.id), 0)} req/s)`, Number.isFinite(px) ? mine / px >= 0.5 : undefined);
+    // Each round's own ratio too: the targets are measured one after another, and on a shared
+    // host a round's ratio has read anywhere from 31 to 73 % while the medians said 58 %.
+    const byRound = proxy ? roundRatios(sums[proxy.id]?.sat?.cpuByRound, m.sat?.cpuByRound) : [];
+    const rounds = byRound.length > 1 ? `; by round ${byRound.map((x) => f(100 * x, 0)).join(', ')} %` : '';
+    add('saturation vs pass-through proxy (CPU-bound capacity)', '≥ 50 %', `${f((100 * mine) / px, 0)} % (${f(mine, 0)} vs ${f(px, 0)} req/s per core; measured ${f(rps(t.id), 0)} vs ${f(rps(proxy?.id), 0)} req/s${rounds})`, Number.isFinite(px) ? mine / px >= 0.5 : undefined);
     const cpu = m.sat?.cpuUs.median ?? NaN;
     add('CPU per request (auth, limits, policy, ledger on)', '≤ 200 µs', `${f(cpu, 0)} µs`, Number.isFinite(cpu) ? cpu <= 200 : undefined);
     const o1 = m.open['1000'];

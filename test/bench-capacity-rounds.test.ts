@@ -1,0 +1,31 @@
+// The capacity verdict against the pass-through proxy (bench/summary.ts) also prints each
+// round's own ratio: the targets of a round are measured one after another, and on a shared
+// host the median of each target's rounds can pair a fast minute of one with a slow minute of
+// the other.
+import { describe, expect, it } from 'vitest';
+import type { ClosedResult } from '../bench/load.js';
+import { checks, roundRatios, summarize, type Raw, type TargetInfo } from '../bench/summary.js';
+
+const sat = (cpuUsPerReq: number): ClosedResult =>
+  ({ concurrency: 64, seconds: 3, rps: 1e6 / cpuUsPerReq, cpuUsPerReq, cpuUtil: 1, lat: { n: 1, p50: 1, p99: 2, p999: 3, max: 3 }, tally: { ok: 100, shed: 0, otherStatus: 0, errors: 0, notSent: 0, statuses: {} }, contention: { core1Foreign: 0, core0Busy: 0.5, core1Steal: 0 } }) as unknown as ClosedResult;
+
+describe('capacity against the proxy, round by round', () => {
+  it('divides the proxy\'s CPU per request by Treaty\'s in each round, over the rounds both have', () => {
+    expect(roundRatios([100, 150, 120], [400, 200, 240])).toEqual([0.25, 0.75, 0.5]);
+    expect(roundRatios([100, 150], [200])).toEqual([0.5]);
+    expect(roundRatios(undefined, [200])).toEqual([]);
+  });
+
+  it('prints them beside the medians\' ratio, which is what the verdict still reads', () => {
+    const targets: TargetInfo[] = [
+      { id: 'proxy', label: 'proxy', kind: 'proxy', status: 'ok' },
+      { id: 'treaty', label: 'Treaty', kind: 'treaty', status: 'ok' },
+    ];
+    // Medians 146 vs 250 (58 %), while the rounds read 31, 73 and 66 %.
+    const raw: Raw = { sat: { proxy: [sat(123), sat(182), sat(146)], treaty: [sat(402), sat(250), sat(222)] }, c1: {}, open: {}, stream: {}, openStreams: {}, overload: {} };
+    const c = checks(targets, summarize(targets, raw)).find((x) => x.what.startsWith('saturation vs pass-through proxy'))!;
+    expect(c.got).toContain('58 %');
+    expect(c.got).toContain('by round 31, 73, 66 %');
+    expect(c.pass).toBe(true);
+  });
+});
