@@ -10,7 +10,7 @@
 // on a VM whose speed swings by 2x within minutes, the only pairing that holds.
 //
 //   node --import tsx bench/ab.ts --roots /tmp/treaty-base,. [--rounds 6] [--sat-ms 2000] [--mirror]
-//   node --import tsx bench/ab.ts --roots @proxy,. --together --mirror   # Treaty against the bench's pass-through proxy
+//   node --import tsx bench/ab.ts --roots @proxy,. --mirror   # the bench's pass-through proxy beside Treaty (in turn: --together reads Treaty low, see docs/performance.md)
 //   node --import tsx bench/ab.ts --roots . --alloc      # where a request's allocations come from
 //
 // --alloc samples allocations (young garbage included, bench/alloc-sampler.mjs) in the first
@@ -85,8 +85,9 @@ async function main(): Promise<void> {
   const eps: { label: string; tree: string; ep: Endpoint; proc: Proc; profile?: string }[] = [];
   for (const [i, { tree, root, flags, variant, overlay }] of specs.entries()) {
     if (tree === '@proxy') {
-      // The bench's pass-through proxy as a tree: with --together, Treaty's capacity against the
-      // proxy's read round by round with both on core 1 at the same moment.
+      // The bench's pass-through proxy as a tree. Loaded --together with Treaty, sharing the core
+      // raised Treaty's cost a request more than the proxy's (the caches: docs/performance.md),
+      // so that pairing reads Treaty's capacity low; in turn it reads as the bench does.
       const label = `${i}:proxy`;
       const proc = await spawnNode({ name: label, cpu: '1', cwd: ROOT, nodeArgs: [join(benchBuild, 'bench/passthrough-proxy.js'), upstream, '0', UPSTREAM_KEY], logFile: join(tmp, `proxy-${i}.log`), hello: true });
       procs.push(proc);
