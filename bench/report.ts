@@ -3,7 +3,7 @@
 
 import { HELD_P99_MS } from './load.js';
 import type { Spread } from './stats.js';
-import type { Check, ContentionRow, OverloadBound, TargetInfo, TargetSummary } from './summary.js';
+import { roundRatios, type Check, type ContentionRow, type OverloadBound, type TargetInfo, type TargetSummary } from './summary.js';
 
 export interface ReportMeta {
   startedAt: string;
@@ -102,11 +102,14 @@ export function markdown(meta: ReportMeta, targets: TargetInfo[], sums: Record<s
   if (base && variants.length) {
     const b = sums[base.id]!;
     L.push('### What each switch costs (Treaty variants vs the default path)', '');
-    L.push('| variant | CPU µs/req | Δ CPU µs/req vs default | added p50 at concurrency 1 | added p50 / p99 at ' + String(meta.rates[0]) + ' req/s |', '|---|---|---|---|---|');
+    // Each round's own ratio as well: the targets of a round are measured one after another, so
+    // on a host whose speed drifts the medians can pair a variant's fast minute with the default's slow one.
+    L.push('| variant | CPU µs/req | Δ CPU µs/req vs default | CPU vs default, by round | added p50 at concurrency 1 | added p50 / p99 at ' + String(meta.rates[0]) + ' req/s |', '|---|---|---|---|---|---|');
     for (const t of [base, ...variants]) {
       const m = sums[t.id]!;
       const o = m.open[String(meta.rates[0])];
-      L.push(`| ${t.id} | ${sp(m.sat?.cpuUs)} | ${t === base ? '–' : n((m.sat?.cpuUs.median ?? NaN) - (b.sat?.cpuUs.median ?? NaN))} | ${sp(m.c1?.addedP50, 3)} | ${o ? `${n(o.addedP50.median, 3)} / ${n(o.addedP99.median, 3)}` : '–'} |`);
+      const byRound = t === base ? '–' : roundRatios(m.sat?.cpuByRound, b.sat?.cpuByRound).map((x) => n(x, 2)).join(', ') || '–';
+      L.push(`| ${t.id} | ${sp(m.sat?.cpuUs)} | ${t === base ? '–' : n((m.sat?.cpuUs.median ?? NaN) - (b.sat?.cpuUs.median ?? NaN))} | ${byRound} | ${sp(m.c1?.addedP50, 3)} | ${o ? `${n(o.addedP50.median, 3)} / ${n(o.addedP99.median, 3)}` : '–'} |`);
     }
     L.push('');
   }

@@ -3,8 +3,10 @@
 // host the median of each target's rounds can pair a fast minute of one with a slow minute of
 // the other.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import type { ClosedResult } from '../bench/load.js';
-import { checks, roundRatios, summarize, type Raw, type TargetInfo } from '../bench/summary.js';
+import { markdown, type ReportMeta } from '../bench/report.js';
+import { checks, contention, roundRatios, summarize, type Raw, type TargetInfo } from '../bench/summary.js';
 
 const sat = (cpuUsPerReq: number): ClosedResult =>
   ({ concurrency: 64, seconds: 3, rps: 1e6 / cpuUsPerReq, cpuUsPerReq, cpuUtil: 1, lat: { n: 1, p50: 1, p99: 2, p999: 3, max: 3 }, tally: { ok: 100, shed: 0, otherStatus: 0, errors: 0, notSent: 0, statuses: {} }, contention: { core1Foreign: 0, core0Busy: 0.5, core1Steal: 0 } }) as unknown as ClosedResult;
@@ -27,5 +29,14 @@ describe('capacity against the proxy, round by round', () => {
     expect(c.got).toContain('58 %');
     expect(c.got).toContain('by round 31, 73, 66 %');
     expect(c.pass).toBe(true);
+  });
+
+  it('shows, for each variant, its CPU against the default round by round (a run whose medians put log-warn 66 µs dearer)', () => {
+    const run = JSON.parse(readFileSync(new URL('../bench/results/bench-2026-12-01T18-05-24-443Z.json', import.meta.url), 'utf8')) as { meta: ReportMeta; targets: TargetInfo[]; raw: Raw };
+    const sums = summarize(run.targets, run.raw);
+    const md = markdown({ ...run.meta, chart: '' }, run.targets, sums, checks(run.targets, sums), contention(run.raw));
+    const row = md.split('\n').find((l) => l.startsWith('| treaty:log-warn | 316'))!;
+    const [a, b, c] = [0, 1, 2].map((r) => run.raw.sat['treaty:log-warn']![r]!.cpuUsPerReq / run.raw.sat.treaty![r]!.cpuUsPerReq);
+    expect(row).toContain(`| ${a!.toFixed(2)}, ${b!.toFixed(2)}, ${c!.toFixed(2)} |`);
   });
 });
