@@ -21,7 +21,6 @@ export interface TreeComparison {
 
 const geoMean = (xs: readonly number[]): number => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
 
-
 /**
  * `rounds[r]` holds, per process in that round, its tree and its reading (µs per request or
  * per chunk). Trees compare in order of first appearance; the first is the baseline.

@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   } else {
     for (const e of eps) {
       log(`warming ${e.label}`);
-      await closedLoop(e.ep, body, { concurrency: 64, warmupMs: 0, durationMs: Number(opt['warm-ms']) });
+      await closedLoop(e.ep, body, { concurrency, warmupMs: 0, durationMs: Number(opt['warm-ms']) });
     }
   }
   if (opt.alloc) {
@@ -133,40 +133,32 @@ async function main(): Promise<void> {
     const per = new Map<string, number[]>(eps.map((e) => [e.label, []]));
     const rounds = Number(opt.rounds);
     const byRound: { tree: string; value: number }[][] = [];
+    // One process's figure for a round, and how it read. Together, the core's foreign share would
+    // count the other trees, so it is left out.
+    const measure = async (e: (typeof eps)[number]): Promise<{ value: number; note: string }> => {
+      if (opt.stream) {
+        const res = await streamLoop(e.ep, chatBody('bench-real', true), { rate: 40, durationMs: satMs, drainMs: 3500 });
+        return { value: res.cpuUsPerChunk, note: `µs/chunk (${res.complete}/${res.streams} complete${opt.together ? '' : `, steal ${(100 * res.contention.core1Steal).toFixed(0)} %`})` };
+      }
+      const res = await closedLoop(e.ep, body, { concurrency, warmupMs: 300, durationMs: satMs });
+      const busy = opt.together ? '' : `, core1 foreign ${(100 * res.contention.core1Foreign).toFixed(0)} %, steal ${(100 * res.contention.core1Steal).toFixed(0)} %`;
+      return { value: res.cpuUsPerReq, note: `µs (${res.rps.toFixed(0)}/s, util ${res.cpuUtil.toFixed(2)}${busy})` };
+    };
     for (let r = 0; r < rounds; r++) {
       const order = eps.map((_, i) => eps[(i + r) % eps.length]!);
-      const line: string[] = [];
-      const round: { tree: string; value: number }[] = [];
-      byRound.push(round);
-      if (opt.together) {
-        const values = opt.stream
-          ? (await Promise.all(order.map((e) => streamLoop(e.ep, chatBody('bench-real', true), { rate: 40, durationMs: satMs, drainMs: 3500 })))).map((res) => ({ v: res.cpuUsPerChunk, note: `µs/chunk (${res.complete}/${res.streams} complete)` }))
-          : (await Promise.all(order.map((e) => closedLoop(e.ep, body, { concurrency, warmupMs: 300, durationMs: satMs })))).map((res) => ({ v: res.cpuUsPerReq, note: `µs (${res.rps.toFixed(0)}/s, util ${res.cpuUtil.toFixed(2)})` }));
-        values.forEach(({ v, note }, i) => {
-          const e = order[i]!;
-          per.get(e.label)!.push(v);
-          round.push({ tree: e.tree, value: v });
-          line.push(`${e.label} ${v.toFixed(1)} ${note}`);
-        });
-        log(`round ${r + 1} (together): ${line.join('  |  ')}`);
-        await sleep(150);
-        continue;
-      }
-      for (const e of order) {
-        if (opt.stream) {
-          const res = await streamLoop(e.ep, chatBody('bench-real', true), { rate: 40, durationMs: satMs, drainMs: 3500 });
-          per.get(e.label)!.push(res.cpuUsPerChunk);
-          round.push({ tree: e.tree, value: res.cpuUsPerChunk });
-          line.push(`${e.label} ${res.cpuUsPerChunk.toFixed(1)} µs/chunk (${res.complete}/${res.streams} complete, steal ${(100 * res.contention.core1Steal).toFixed(0)} %)`);
-        } else {
-          const res = await closedLoop(e.ep, body, { concurrency, warmupMs: 300, durationMs: satMs });
-          per.get(e.label)!.push(res.cpuUsPerReq);
-          round.push({ tree: e.tree, value: res.cpuUsPerReq });
-          line.push(`${e.label} ${res.cpuUsPerReq.toFixed(1)} µs (${res.rps.toFixed(0)}/s, util ${res.cpuUtil.toFixed(2)}, core1 foreign ${(100 * res.contention.core1Foreign).toFixed(0)} %, steal ${(100 * res.contention.core1Steal).toFixed(0)} %)`);
+      let results: { value: number; note: string }[] = [];
+      if (opt.together) results = await Promise.all(order.map(measure));
+      else {
+        for (const e of order) {
+          results.push(await measure(e));
+          await sleep(150);
         }
-        await sleep(150);
       }
-      log(`round ${r + 1}: ${line.join('  |  ')}`);
+      const round = results.map(({ value }, i) => ({ tree: order[i]!.tree, value }));
+      byRound.push(round);
+      results.forEach(({ value }, i) => per.get(order[i]!.label)!.push(value));
+      log(`round ${r + 1}${opt.together ? ' (together)' : ''}: ${results.map(({ value, note }, i) => `${order[i]!.label} ${value.toFixed(1)} ${note}`).join('  |  ')}`);
+      if (opt.together) await sleep(150);
     }
     for (const [label, xs] of per) {
       const s = [...xs].sort((a, b) => a - b);

@@ -256,11 +256,15 @@ export interface Check {
 
 const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
-/** Round by round, the proxy's CPU per request over Treaty's: Treaty's capacity as a share of the proxy's. */
-export function roundRatios(proxyUs: readonly number[] | undefined, treatyUs: readonly number[] | undefined): number[] {
-  if (!proxyUs || !treatyUs) return [];
-  const n = Math.min(proxyUs.length, treatyUs.length);
-  return Array.from({ length: n }, (_, i) => proxyUs[i]! / treatyUs[i]!);
+/**
+ * Round by round, one target's CPU per request over another's, over the rounds both have: the
+ * proxy's over Treaty's is Treaty's capacity as a share of the proxy's; a variant's over the
+ * default's, what the switch costs.
+ */
+export function roundRatios(a: readonly number[] | undefined, b: readonly number[] | undefined): number[] {
+  if (!a || !b) return [];
+  const n = Math.min(a.length, b.length);
+  return Array.from({ length: n }, (_, i) => a[i]! / b[i]!);
 }
 
 /** The targets, for each Treaty variant. */

@@ -18,6 +18,11 @@ export interface ChunkState {
   pendingUsage: Usage | undefined;
 }
 
+/** A stream's state before its first chunk. */
+export function newChunkState(): ChunkState {
+  return { identitySent: false, sawAnswer: false, seen: new Set(), finished: new Set(), metaKeys: new Set(), pendingUsage: undefined };
+}
+
 const TOP_LEVEL_KNOWN = new Set(['id', 'object', 'created', 'model', 'choices', 'usage']);
 const CHOICE_KNOWN = new Set(['index', 'delta', 'finish_reason']);
 

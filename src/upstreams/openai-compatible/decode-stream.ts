@@ -7,7 +7,7 @@ import { UpstreamFailureError, upstreamFailure, type UpstreamFailure } from '../
 import { SseLineTooLongError, SseParser, type SseEvent } from '../../wire/sse.js';
 import type { HeadWithHeaders } from '../retry-headers.js';
 import type { ErrorClassifier } from './classify-error.js';
-import { chunkEvents, type ChunkState } from './chunk-events.js';
+import { chunkEvents, newChunkState } from './chunk-events.js';
 import { DeltaTemplate } from './delta-template.js';
 import { parseErrorBody } from './error-body.js';
 import { isRecord } from './json.js';
@@ -19,7 +19,7 @@ export async function* decodeOpenAIStream(
   classify: ErrorClassifier,
   opts: { template?: boolean } = {},
 ): AsyncGenerator<StreamEvent> {
-  const st: ChunkState = { identitySent: false, sawAnswer: false, seen: new Set(), finished: new Set(), metaKeys: new Set(), pendingUsage: undefined };
+  const st = newChunkState();
   const fail = (f: UpstreamFailure): UpstreamFailureError => new UpstreamFailureError({ ...f, midStream: st.sawAnswer });
   // The body is read here directly (not through another async generator): the events of one
   // read are decoded and yielded in the same turn.

@@ -11,7 +11,7 @@
 // the string it sits in, so every frame of that form parses the same way around it.
 
 import type { StreamEvent } from '../../domain/chat.js';
-import { chunkEvents, type ChunkState } from './chunk-events.js';
+import { chunkEvents, newChunkState } from './chunk-events.js';
 import type { WireCompletion } from './wire-types.js';
 
 /** Valid inside a JSON string as it stands and needs no unescaping: no quote, backslash or control character. */
@@ -80,7 +80,9 @@ function checks(prefix: string, suffix: string, choiceIndex: number): boolean {
   }
   if (typeof chunk !== 'object' || chunk === null || Array.isArray(chunk)) return false;
   // A state that has already seen this stream's identity and extras, as the decoder's has by now.
-  const st: ChunkState = { identitySent: true, sawAnswer: true, seen: new Set(), finished: new Set(), metaKeys: new Set(Object.keys(chunk)), pendingUsage: undefined };
+  const st = newChunkState();
+  st.identitySent = st.sawAnswer = true;
+  for (const k of Object.keys(chunk)) st.metaKeys.add(k);
   const out: StreamEvent[] = [];
   chunkEvents(chunk as WireCompletion, st, out);
   const e = out.length === 1 ? out[0]! : undefined;
