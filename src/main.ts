@@ -49,7 +49,7 @@ import { HealthTracker } from './routing/health.js';
 import { RetryBudget } from './routing/retry-budget.js';
 import type { BoundAdapter } from './upstreams/adapter.js';
 import { PROVIDERS } from './upstreams/registry.js';
-import { createUndiciTransport } from './upstreams/transport.js';
+import { createHttp1Transport, createUndiciTransport } from './upstreams/transport.js';
 
 export interface StartOptions {
   /** Either a path to treaty.yaml, or the YAML text itself (with a label for error messages). */
@@ -119,7 +119,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   const ledger = await openStore(config, opts.ledgerUrl, log, clusterSettings !== undefined);
   const stopPruning = pruneIdempotencyKeys(ledger, log);
   const cluster = clusterSettings ? new ClusterNode(clusterOptions(clusterSettings), { log, now: Date.now, random: Math.random }) : undefined;
-  const transport = createUndiciTransport({ connectionsPerOrigin: config.server.upstreamConnections });
+  const transport = (config.server.upstreamClient === 'undici' ? createUndiciTransport : createHttp1Transport)({ connectionsPerOrigin: config.server.upstreamConnections });
   const bound = new Map<string, BoundAdapter>();
   const adapterFor = (dep: Deployment): BoundAdapter => {
     let a = bound.get(dep.id);

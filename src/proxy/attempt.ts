@@ -358,7 +358,7 @@ export function toFailure(err: unknown, attemptSignal: { readonly aborted: boole
   if (clientSignal.aborted) return upstreamFailure('timeout', 'cancelled: the client disconnected');
   if (attemptSignal.aborted) return upstreamFailure('timeout', 'the request deadline passed before the upstream answered');
   const code = (err as { code?: string }).code;
-  if (code && /^(ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|UND_ERR_CLOSED)$/.test(code)) {
+  if (code && /^(ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|UND_ERR_CLOSED|UPSTREAM_CONNECT_TIMEOUT|UPSTREAM_SOCKET_CLOSED)$/.test(code)) {
     return upstreamFailure('connect', `could not reach the upstream (${code})`);
   }
   return upstreamFailure('malformed', err instanceof Error ? err.message : String(err));

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BodyTooLargeError, createUndiciTransport, type UpstreamTransport } from './transport.js';
+import { BodyTooLargeError, createHttp1Transport, createUndiciTransport, type UpstreamTransport } from './transport.js';
 
 let server: Server | undefined;
 let transport: UpstreamTransport | undefined;
@@ -26,10 +26,15 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
 const get = { method: 'GET' as const, path: '/', headers: {}, body: '' };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-describe('upstream transport', () => {
+const clients: [string, () => UpstreamTransport][] = [
+  ['Treaty http1', () => createHttp1Transport()],
+  ['undici', () => createUndiciTransport()],
+];
+
+describe.each(clients)('upstream transport (%s)', (_name, createTransport) => {
   it('reads a whole body, and its headers', async () => {
     const { url } = await serve((_req, res) => res.writeHead(200, { 'x-a': '1' }).end('hello'));
-    transport = createUndiciTransport();
+    transport = createTransport();
     const res = await transport.send(url, get, new AbortController().signal);
     expect(res.head.status).toBe(200);
     expect(res.head.headers['x-a']).toBe('1');
@@ -38,7 +43,7 @@ describe('upstream transport', () => {
 
   it('refuses a body over the limit', async () => {
     const { url } = await serve((_req, res) => res.end('x'.repeat(10_000)));
-    transport = createUndiciTransport();
+    transport = createTransport();
     const res = await transport.send(url, get, new AbortController().signal);
     await expect(res.readAll(1000)).rejects.toBeInstanceOf(BodyTooLargeError);
   });
@@ -48,7 +53,7 @@ describe('upstream transport', () => {
       res.write('one');
       setTimeout(() => res.end('two'), 30);
     });
-    transport = createUndiciTransport();
+    transport = createTransport();
     const res = await transport.send(url, get, new AbortController().signal);
     const got: string[] = [];
     for await (const c of res.body) got.push(Buffer.from(c).toString());
@@ -61,7 +66,7 @@ describe('upstream transport', () => {
       res.write('start');
       req.socket.on('close', () => (closed = true));
     });
-    transport = createUndiciTransport();
+    transport = createTransport();
     const ac = new AbortController();
     const res = await transport.send(url, get, ac.signal);
     const it = res.body[Symbol.asyncIterator]();
@@ -78,7 +83,7 @@ describe('upstream transport', () => {
       res.write('data: [DONE]\n\n');
       setTimeout(() => res.end(), 20); // the terminator in a later packet
     });
-    transport = createUndiciTransport();
+    transport = createTransport();
     for (let i = 0; i < 3; i++) {
       const res = await transport.send(url, get, new AbortController().signal);
       for await (const c of res.body) if (Buffer.from(c).toString().includes('[DONE]')) break;
@@ -96,7 +101,7 @@ describe('upstream transport', () => {
         clearInterval(t);
       });
     });
-    transport = createUndiciTransport();
+    transport = createTransport();
     const res = await transport.send(url, get, new AbortController().signal);
     for await (const _c of res.body) break;
     await sleep(200);

@@ -9,6 +9,7 @@
 
 import { Pool, util, type Dispatcher } from 'undici';
 import type { UpstreamHttpRequest, UpstreamResponseHead } from './adapter.js';
+import { OriginPool } from './http1/origin-pool.js';
 
 export interface UpstreamResponse {
   head: UpstreamResponseHead;
@@ -52,7 +53,48 @@ const HIGH_WATER = 64 * 1024;
 const DRAIN_BYTES = 64 * 1024;
 const DRAIN_MS = 1_000;
 
-export function createUndiciTransport(opts: { connectionsPerOrigin?: number; connectTimeoutMs?: number } = {}): UpstreamTransport {
+export interface TransportOptions {
+  connectionsPerOrigin?: number;
+  connectTimeoutMs?: number;
+  /** How long an idle connection is kept when the upstream does not say (Keep-Alive: timeout). */
+  idleTimeoutMs?: number;
+}
+
+/**
+ * Treaty's own HTTP/1.1 client (`http1/`): the same exchange handler as the undici transport
+ * below, on a client that does only what an upstream call needs, at about half undici's CPU
+ * per call (docs/performance.md, fifteenth session). `tls` adds options for https origins
+ * (a private CA, say).
+ */
+export function createHttp1Transport(opts: TransportOptions & { tls?: import('node:tls').ConnectionOptions } = {}): UpstreamTransport {
+  const pools = new Map<string, OriginPool>();
+  const poolFor = (baseUrl: string): OriginPool => {
+    let p = pools.get(baseUrl);
+    if (!p) {
+      p = new OriginPool(new URL(baseUrl).origin, {
+        connections: opts.connectionsPerOrigin ?? 256,
+        connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
+        idleTimeoutMs: opts.idleTimeoutMs ?? 30_000,
+        tls: opts.tls,
+      });
+      pools.set(baseUrl, p);
+    }
+    return p;
+  };
+  return {
+    send(baseUrl, req, signal) {
+      return new Promise<UpstreamResponse>((resolve, reject) => {
+        poolFor(baseUrl).dispatch(req, new UpstreamCall(signal, resolve, reject));
+      });
+    },
+    async close() {
+      await Promise.all([...pools.values()].map((p) => p.close()));
+      pools.clear();
+    },
+  };
+}
+
+export function createUndiciTransport(opts: TransportOptions = {}): UpstreamTransport {
   const pools = new Map<string, Pool>();
   // Keyed by the deployment's baseUrl as written, so the URL is parsed once, not per request.
   const poolFor = (baseUrl: string): Pool => {
@@ -63,7 +105,7 @@ export function createUndiciTransport(opts: { connectionsPerOrigin?: number; con
         connect: { timeout: opts.connectTimeoutMs ?? 10_000 },
         headersTimeout: 0,
         bodyTimeout: 0,
-        keepAliveTimeout: 30_000,
+        keepAliveTimeout: opts.idleTimeoutMs ?? 30_000,
         pipelining: 1,
       });
       pools.set(baseUrl, p);
