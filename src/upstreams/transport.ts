@@ -7,6 +7,7 @@
 // response — the body's chunks go straight to whoever reads them. That was a large share of the
 // gateway's per-request and per-streamed-chunk CPU.
 
+import type { ConnectionOptions } from 'node:tls';
 import { Pool, util, type Dispatcher } from 'undici';
 import type { UpstreamHttpRequest, UpstreamResponseHead } from './adapter.js';
 import { OriginPool } from './http1/origin-pool.js';
@@ -66,7 +67,7 @@ export interface TransportOptions {
  * per call (docs/performance.md, fifteenth session). `tls` adds options for https origins
  * (a private CA, say).
  */
-export function createHttp1Transport(opts: TransportOptions & { tls?: import('node:tls').ConnectionOptions } = {}): UpstreamTransport {
+export function createHttp1Transport(opts: TransportOptions & { tls?: ConnectionOptions } = {}): UpstreamTransport {
   const pools = new Map<string, OriginPool>();
   const poolFor = (baseUrl: string): OriginPool => {
     let p = pools.get(baseUrl);
