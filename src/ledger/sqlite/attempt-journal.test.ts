@@ -43,7 +43,7 @@ describe('attempt write-ahead journal', () => {
     expect(segments()).toEqual([]);
   });
 
-  it('a begin is on disk when append returns (no fsync): with the finishes queued before it, in order; finishes alone wait for the turn', async () => {
+  it("a turn's first begin is on disk when append returns (no fsync): with the finishes queued before it, in order; finishes alone wait for the turn", async () => {
     dir = mkdtempSync(join(tmpdir(), 'treaty-journal-'));
     const j = open();
     const lines = (): string[] => (segments().length ? readFileSync(join(dir, segments()[0]!), 'utf8').split('\n').filter(Boolean) : []);
@@ -58,6 +58,22 @@ describe('attempt write-ahead journal', () => {
     expect(lines()).toHaveLength(2);
     await later;
     expect(lines().map(decodeWrite)).toEqual([end('a'), begin('b'), end('b')]);
+  });
+
+  it("a turn's later begins share the turn's one write, and the next turn's first begin is written at once again", async () => {
+    dir = mkdtempSync(join(tmpdir(), 'treaty-journal-'));
+    const j = open();
+    const lines = (): string[] => (segments().length ? readFileSync(join(dir, segments()[0]!), 'utf8').split('\n').filter(Boolean) : []);
+    expect(j.append(begin('a'))).toBeUndefined();
+    const b = j.append(begin('b'));
+    const c = j.append(begin('c'));
+    expect(b).toBeInstanceOf(Promise);
+    expect(c).toBe(b);
+    expect(lines().map(decodeWrite)).toEqual([begin('a')]);
+    await b;
+    expect(lines().map(decodeWrite)).toEqual([begin('a'), begin('b'), begin('c')]);
+    expect(j.append(begin('d'))).toBeUndefined();
+    expect(lines()).toHaveLength(4);
   });
 
   it('with fsync a begin waits for the turn, so the turn still pays one fdatasync', async () => {

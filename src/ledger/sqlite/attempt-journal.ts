@@ -58,6 +58,8 @@ export class AttemptJournal {
   #lines: string[] = [];
   #batch: Promise<void> | undefined;
   #settle: ((err?: unknown) => void) | undefined;
+  /** A begin was written at once this turn: later ones wait for the turn's shared write. */
+  #turnBegun = false;
 
   readonly #lock: string;
 
@@ -101,24 +103,37 @@ export class AttemptJournal {
 
   /**
    * Resolves when the write is in the journal file, i.e. survives the process dying (and,
-   * with `sync`, power loss); undefined when it is there already. Without `sync`, a begin is
-   * written at once, with whatever the turn queued before it: its upstream call waits on it,
-   * and on a host with cheap system calls waiting for the end of the turn cost more than the
-   * write() (deferring every call of the turn to setImmediate and back through the awaits).
-   * Where a system call is dear the turn's shared write is the cheaper one (~6 %,
-   * docs/performance.md, thirteenth session). Other writes, and every write with `sync` (one
-   * fdatasync a turn, not one a begin), share one write() at setImmediate.
+   * with `sync`, power loss); undefined when it is there already.
+   *
+   * Without `sync`, the first begin of an event-loop turn is written at once (with whatever the
+   * turn queued before it), so a lone request's upstream call starts without waiting for the
+   * turn to end; later begins of the same turn, like every other write, share one write() at
+   * setImmediate. A turn of k begins costs two write()s rather than k: on hosts where a system
+   * call is dear (a VM writing to ext4: 4-16 us each) one write() per begin was ~13 % of a
+   * request's CPU at saturation, while deferring a begin costs a few awaits
+   * (docs/performance.md, fifteenth session). With `sync` every write shares the turn's one
+   * fdatasync.
    */
   append(w: AttemptWrite): Promise<void> | undefined {
     this.#lines.push(encodeWrite(w));
     this.#seq++;
-    if (!this.#sync && w.kind === 'begin') {
+    if (!this.#sync && w.kind === 'begin' && !this.#turnBegun) {
+      this.#turnBegun = true;
       const err = this.#write();
+      this.#openBatch();
       return err === undefined ? undefined : Promise.reject(err);
     }
+    return this.#openBatch();
+  }
+
+  /** The turn's shared write, scheduled once per turn. */
+  #openBatch(): Promise<void> {
     return (this.#batch ??= new Promise<void>((resolve, reject) => {
       this.#settle = (err) => (err === undefined ? resolve() : reject(err));
-      setImmediate(() => this.#write());
+      setImmediate(() => {
+        this.#turnBegun = false;
+        this.#write();
+      });
     }));
   }
 

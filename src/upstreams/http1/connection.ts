@@ -55,6 +55,7 @@ export interface ConnectionOwner {
 }
 
 export class Connection implements ResponseSink {
+  readonly #origin: Origin;
   readonly #socket: Socket;
   readonly #owner: ConnectionOwner;
   #connected = false;
@@ -69,6 +70,7 @@ export class Connection implements ResponseSink {
   idleLimitMs = 0;
 
   constructor(origin: Origin, owner: ConnectionOwner, first: Exchange, session: Buffer | undefined) {
+    this.#origin = origin;
     this.#owner = owner;
     this.#ex = first;
     first.conn = this;
@@ -82,15 +84,18 @@ export class Connection implements ResponseSink {
       (s as TLSSocket).on('session', (sess: Buffer) => owner.session?.(sess));
     } else s.once('connect', this.#onConnect);
     s.on('data', this.#onData);
+    s.on('end', this.#onEnd);
     s.on('error', this.#onError);
     s.on('close', this.#onClose);
     this.#connectTimer = setTimeout(() => {
       s.destroy(new UpstreamConnectionError(`could not connect to the upstream within ${origin.connectTimeoutMs} ms`, 'UPSTREAM_CONNECT_TIMEOUT'));
     }, origin.connectTimeoutMs);
-    this.#origin = origin;
   }
 
-  readonly #origin: Origin;
+  /** False once the socket is closing: such a connection must not take another exchange. */
+  get usable(): boolean {
+    return !this.#socket.destroyed && this.#socket.readable;
+  }
 
   /** Starts an exchange on this (connected, idle) connection. */
   run(ex: Exchange): void {
@@ -161,7 +166,9 @@ export class Connection implements ResponseSink {
       this.#socket.destroy();
       return;
     }
-    if (!parser.done) return;
+    // The exchange may have been aborted while its body was being handed over (a body over
+    // its limit): the connection is being destroyed, and the exchange already heard of it.
+    if (!parser.done || this.#ex !== ex) return;
     this.#complete(ex, parser.reusable && used === data.length);
   };
 
@@ -172,9 +179,18 @@ export class Connection implements ResponseSink {
       ex.settled = true;
       ex.handler.onComplete(null);
     }
-    if (reusable && !this.#closed) this.#owner.reuse(this, this.#hint);
+    if (reusable && this.usable) this.#owner.reuse(this, this.#hint);
     else this.#socket.destroy();
   }
+
+  /**
+   * The upstream ended its side. Idle, the connection is done with: closed at once so the pool
+   * stops offering it. Mid-answer, the close that follows settles the exchange (a body framed
+   * by the connection's end completes; anything else was cut short).
+   */
+  #onEnd = (): void => {
+    if (!this.#ex) this.#socket.destroy();
+  };
 
   #onError = (_err: Error): void => {
     // 'close' follows with the error; handled there.

@@ -194,6 +194,27 @@ describe('HTTP/1.1 origin pool', () => {
     await until(() => closed === 1 && p.openConnections === 0);
   });
 
+  it('an exchange aborted while its body is handed over (a body over its limit) does not give its connection back', async () => {
+    const up = await rawServer((_head, sock) => sock.write('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbig!'));
+    const p = pool(up.origin);
+    const failed = new Promise<Error>((resolve) => {
+      let abort: (e: Error) => void = () => undefined;
+      p.dispatch({ method: 'POST', path: '/', headers: {}, body: '' }, {
+        onConnect: (fn) => (abort = fn),
+        onHeaders: () => true,
+        onData: () => {
+          abort(new Error('body over its limit'));
+          return false;
+        },
+        onComplete: () => resolve(new Error('completed')),
+        onError: resolve,
+      });
+    });
+    expect((await failed).message).toBe('body over its limit');
+    expect((await call(p)).body).toBe('big!');
+    expect(up.connections()).toBe(2);
+  });
+
   it("does not reuse a connection past the server's Keep-Alive timeout less a second", async () => {
     let now = 1_000_000;
     const up = await rawServer((_head, sock) => sock.write('HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\nok'));

@@ -162,7 +162,7 @@ export class OriginPool implements ConnectionOwner {
     const now = this.#now();
     while (this.#idle.length > 0) {
       const c = this.#idle.pop()!;
-      if (now - c.idleSince < c.idleLimitMs) return c;
+      if (now - c.idleSince < c.idleLimitMs && c.usable) return c;
       c.destroy(); // gone() follows from its close
     }
     return undefined;
