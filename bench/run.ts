@@ -26,7 +26,7 @@ import { transpileTree } from './transpile.js';
 import { markdown, svg, type ReportMeta } from './report.js';
 import { readBenchVariants, type BenchVariant } from './variants.js';
 import { BENCH_CONTRACTS, chatBody, CLIENT_KEY, issueBenchKey, REFUSE_ALL_OVERLAY, slotHoldingBody, TREATY_ENV, treatyConfigYaml, treatyLaunchFlags, UPSTREAM_KEY } from './setup.js';
-import { checks, contention, summarize, type OverloadRun, type Raw, type TargetInfo } from './summary.js';
+import { checks, contention, summarize, type CapacityPair, type OverloadRun, type Raw, type TargetInfo } from './summary.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TSX = import.meta.resolve('tsx');
@@ -330,6 +330,26 @@ async function main(): Promise<void> {
         push(raw.sat, t.id, res);
         log(`  ${t.id.padEnd(18)} ${res.rps.toFixed(0).padStart(6)} req/s  ${res.cpuUsPerReq.toFixed(0).padStart(5)} µs CPU/req  util ${res.cpuUtil.toFixed(2)}  p50 ${res.lat.p50.toFixed(2)} ms  errors ${res.tally.errors + res.tally.otherStatus + res.tally.shed}  ${busyNote(res.contention)}`);
         await sleep(150);
+      }
+      // Capacity against the proxy, paired: the proxy and the default Treaty one after another,
+      // mirrored (proxy, Treaty, Treaty, proxy, the order flipped every round), each half a
+      // saturation phase. The rotation above can put a minute and seven other targets between
+      // the two, and this host's speed moves in that time (one run's rounds read 53, 49 and
+      // 93 %); the mirror cancels a steady drift within the pair (as bench/ab.ts --mirror).
+      // In turn, never at once: sharing the core made Treaty's requests dearer and the proxy's
+      // not (docs/performance.md, fourteenth session).
+      const pxT = live().find((x) => x.kind === 'proxy');
+      const trT = live().find((x) => x.kind === 'treaty' && !x.variant);
+      if (pxT && trT) {
+        const pair: CapacityPair = { proxy: [], treaty: [] };
+        for (const t of r % 2 ? [trT, pxT, pxT, trT] : [pxT, trT, trT, pxT]) {
+          await focus(t);
+          const res = await closedLoop(t.ep, fast, { concurrency: CONCURRENCY, warmupMs: PLAN.phaseWarmupMs, durationMs: PLAN.satMs / 2 });
+          (t === pxT ? pair.proxy : pair.treaty).push(res);
+          log(`  paired ${t.id.padEnd(11)} ${res.rps.toFixed(0).padStart(6)} req/s  ${res.cpuUsPerReq.toFixed(0).padStart(5)} µs CPU/req  util ${res.cpuUtil.toFixed(2)}  ${busyNote(res.contention)}`);
+          await sleep(150);
+        }
+        (raw.capacityPairs ??= []).push(pair);
       }
       log(`round ${r + 1}/${PLAN.rounds}: concurrency 1`);
       for (const t of rotate(live(), r)) {

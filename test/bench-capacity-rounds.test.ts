@@ -31,6 +31,33 @@ describe('capacity against the proxy, round by round', () => {
     expect(c.pass).toBe(true);
   });
 
+  it('with paired rounds, the verdict reads their median (proxy over Treaty, each the mean of its two readings), and still shows the table\'s medians', () => {
+    const targets: TargetInfo[] = [
+      { id: 'proxy', label: 'proxy', kind: 'proxy', status: 'ok' },
+      { id: 'treaty', label: 'Treaty', kind: 'treaty', status: 'ok' },
+    ];
+    // The rotation's medians read 146 vs 250 (58 %); the paired rounds 100/210, 110/200, 95/205.
+    const raw: Raw = {
+      sat: { proxy: [sat(123), sat(182), sat(146)], treaty: [sat(402), sat(250), sat(222)] },
+      capacityPairs: [
+        { proxy: [sat(90), sat(110)], treaty: [sat(200), sat(220)] },
+        { proxy: [sat(110), sat(110)], treaty: [sat(190), sat(210)] },
+        { proxy: [sat(95), sat(95)], treaty: [sat(205), sat(205)] },
+      ],
+      c1: {},
+      open: {},
+      stream: {},
+      openStreams: {},
+      overload: {},
+    };
+    const c = checks(targets, summarize(targets, raw)).find((x) => x.what.startsWith('saturation vs pass-through proxy'))!;
+    expect(c.got).toMatch(/^48 %, median of paired rounds 48, 55, 46 %/);
+    expect(c.got).toContain("the saturation table's medians: 58 %");
+    expect(c.pass).toBe(false);
+    raw.capacityPairs![2] = { proxy: [sat(105), sat(105)], treaty: [sat(200), sat(200)] };
+    expect(checks(targets, summarize(targets, raw)).find((x) => x.what.startsWith('saturation vs pass-through proxy'))!.pass).toBe(true);
+  });
+
   it('shows, for each variant, its CPU against the default round by round (a run whose medians put log-warn 66 µs dearer)', () => {
     const run = JSON.parse(readFileSync(new URL('../bench/results/bench-2026-12-01T18-05-24-443Z.json', import.meta.url), 'utf8')) as { meta: ReportMeta; targets: TargetInfo[]; raw: Raw };
     const sums = summarize(run.targets, run.raw);
