@@ -337,19 +337,26 @@ async function main(): Promise<void> {
       // the two, and this host's speed moves in that time (one run's rounds read 53, 49 and
       // 93 %); the mirror cancels a steady drift within the pair (as bench/ab.ts --mirror).
       // In turn, never at once: sharing the core made Treaty's requests dearer and the proxy's
-      // not (docs/performance.md, fourteenth session).
+      // not (docs/performance.md, fourteenth session). Each alone on core 1, as the issue
+      // measures a process under test: every other gateway is stopped (SIGSTOP) meanwhile. Idle,
+      // the seven others still wake (timers, GC) and took 9-13 % of the core in this phase,
+      // which costs the process with more code and data per request more.
       const pxT = live().find((x) => x.kind === 'proxy');
       const trT = live().find((x) => x.kind === 'treaty' && !x.variant);
       if (pxT && trT) {
         const pair: CapacityPair = { proxy: [], treaty: [] };
         for (const t of r % 2 ? [trT, pxT, pxT, trT] : [pxT, trT, trT, pxT]) {
-          await focus(t);
+          await focus(t, true);
           const res = await closedLoop(t.ep, fast, { concurrency: CONCURRENCY, warmupMs: PLAN.phaseWarmupMs, durationMs: PLAN.satMs / 2 });
           (t === pxT ? pair.proxy : pair.treaty).push(res);
           log(`  paired ${t.id.padEnd(11)} ${res.rps.toFixed(0).padStart(6)} req/s  ${res.cpuUsPerReq.toFixed(0).padStart(5)} µs CPU/req  util ${res.cpuUtil.toFixed(2)}  ${busyNote(res.contention)}`);
           await sleep(150);
         }
         (raw.capacityPairs ??= []).push(pair);
+        if (!opt.isolate) {
+          resumeAll();
+          await sleep(200); // their timers catch up before the next phase
+        }
       }
       log(`round ${r + 1}/${PLAN.rounds}: concurrency 1`);
       for (const t of rotate(live(), r)) {
