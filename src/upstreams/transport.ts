@@ -61,23 +61,22 @@ export interface TransportOptions {
   idleTimeoutMs?: number;
 }
 
+/** One origin's connections, as the transport drives them. */
+interface CallPool {
+  dispatch(req: UpstreamHttpRequest, call: UpstreamCall): void;
+  close(): Promise<void>;
+}
+
 /**
- * Treaty's own HTTP/1.1 client (`http1/`): the same exchange handler as the undici transport
- * below, on a client that does only what an upstream call needs, at about half undici's CPU
- * per call (docs/performance.md, fifteenth session). `tls` adds options for https origins
- * (a private CA, say).
+ * A transport over one pool per upstream origin, opened on first use. Keyed by the
+ * deployment's baseUrl as written, so the URL is parsed once, not per request.
  */
-export function createHttp1Transport(opts: TransportOptions & { tls?: ConnectionOptions } = {}): UpstreamTransport {
-  const pools = new Map<string, OriginPool>();
-  const poolFor = (baseUrl: string): OriginPool => {
+function pooledTransport(open: (origin: string) => CallPool): UpstreamTransport {
+  const pools = new Map<string, CallPool>();
+  const poolFor = (baseUrl: string): CallPool => {
     let p = pools.get(baseUrl);
     if (!p) {
-      p = new OriginPool(new URL(baseUrl).origin, {
-        connections: opts.connectionsPerOrigin ?? 256,
-        connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
-        idleTimeoutMs: opts.idleTimeoutMs ?? 30_000,
-        tls: opts.tls,
-      });
+      p = open(new URL(baseUrl).origin);
       pools.set(baseUrl, p);
     }
     return p;
@@ -95,36 +94,39 @@ export function createHttp1Transport(opts: TransportOptions & { tls?: Connection
   };
 }
 
-export function createUndiciTransport(opts: TransportOptions = {}): UpstreamTransport {
-  const pools = new Map<string, Pool>();
-  // Keyed by the deployment's baseUrl as written, so the URL is parsed once, not per request.
-  const poolFor = (baseUrl: string): Pool => {
-    let p = pools.get(baseUrl);
-    if (!p) {
-      p = new Pool(new URL(baseUrl).origin, {
+/**
+ * Treaty's own HTTP/1.1 client (`http1/`): the same exchange handler as the undici transport
+ * below, on a client that does only what an upstream call needs, at about half undici's CPU
+ * per call (docs/performance.md, fifteenth session). `tls` adds options for https origins
+ * (a private CA, say).
+ */
+export function createHttp1Transport(opts: TransportOptions & { tls?: ConnectionOptions } = {}): UpstreamTransport {
+  return pooledTransport(
+    (origin) =>
+      new OriginPool(origin, {
         connections: opts.connectionsPerOrigin ?? 256,
-        connect: { timeout: opts.connectTimeoutMs ?? 10_000 },
-        headersTimeout: 0,
-        bodyTimeout: 0,
-        keepAliveTimeout: opts.idleTimeoutMs ?? 30_000,
-        pipelining: 1,
-      });
-      pools.set(baseUrl, p);
-    }
-    return p;
-  };
-  return {
-    send(baseUrl, req, signal) {
-      return new Promise<UpstreamResponse>((resolve, reject) => {
-        const call = new UpstreamCall(signal, resolve, reject);
-        poolFor(baseUrl).dispatch({ method: req.method, path: req.path, headers: req.headers, body: req.body }, call as Dispatcher.DispatchHandler);
-      });
-    },
-    async close() {
-      await Promise.all([...pools.values()].map((p) => p.destroy()));
-      pools.clear();
-    },
-  };
+        connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
+        idleTimeoutMs: opts.idleTimeoutMs ?? 30_000,
+        tls: opts.tls,
+      }),
+  );
+}
+
+export function createUndiciTransport(opts: TransportOptions = {}): UpstreamTransport {
+  return pooledTransport((origin) => {
+    const pool = new Pool(origin, {
+      connections: opts.connectionsPerOrigin ?? 256,
+      connect: { timeout: opts.connectTimeoutMs ?? 10_000 },
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      keepAliveTimeout: opts.idleTimeoutMs ?? 30_000,
+      pipelining: 1,
+    });
+    return {
+      dispatch: (req, call) => pool.dispatch({ method: req.method, path: req.path, headers: req.headers, body: req.body }, call as Dispatcher.DispatchHandler),
+      close: () => pool.destroy(),
+    };
+  });
 }
 
 type Waiter = { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: unknown) => void };

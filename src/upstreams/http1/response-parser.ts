@@ -86,10 +86,8 @@ export class ResponseParser {
           break;
         }
         case State.Length: {
-          const n = Math.min(this.#remaining, len - at);
-          this.#remaining -= n;
-          const piece = at === 0 && n === len ? data : data.subarray(at, at + n);
-          at += n;
+          const piece = this.#take(data, at);
+          at += piece.length;
           if (this.#remaining === 0) this.#state = State.Done;
           this.sink.onBody(piece);
           if (this.#state === State.Done) {
@@ -117,10 +115,8 @@ export class ResponseParser {
           break;
         }
         case State.ChunkData: {
-          const n = Math.min(this.#remaining, len - at);
-          this.#remaining -= n;
-          const piece = at === 0 && n === len ? data : data.subarray(at, at + n);
-          at += n;
+          const piece = this.#take(data, at);
+          at += piece.length;
           if (this.#remaining === 0) {
             this.#state = State.ChunkDataEnd;
             this.#remaining = 2;
@@ -168,6 +164,13 @@ export class ResponseParser {
     if (this.#state === State.Done) return 'idle';
     if (this.#state === State.Head && this.#carry === undefined) return 'idle';
     return 'truncated';
+  }
+
+  /** Up to #remaining body bytes of `data` from `at` (the read itself when it is all body). */
+  #take(data: Buffer, at: number): Buffer {
+    const n = Math.min(this.#remaining, data.length - at);
+    this.#remaining -= n;
+    return at === 0 && n === data.length ? data : data.subarray(at, at + n);
   }
 
   /** Reads a head starting at `at`; returns the offset after it, or -1 if it is not all here. */
