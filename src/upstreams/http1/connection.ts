@@ -104,7 +104,7 @@ export class Connection implements ResponseSink {
     this.#send(ex);
   }
 
-  /** Ends the connection; the exchange on it, if any, is failed with `err` by whoever calls. */
+  /** Ends the connection; the exchange on it, if any, fails with `err` when the socket closes. */
   destroy(err?: Error): void {
     if (this.#closed) return;
     this.#socket.destroy(err);

@@ -143,7 +143,7 @@ export class OriginPool implements ConnectionOwner {
       this.abort(ex, new Error('upstream client closed'));
     }
     // In-flight exchanges fail with the close (their handlers hear it from each connection).
-    for (const c of [...this.#all]) c.destroy();
+    for (const c of [...this.#all]) c.destroy(new Error('upstream client closed'));
     this.#idle.length = 0;
     return Promise.resolve();
   }
