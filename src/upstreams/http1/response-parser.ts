@@ -182,7 +182,8 @@ export class ResponseParser {
       buf = Buffer.concat([carry, data.subarray(at)]);
       start = 0;
     }
-    // Search from a little before the new bytes so a CRLFCRLF split across reads is found.
+    // With bytes carried from earlier reads the search runs over them joined to this read, so a
+    // CRLFCRLF split across reads is found.
     const end = buf.indexOf('\r\n\r\n', start);
     if (end < 0) {
       if (buf.length - start > MAX_HEAD_BYTES) throw new ResponseParseError(`upstream response head exceeds ${MAX_HEAD_BYTES} bytes`);
