@@ -2,6 +2,7 @@
 // socket read may split it, and the inputs it must refuse rather than misread.
 
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../simulator/prng.js';
 import { ResponseParseError, ResponseParser, type ResponseSink } from './response-parser.js';
 
 interface Parsed {
@@ -143,14 +144,8 @@ describe('HTTP/1.1 response parser', () => {
   });
 
   it('generated responses read the same whatever the reads split them into', () => {
-    // mulberry32: a small seeded generator whose low bits are as random as its high ones.
-    let seed = 7;
-    const rand = (n: number): number => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) % n;
-    };
+    const random = mulberry32(7);
+    const rand = (n: number): number => Math.floor(random() * n);
     for (let i = 0; i < 300; i++) {
       const body = Array.from({ length: rand(3000) }, () => String.fromCharCode(32 + rand(95))).join('');
       const status = [200, 201, 400, 429, 500, 503][rand(6)]!;

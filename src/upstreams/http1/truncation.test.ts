@@ -6,6 +6,7 @@
 
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../simulator/prng.js';
 import type { ExchangeHandler } from './connection.js';
 import { OriginPool } from './origin-pool.js';
 
@@ -82,14 +83,8 @@ describe('HTTP/1.1 client: cut-short answers are never a success', () => {
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     pool = new OriginPool(origin, { connections: 4, connectTimeoutMs: 2000, idleTimeoutMs: 30_000 });
 
-    // mulberry32: a small seeded generator whose low bits are as random as its high ones.
-    let seed = 11;
-    const rand = (n: number): number => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) % n;
-    };
+    const random = mulberry32(11);
+    const rand = (n: number): number => Math.floor(random() * n);
     const call = (id: number): Promise<{ ok: true; body: string } | { ok: false; code: string | undefined }> =>
       new Promise((resolve) => {
         const parts: Buffer[] = [];
