@@ -361,5 +361,10 @@ export function toFailure(err: unknown, attemptSignal: { readonly aborted: boole
   if (code && /^(ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|UND_ERR_CLOSED|UPSTREAM_CONNECT_TIMEOUT|UPSTREAM_SOCKET_CLOSED)$/.test(code)) {
     return upstreamFailure('connect', `could not reach the upstream (${code})`);
   }
+  // A certificate that does not verify (or a failed TLS handshake) is no answer from the upstream
+  // either: nothing was sent to it.
+  if (code && /^(ERR_TLS_|ERR_SSL_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|UNABLE_TO_|CERT_)/.test(code)) {
+    return upstreamFailure('connect', `could not verify the upstream's TLS certificate or handshake (${code})`);
+  }
   return upstreamFailure('malformed', err instanceof Error ? err.message : String(err));
 }
