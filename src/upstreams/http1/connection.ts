@@ -59,7 +59,6 @@ export class Connection implements ResponseSink {
   readonly #socket: Socket;
   readonly #owner: ConnectionOwner;
   #connected = false;
-  #closed = false;
   #connectTimer: NodeJS.Timeout | undefined;
   #ex: Exchange | undefined;
   #parser: ResponseParser | undefined;
@@ -106,8 +105,7 @@ export class Connection implements ResponseSink {
 
   /** Ends the connection; the exchange on it, if any, fails with `err` when the socket closes. */
   destroy(err?: Error): void {
-    if (this.#closed) return;
-    this.#socket.destroy(err);
+    this.#socket.destroy(err); // a no-op once destroyed
   }
 
   /** The current exchange was aborted by its owner: the connection cannot be trusted after it. */
@@ -140,7 +138,7 @@ export class Connection implements ResponseSink {
     this.#parser = new ResponseParser(this);
     const body = ex.req.body;
     const s = this.#socket;
-    if (typeof body === 'string' && !h.latin1) s.write(body.length === 0 ? h.head : h.head + body);
+    if (typeof body === 'string' && !h.latin1) s.write(h.head + body);
     else {
       s.cork();
       s.write(h.head, 'latin1');
@@ -197,7 +195,6 @@ export class Connection implements ResponseSink {
   };
 
   #onClose = (hadError: boolean): void => {
-    this.#closed = true;
     clearTimeout(this.#connectTimer);
     const ex = this.#ex;
     this.#ex = undefined;

@@ -46,7 +46,6 @@ export class OriginPool implements ConnectionOwner {
   /** Every connection open or opening, idle or carrying an exchange. */
   readonly #all = new Set<Connection>();
   readonly #waiting: PoolExchange[] = [];
-  #open = 0;
   #session: Buffer | undefined;
   #sweep: NodeJS.Timeout | undefined;
   #closed = false;
@@ -80,7 +79,7 @@ export class OriginPool implements ConnectionOwner {
     }
     const c = this.#takeIdle();
     if (c) c.run(ex);
-    else if (this.#open < this.#opts.connections) this.#dial(ex);
+    else if (this.#all.size < this.#opts.connections) this.#dial(ex);
     else {
       ex.queued = true;
       this.#waiting.push(ex);
@@ -117,7 +116,6 @@ export class OriginPool implements ConnectionOwner {
   }
 
   gone(c: Connection): void {
-    this.#open--;
     this.#all.delete(c);
     const i = this.#idle.lastIndexOf(c);
     if (i >= 0) this.#idle.splice(i, 1);
@@ -150,11 +148,10 @@ export class OriginPool implements ConnectionOwner {
 
   /** Connections open or opening (for tests and metrics). */
   get openConnections(): number {
-    return this.#open;
+    return this.#all.size;
   }
 
   #dial(ex: PoolExchange): void {
-    this.#open++;
     this.#all.add(new Connection(this.#origin, this, ex, this.#session));
   }
 

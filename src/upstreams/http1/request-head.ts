@@ -4,6 +4,8 @@
 // write a second request onto the connection (request smuggling), and node:http and undici
 // refuse the same things.
 
+import { TOKEN } from './response-parser.js';
+
 export class RequestHeadError extends Error {
   readonly code = 'UPSTREAM_BAD_REQUEST_HEAD';
 }
@@ -16,15 +18,11 @@ export interface Http1Request {
   body: string | Uint8Array;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Visible ASCII, space and tab: what a header value may hold without encoding questions. */
 const PLAIN_VALUE = /^[\t\x20-\x7e]*$/;
 /** obs-text (0x80–0xff) is legal in a value; anything else outside PLAIN_VALUE is not. */
 const LATIN1_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const PATH = /^\/[\x21-\x7e]*$/;
-
-/** Names already checked; adapters use a handful, so this stays small (bounded anyway). */
-const goodNames = new Set<string>();
 
 /**
  * The request head as a string, ending in the blank line. `latin1` is true when a header value
@@ -41,11 +39,7 @@ export function requestHead(req: Http1Request, hostHeader: string): { head: stri
   const headers = req.headers;
   for (const name in headers) {
     const value = headers[name]!;
-    if (!goodNames.has(name)) {
-      if (!TOKEN.test(name)) throw new RequestHeadError(`invalid upstream header name ${JSON.stringify(name.slice(0, 64))}`);
-      if (goodNames.size > 1024) goodNames.clear();
-      goodNames.add(name);
-    }
+    if (!TOKEN.test(name)) throw new RequestHeadError(`invalid upstream header name ${JSON.stringify(name.slice(0, 64))}`);
     if (!PLAIN_VALUE.test(value)) {
       if (!LATIN1_VALUE.test(value)) throw new RequestHeadError(`upstream header ${name} holds a character a header value may not (a line break, a control character or one above U+00FF)`);
       latin1 = true;
