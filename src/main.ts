@@ -3,7 +3,8 @@
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Server } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import type { Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { estimatePromptTokens } from './accounting/estimate.js';
@@ -73,7 +74,7 @@ export interface StartOptions {
 export interface RunningGateway {
   url: string;
   port: number;
-  server: Server;
+  server: GatewayServer;
   config: GatewayConfig;
   log: Logger;
   health: HealthTracker;
@@ -260,7 +261,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   await cluster?.connect();
   const { url, port } = await listen(server, config.server.host, opts.port ?? config.server.port);
   log.info('gateway listening', { url, deployments: config.deployments.size, models: [...config.models.keys()] });
-  let admin: { server: Server; url: string } | undefined;
+  let admin: { server: HttpServer; url: string } | undefined;
   if (config.admin.key) {
     const adminServer = createAdminServer({
       auth: new AdminAuth(config.admin.key),

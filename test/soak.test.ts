@@ -102,7 +102,7 @@ describe('soak', () => {
     // Memory: GC noise, not growth with the request count.
     expect(rssAfter - rssBefore).toBeLessThan(128 * 1024 * 1024);
     // No listener pile-up on the server.
-    expect(h.gateway.server.listenerCount('request')).toBe(1);
+    expect(h.gateway.server.listenerCount('connection')).toBe(1);
 
     console.log(JSON.stringify({ before, after, rssBeforeMB: Math.round(rssBefore / 1e6), rssAfterMB: Math.round(rssAfter / 1e6) }));
     const ok = await one(1); // i=1: streaming off, no early give-up

@@ -2,8 +2,8 @@
 // constant time; the key itself is never logged or echoed.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../domain/errors.js';
+import type { DownstreamRequest } from './downstream.js';
 
 export interface Principal {
   keyName: string;
@@ -13,9 +13,9 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-export function presentedKey(req: IncomingMessage): string | undefined {
+export function presentedKey(req: DownstreamRequest): string | undefined {
   const auth = req.headers.authorization;
-  if (auth) {
+  if (typeof auth === 'string' && auth) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
     return m?.[1];
   }
@@ -32,7 +32,7 @@ export class StaticKeyAuth {
     this.hashes = keys.map((k) => ({ name: k.name, hash: Buffer.from(k.sha256, 'hex') }));
   }
 
-  authenticate(req: IncomingMessage): Principal {
+  authenticate(req: DownstreamRequest): Principal {
     if (this.disabled) return { keyName: 'anonymous' };
     const key = presentedKey(req);
     if (!key) throw new GatewayError('TREATY_UNAUTHORIZED', 'You didn\'t provide an API key. Send it as "Authorization: Bearer <key>".');

@@ -1,25 +1,35 @@
 // Reading and answering on the downstream socket: a size-capped JSON body reader and the
 // one function that writes an error in OpenAI's shape.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../domain/errors.js';
+import type { DownstreamRequest, JsonResponder } from './downstream.js';
+import { H1Request, TOO_LARGE } from './h1/request.js';
 
-export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+export async function readJsonBody(req: DownstreamRequest, maxBytes: number): Promise<unknown> {
   return (await readJsonBodyText(req, maxBytes)).value;
 }
 
 /** The parsed body and its exact text (Idempotency-Key compares bodies byte for byte). */
-export async function readJsonBodyText(req: IncomingMessage, maxBytes: number): Promise<{ value: unknown; text: string }> {
-  const type = req.headers['content-type'];
+export async function readJsonBodyText(req: DownstreamRequest, maxBytes: number): Promise<{ value: unknown; text: string }> {
+  const type = req.headers['content-type'] as string | undefined;
   if (type && type !== 'application/json' && !/^application\/(.+\+)?json\b/i.test(type) && !/^text\/plain\b/i.test(type)) {
     throw new GatewayError('TREATY_UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json (got ${JSON.stringify(type.slice(0, 80))}).`);
   }
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    req.resume();
-    throw tooLarge(maxBytes);
+  let body: Buffer;
+  if (req instanceof H1Request) {
+    const b = await req.readBody(maxBytes);
+    if (b === TOO_LARGE) throw tooLarge(maxBytes);
+    body = b;
+  } else {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      req.resume();
+      throw tooLarge(maxBytes);
+    }
+    body = await collect(req, maxBytes);
   }
-  const text = (await collect(req, maxBytes)).toString('utf8');
+  const text = body.toString('utf8');
   if (text.trim() === '') throw new GatewayError('TREATY_INVALID_JSON', 'The request body is empty; send a JSON object.');
   try {
     return { value: JSON.parse(text) as unknown, text };
@@ -73,14 +83,14 @@ function tooLarge(maxBytes: number): GatewayError {
   return new GatewayError('TREATY_BODY_TOO_LARGE', `The request body is larger than ${maxBytes} bytes; send a smaller request (the limit is server.maxBodyBytes).`);
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | number> = {}): void {
+export function sendJson(res: JsonResponder, status: number, body: unknown, headers: Record<string, string | number> = {}): void {
   const text = JSON.stringify(body);
   if (res.headersSent) return;
   res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, err: GatewayError, headers: Record<string, string | number> = {}): void {
+export function sendError(res: JsonResponder, err: GatewayError, headers: Record<string, string | number> = {}): void {
   const extra: Record<string, string | number> = { ...headers };
   if (err.options.retryAfterMs !== undefined) {
     extra['retry-after'] = Math.max(1, Math.ceil(err.options.retryAfterMs / 1000));

@@ -2,8 +2,8 @@
 // API (stored hashed in the ledger) with its tenant. Lookups are cached briefly; a revocation
 // in this process drops the cache entry at once.
 
+import type { DownstreamRequest } from './downstream.js';
 import { hash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../domain/errors.js';
 import { presentedKey } from './auth.js';
 
@@ -49,7 +49,7 @@ interface Digest {
  */
 const lastKeyOn = new WeakMap<object, Digest>();
 
-function digestOf(req: IncomingMessage, key: string): Digest {
+function digestOf(req: DownstreamRequest, key: string): Digest {
   const socket = req.socket as object | null;
   const last = socket ? lastKeyOn.get(socket) : undefined;
   if (last !== undefined && last.key === key) return last;
@@ -79,7 +79,7 @@ export class Authenticator {
    * The caller's principal; synchronous when the key is static or its lookup is cached (almost
    * every request), so the hot path costs no promise.
    */
-  authenticate(req: IncomingMessage): Principal | Promise<Principal> {
+  authenticate(req: DownstreamRequest): Principal | Promise<Principal> {
     if (this.disabled) return { keyName: 'anonymous', keyId: null, tenantId: null, key: null, tenant: null };
     const key = presentedKey(req);
     if (!key) throw new GatewayError('TREATY_UNAUTHORIZED', NO_KEY);

@@ -4,7 +4,6 @@
 
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Admission, Admitted } from '../admission/admission.js';
 import type { GatewayConfig } from '../config/compile.js';
 import type { ChatRequest } from '../domain/chat.js';
@@ -17,6 +16,7 @@ import { parseChatRequest } from '../wire/chat-request.js';
 import { ChunkRenderer, renderChatResponse } from '../wire/chat-response.js';
 import { parseEmbeddingsRequest, renderEmbeddings } from '../wire/embeddings.js';
 import { readJsonBodyText, sendJson } from './body.js';
+import type { DownstreamRequest, DownstreamResponse } from './downstream.js';
 import { serverTiming } from './gateway-timing.js';
 import type { Authenticator, Principal } from './principal.js';
 import { writeStream } from './stream-writer.js';
@@ -47,8 +47,8 @@ export interface RouteDeps {
 }
 
 export interface Exchange {
-  req: IncomingMessage;
-  res: ServerResponse;
+  req: DownstreamRequest;
+  res: DownstreamResponse;
   /** Treaty's id for this request (unique; the ledger's key). */
   requestId: string;
   /** The client's own x-request-id, when it sent a well-formed one: echoed and recorded, never a key. */

@@ -1,17 +1,18 @@
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GatewayConfig } from '../config/compile.js';
 import { createLogger } from '../observability/logger.js';
 import { Authenticator } from './principal.js';
 import { createGatewayServer, type GatewayServer, type GatewayServerDeps } from './server.js';
 
 // Only what the listener and the key check read; the routes never get further here.
-const config = {
-  server: { maxInFlight: 100, maxBodyBytes: 1 << 20, maxMessages: 10, requestTimeoutMs: 10_000, overload: { lagTargetMs: 10, intervalMs: 50, minActive: 0, retryAfterMs: 2_500 } },
+const makeConfig = (downstreamServer: 'treaty' | 'node') => ({
+  server: { downstreamServer, maxInFlight: 100, maxBodyBytes: 1 << 20, maxMessages: 10, requestTimeoutMs: 10_000, overload: { lagTargetMs: 10, intervalMs: 50, minActive: 0, retryAfterMs: 2_500 } },
   models: new Map(),
-} as unknown as GatewayConfig;
+}) as unknown as GatewayConfig;
+let config = makeConfig('treaty');
 
 let server: GatewayServer | undefined;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
@@ -33,7 +34,11 @@ async function listen(admit: (active: number) => boolean, authDisabled = false):
 
 const chat = (url: string) => request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"m","messages":[]}' });
 
-describe('overload shedding at the listener', () => {
+describe.each(['treaty', 'node'] as const)('overload shedding at the %s listener', (kind) => {
+  beforeEach(() => {
+    config = makeConfig(kind);
+  });
+
   it('answers a shed request 503 with Retry-After before any work on it (no key needed to be refused)', async () => {
     const url = await listen(() => false);
     const r = await chat(url);
@@ -74,14 +79,16 @@ describe('overload shedding at the listener', () => {
 
   it('counts a request as being worked on until its answer starts', async () => {
     const seen: number[] = [];
+    let arrive!: () => void;
+    const arrived = new Promise<void>((r) => (arrive = r));
     const url = await listen((active) => {
       seen.push(active);
+      arrive();
       return true;
     }, true);
     // A request whose body has not finished arriving stays in the works…
     let release!: () => void;
     const hold = new Promise<void>((r) => (release = r));
-    const arrived = new Promise((r) => server!.once('request', r));
     const slow = request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '100' }, body: Readable.from((async function* () {
       yield Buffer.from('{"model":');
       await hold;

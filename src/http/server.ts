@@ -1,11 +1,17 @@
-// The downstream listener: node:http, a small route table, request ids, the client-gone
-// signal, and the one place where any error becomes an OpenAI-shaped response.
+// The downstream listener: Treaty's own HTTP/1.1 server (h1/) or node:http's, a small route
+// table, request ids, the client-gone signal, and the one place where any error becomes an
+// OpenAI-shaped response.
 
+import { once } from 'node:events';
 import { createServer, ServerResponse, type Server } from 'node:http';
+import type { Server as NetServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { GatewayError } from '../domain/errors.js';
 import { Cancellation as ClientGone } from '../proxy/cancellation.js';
 import { sendError, sendJson } from './body.js';
+import type { DownstreamRequest, DownstreamResponse } from './downstream.js';
+import { createH1Server, type H1Server } from './h1/server.js';
+import { H1Response, type HeaderList, type HeaderObject } from './h1/response.js';
 import { OverloadController, startLagSampler } from './overload.js';
 import { newRequestId } from './request-id.js';
 import { chatCompletions, embeddings, getModel, idHeaders, listModels, type Exchange, type RouteDeps } from './routes.js';
@@ -34,8 +40,11 @@ export interface ListenerLoad {
   admitLimit: number;
 }
 
-/** node:http's server, plus a reading of its load (for metrics). */
-export type GatewayServer = Server & { load(): ListenerLoad };
+/** The listener (Treaty's own or node:http's), plus a reading of its load (for metrics). */
+export type GatewayServer = NetServer & { closeAllConnections(): void; load(): ListenerLoad };
+
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+const HEADERS_TIMEOUT_MS = 66_000;
 
 export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   let inFlight = 0;
@@ -63,37 +72,9 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     overload = c;
   }
   // Per-request bookkeeping lives on the response object (one class per server, so a fixed
-  // shape) with one shared 'close' listener: no closures, patched methods or AbortController
-  // per request (each was a visible share of the CPU per request at saturation).
-  class GatewayResponse extends ServerResponse {
-    /** Admitted and not yet answering: counted in `active`. */
-    working = false;
-    exchange: Exchange | undefined = undefined;
-    startedAt = 0;
-
-    // Every answer goes through writeHead (res.end without it calls it too).
-    override writeHead(statusCode: number, reason?: unknown, headers?: unknown): this {
-      if (this.working) {
-        this.working = false;
-        active--;
-      }
-      return (super.writeHead as (c: number, r?: unknown, h?: unknown) => this)(statusCode, reason, headers);
-    }
-  }
-  function onClose(this: GatewayResponse): void {
-    if (this.exchange === undefined) return; // shed before any work
-    inFlight--;
-    if (this.working) {
-      this.working = false;
-      active--;
-    }
-    const ex = this.exchange;
-    // 'close' fires when the socket goes away; if we had not finished, the client gave up, and
-    // everything working for it must stop.
-    if (!this.writableFinished) (ex.signal as ClientGone).abort(new Error('client disconnected'));
-    deps.onResponse?.(ex, this.statusCode, this.startedAt);
-  }
-  const server = createServer({ ServerResponse: GatewayResponse }, (req, res) => {
+  // shape) with one shared done hook: no closures, patched methods or AbortController per
+  // request (each was a visible share of the CPU per request at saturation).
+  const serve = (req: DownstreamRequest, res: GatewayRes): void => {
     // Overload: shed before any work (body, auth, ledger), so the excess costs almost nothing
     // and what is admitted keeps its latency (G14). Health checks always get through.
     if (req.url !== '/healthz' && req.url !== '/readyz') {
@@ -119,7 +100,6 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     const ex: Exchange = { req, res, requestId, clientRequestId, signal };
     res.exchange = ex;
     if (deps.onResponse) res.startedAt = deps.now();
-    res.on('close', onClose);
     route(deps, ex).catch((err: unknown) => {
       if (signal.aborted && !(err instanceof GatewayError)) return; // the client left mid-request; nobody to answer
       const gerr = err instanceof GatewayError ? err : internal(deps, err, requestId);
@@ -128,11 +108,26 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
       if (!res.headersSent) sendError(res, gerr, idHeaders(ex));
       else res.destroy();
     });
-  });
+  };
+  // Every answer goes through writeHead (end without it calls it too).
+  const answering = (res: GatewayRes): void => {
+    if (res.working) {
+      res.working = false;
+      active--;
+    }
+  };
+  // The answer is over: `finished` unless the client went away first.
+  const done = (res: GatewayRes, finished: boolean): void => {
+    const ex = res.exchange;
+    if (ex === undefined) return; // shed before any work
+    inFlight--;
+    answering(res);
+    // If we had not finished, the client gave up, and everything working for it must stop.
+    if (!finished) (ex.signal as ClientGone).abort(new Error('client disconnected'));
+    deps.onResponse?.(ex, res.statusCode, res.startedAt);
+  };
+  const server = deps.config.server.downstreamServer === 'node' ? nodeServer(serve, answering, done) : ownServer(deps, serve, answering, done);
   server.once('close', stopSampler);
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 0; // streams may legitimately run long; the proxy owns deadlines
   const load = (): ListenerLoad => ({
     inFlight,
     active,
@@ -140,7 +135,74 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     shedding: controller?.isShedding ?? false,
     admitLimit: controller?.admitLimit ?? Number.POSITIVE_INFINITY,
   });
-  return Object.assign(server as unknown as Server, { load });
+  return Object.assign(server, { load });
+}
+
+/** Per-request state kept on the answer object. */
+interface GatewayState {
+  /** Admitted and not yet answering: counted in `active`. */
+  working: boolean;
+  exchange: Exchange | undefined;
+  startedAt: number;
+}
+type GatewayRes = DownstreamResponse & GatewayState;
+
+function ownServer(deps: GatewayServerDeps, serve: (req: DownstreamRequest, res: GatewayRes) => void, answering: (res: GatewayRes) => void, done: (res: GatewayRes, finished: boolean) => void): H1Server {
+  class GatewayH1Response extends H1Response implements GatewayState {
+    working = false;
+    exchange: Exchange | undefined = undefined;
+    startedAt = 0;
+
+    override writeHead(statusCode: number, headers?: HeaderObject | HeaderList): this {
+      answering(this);
+      return super.writeHead(statusCode, headers);
+    }
+
+    override onDone(finished: boolean): void {
+      done(this, finished);
+    }
+  }
+  return createH1Server<GatewayH1Response>(
+    {
+      maxBodyBytes: deps.config.server.maxBodyBytes,
+      keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+      headersTimeoutMs: HEADERS_TIMEOUT_MS,
+      Response: GatewayH1Response,
+      // The status comes from the parse error (400, 417, 431, 501, 505); the body is OpenAI's shape.
+      errorBody: (_status, message) => JSON.stringify(new GatewayError('TREATY_INVALID_REQUEST', message).toBody()),
+    },
+    serve,
+  );
+}
+
+function nodeServer(serve: (req: DownstreamRequest, res: GatewayRes) => void, answering: (res: GatewayRes) => void, done: (res: GatewayRes, finished: boolean) => void): Server {
+  class GatewayResponse extends ServerResponse implements GatewayState {
+    working = false;
+    exchange: Exchange | undefined = undefined;
+    startedAt = 0;
+
+    override writeHead(statusCode: number, reason?: unknown, headers?: unknown): this {
+      answering(this as unknown as GatewayRes);
+      return (super.writeHead as (c: number, r?: unknown, h?: unknown) => this)(statusCode, reason, headers);
+    }
+
+    drained(): Promise<void> {
+      if (this.destroyed || !this.writableNeedDrain) return Promise.resolve();
+      return Promise.race([once(this, 'drain'), once(this, 'close')]).then(() => undefined);
+    }
+  }
+  function onClose(this: GatewayResponse): void {
+    // 'close' fires when the socket goes away; if we had not finished, the client gave up.
+    done(this as unknown as GatewayRes, this.writableFinished);
+  }
+  const server = createServer({ ServerResponse: GatewayResponse }, (req, res) => {
+    serve(req, res as unknown as GatewayRes);
+    if ((res as GatewayResponse).exchange !== undefined) res.on('close', onClose);
+  });
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = 0; // streams may legitimately run long; the proxy owns deadlines
+  return server as unknown as Server;
 }
 
 interface ShedReply {
@@ -157,7 +219,7 @@ function shedReply(message: string, retryAfterMs: number): ShedReply {
   };
 }
 
-function shed(res: ServerResponse, r: ShedReply): void {
+function shed(res: DownstreamResponse, r: ShedReply): void {
   // The unread body is discarded by node:http once the answer is sent, keeping the connection.
   res.writeHead(503, r.headers);
   res.end(r.body);

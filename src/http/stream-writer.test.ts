@@ -1,9 +1,12 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StreamEvent } from '../domain/chat.js';
 import { ChunkRenderer } from '../wire/chat-response.js';
+import type { DownstreamResponse } from './downstream.js';
+import { createH1Server } from './h1/server.js';
 import { writeStream, type StreamOutcome } from './stream-writer.js';
 
 let server: Server | undefined;
@@ -29,9 +32,22 @@ function events(inHand: StreamEvent[], later: StreamEvent[], onPull: () => void)
   };
 }
 
-async function serve(write: (res: ServerResponse) => Promise<StreamOutcome>): Promise<{ url: string; outcome: Promise<StreamOutcome> }> {
+type Answer = DownstreamResponse & { socket: Socket };
+
+/** node:http's response with the drained() the writer waits on. */
+function nodeAnswer(res: ServerResponse): Answer {
+  return Object.assign(res, { drained: () => Promise.race([once(res, 'drain'), once(res, 'close')]).then(() => undefined) }) as unknown as Answer;
+}
+
+// The writer runs on both listeners server.downstreamServer can pick.
+let kind: 'treaty' | 'node' = 'treaty';
+
+async function serve(write: (res: Answer) => Promise<StreamOutcome>): Promise<{ url: string; outcome: Promise<StreamOutcome> }> {
   let outcome!: Promise<StreamOutcome>;
-  server = createServer((_req, res) => void (outcome = write(res)));
+  server =
+    kind === 'node'
+      ? createServer((_req, res) => void (outcome = write(nodeAnswer(res))))
+      : createH1Server({ maxBodyBytes: 1024, keepAliveTimeoutMs: 5000, headersTimeoutMs: 5000, errorBody: (_s, m) => m, sweepIntervalMs: 0 }, (_req, res) => void (outcome = write(Object.assign(res, { socket: res.owner.socket }))));
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, get outcome() { return outcome; } };
 }
@@ -47,11 +63,15 @@ const REST: StreamEvent[] = [
   { kind: 'finish', choiceIndex: 0, finishReason: 'stop' },
 ];
 
-describe('writeStream', () => {
+describe.each(['treaty', 'node'] as const)('writeStream on the %s listener', (k) => {
+  beforeEach(() => {
+    kind = k;
+  });
+
   it('puts the first token on the wire before reading on from the upstream', async () => {
     // What the socket still held, each time the writer went back to the upstream.
     const held: number[] = [];
-    let res: ServerResponse | undefined;
+    let res: Answer | undefined;
     const s = await serve((r) => {
       res = r;
       return writeStream(r, events(FIRST, REST, () => held.push(res!.socket!.writableLength)), { headers: { 'x-treaty-deployment': 'dep-1' }, renderer: renderer(), includeUsage: false });

@@ -2,13 +2,12 @@
 // failover: a failure ends the stream with an OpenAI error event and never with [DONE] or a
 // finish_reason the upstream did not send.
 
-import type { ServerResponse } from 'node:http';
-import { once } from 'node:events';
 import type { StreamEvent, Usage } from '../domain/chat.js';
 import { errorSpec } from '../domain/errors.js';
 import { UpstreamFailureError } from '../domain/upstream-failure.js';
 import type { ChunkRenderer } from '../wire/chat-response.js';
 import { sseData } from '../wire/sse.js';
+import type { DownstreamResponse } from './downstream.js';
 
 export interface StreamOutcome {
   complete: boolean;
@@ -44,7 +43,7 @@ function headList(headers: Record<string, string | number>): (string | number)[]
 }
 
 export async function writeStream(
-  res: ServerResponse,
+  res: DownstreamResponse,
   events: AsyncIterable<StreamEvent>,
   opts: { headers: Record<string, string | number>; renderer: ChunkRenderer; includeUsage: boolean },
 ): Promise<StreamOutcome> {
@@ -60,7 +59,7 @@ export async function writeStream(
     }
     // Backpressure: a slow client slows the upstream read instead of growing our memory.
     if (res.write(text) || res.destroyed) return undefined;
-    return Promise.race([once(res, 'drain'), once(res, 'close')]);
+    return res.drained();
   };
   const write = async (text: string): Promise<void> => {
     await send(text);

@@ -9,6 +9,10 @@
 // the size limit, a malformed status line, header or chunk size. After a refusal the
 // connection must be closed: the bytes that follow cannot be trusted to line up.
 
+import { BodyFramer, headEnd, TOKEN, trimOws } from '../../wire/http1-body.js';
+
+export { TOKEN };
+
 export class ResponseParseError extends Error {
   readonly code = 'UPSTREAM_BAD_RESPONSE';
 }
@@ -24,40 +28,26 @@ export interface ResponseSink {
 
 /** Largest head accepted (status line and headers), as node:http's default. */
 export const MAX_HEAD_BYTES = 16 * 1024;
-/** A chunk-size line longer than this (hex digits plus extensions) is not a chunk size. */
-const MAX_CHUNK_LINE = 1024;
-const MAX_TRAILER_BYTES = 16 * 1024;
 
-const enum State {
-  Head,
-  Length,
-  ChunkSize,
-  ChunkData,
-  ChunkDataEnd,
-  Trailers,
-  UntilClose,
-  Done,
-}
-
-const CR = 13;
-const LF = 10;
+const fail = (message: string): Error => new ResponseParseError(message);
+const headTooLong = (): Error => fail(`upstream response head exceeds ${MAX_HEAD_BYTES} bytes`);
 
 export class ResponseParser {
-  #state = State.Head;
-  /** Head or chunk-size/trailer line bytes carried over from an earlier read. */
+  /** Waiting for (the rest of) a head; otherwise the body framer has the bytes. */
+  #inHead = true;
+  /** Head bytes carried over from an earlier read. */
   #carry: Buffer | undefined;
-  #remaining = 0;
-  #trailerBytes = 0;
-  /** Where the line #readLine last returned ended (after its LF) in the read it came from. */
-  #lineEnd = 0;
   /** Whether the response's framing lets the connection carry another exchange. */
   #reusable = false;
+  readonly #body: BodyFramer;
 
-  constructor(private readonly sink: ResponseSink) {}
+  constructor(private readonly sink: ResponseSink) {
+    this.#body = new BodyFramer(sink, fail, 'upstream');
+  }
 
   /** True once the response has ended (onEnd was called). */
   get done(): boolean {
-    return this.#state === State.Done;
+    return !this.#inHead && this.#body.done;
   }
 
   /** True when the connection may carry another request after this response ended. */
@@ -67,7 +57,7 @@ export class ResponseParser {
 
   /** True while the body runs until the connection closes. */
   get untilClose(): boolean {
-    return this.#state === State.UntilClose;
+    return this.#body.isUntilClose;
   }
 
   /**
@@ -76,79 +66,13 @@ export class ResponseParser {
    */
   execute(data: Buffer): number {
     let at = 0;
-    const len = data.length;
-    while (at < len) {
-      switch (this.#state) {
-        case State.Head: {
-          const used = this.#readHead(data, at);
-          if (used < 0) return len; // the head continues in the next read
-          at = used;
-          break;
-        }
-        case State.Length: {
-          const piece = this.#take(data, at);
-          at += piece.length;
-          if (this.#remaining === 0) this.#state = State.Done;
-          this.sink.onBody(piece);
-          if (this.#state === State.Done) {
-            this.sink.onEnd();
-            return at;
-          }
-          break;
-        }
-        case State.UntilClose: {
-          this.sink.onBody(at === 0 ? data : data.subarray(at));
-          return len;
-        }
-        case State.ChunkSize: {
-          const line = this.#readLine(data, at, MAX_CHUNK_LINE, 'chunk size line');
-          if (line === undefined) return len;
-          at = this.#lineEnd;
-          const size = parseChunkSize(line);
-          if (size === 0) {
-            this.#state = State.Trailers;
-            this.#trailerBytes = 0;
-          } else {
-            this.#remaining = size;
-            this.#state = State.ChunkData;
-          }
-          break;
-        }
-        case State.ChunkData: {
-          const piece = this.#take(data, at);
-          at += piece.length;
-          if (this.#remaining === 0) {
-            this.#state = State.ChunkDataEnd;
-            this.#remaining = 2;
-          }
-          this.sink.onBody(piece);
-          break;
-        }
-        case State.ChunkDataEnd: {
-          // The CRLF after a chunk's data, possibly split across reads.
-          const want = this.#remaining === 2 ? CR : LF;
-          if (data[at] !== want) throw new ResponseParseError('upstream sent a chunk whose data does not end with CRLF');
-          at++;
-          if (--this.#remaining === 0) this.#state = State.ChunkSize;
-          break;
-        }
-        case State.Trailers: {
-          const line = this.#readLine(data, at, MAX_TRAILER_BYTES - this.#trailerBytes, 'trailer section');
-          if (line === undefined) return len;
-          at = this.#lineEnd;
-          this.#trailerBytes += line.length + 2;
-          if (line.length === 0) {
-            this.#state = State.Done;
-            this.sink.onEnd();
-            return at;
-          }
-          break;
-        }
-        case State.Done:
-          return at;
-      }
+    while (this.#inHead) {
+      if (at >= data.length) return data.length;
+      const used = this.#readHead(data, at);
+      if (used < 0) return data.length; // the head continues in the next read
+      at = used;
     }
-    return len;
+    return this.#body.execute(data, at);
   }
 
   /**
@@ -156,21 +80,8 @@ export class ResponseParser {
    * response is cut short (the caller reports that as a failure).
    */
   finish(): 'complete' | 'truncated' | 'idle' {
-    if (this.#state === State.UntilClose) {
-      this.#state = State.Done;
-      this.sink.onEnd();
-      return 'complete';
-    }
-    if (this.#state === State.Done) return 'idle';
-    if (this.#state === State.Head && this.#carry === undefined) return 'idle';
-    return 'truncated';
-  }
-
-  /** Up to #remaining body bytes of `data` from `at` (the read itself when it is all body). */
-  #take(data: Buffer, at: number): Buffer {
-    const n = Math.min(this.#remaining, data.length - at);
-    this.#remaining -= n;
-    return at === 0 && n === data.length ? data : data.subarray(at, at + n);
+    if (this.#inHead) return this.#carry === undefined ? 'idle' : 'truncated';
+    return this.#body.finish();
   }
 
   /** Reads a head starting at `at`; returns the offset after it, or -1 if it is not all here. */
@@ -184,13 +95,11 @@ export class ResponseParser {
     }
     // With bytes carried from earlier reads the search runs over them joined to this read, so a
     // CRLFCRLF split across reads is found.
-    const end = buf.indexOf('\r\n\r\n', start);
+    const end = headEnd(buf, start, MAX_HEAD_BYTES, headTooLong);
     if (end < 0) {
-      if (buf.length - start > MAX_HEAD_BYTES) throw new ResponseParseError(`upstream response head exceeds ${MAX_HEAD_BYTES} bytes`);
       this.#carry = start === 0 && buf !== data ? buf : Buffer.from(buf.subarray(start));
       return -1;
     }
-    if (end - start > MAX_HEAD_BYTES) throw new ResponseParseError(`upstream response head exceeds ${MAX_HEAD_BYTES} bytes`);
     this.#carry = undefined;
     const after = end + 4;
     const consumed = carry ? at + (after - carry.length) : after;
@@ -262,59 +171,17 @@ export class ResponseParser {
     const http11 = minor === 49;
     const persistent = http11 ? !connClose : connKeepAlive && !connClose;
     if (chunked && contentLength >= 0) throw new ResponseParseError('upstream sent both Transfer-Encoding and Content-Length');
+    this.#inHead = false;
     if (status === 204 || status === 304 || (!chunked && contentLength === 0)) {
       this.#reusable = persistent;
-      this.#state = State.Done;
       this.sink.onHead(status, raw, persistent, keepAliveHintMs);
-      this.sink.onEnd();
+      this.#body.empty();
       return;
     }
-    if (chunked) this.#state = State.ChunkSize;
-    else if (contentLength > 0) {
-      this.#state = State.Length;
-      this.#remaining = contentLength;
-    } else this.#state = State.UntilClose;
-    this.#reusable = persistent && this.#state !== State.UntilClose;
+    if (chunked) this.#body.chunked();
+    else if (contentLength > 0) this.#body.length(contentLength);
+    else this.#body.untilClose();
+    this.#reusable = persistent && !this.#body.isUntilClose;
     this.sink.onHead(status, raw, this.#reusable, keepAliveHintMs);
   }
-
-  /**
-   * Reads a CRLF-ended line starting at `at`, joined to bytes carried from earlier reads.
-   * Returns the line (without CRLF) and sets #lineEnd to the offset after it in `data`, or
-   * returns undefined when the line continues in the next read.
-   */
-  #readLine(data: Buffer, at: number, max: number, what: string): string | undefined {
-    const lf = data.indexOf(LF, at);
-    const carry = this.#carry;
-    const carried = carry?.length ?? 0;
-    if (lf < 0) {
-      if (data.length - at + carried > max) throw new ResponseParseError(`upstream sent an over-long ${what}`);
-      this.#carry = carry ? Buffer.concat([carry, data.subarray(at)]) : Buffer.from(data.subarray(at));
-      return undefined;
-    }
-    if (lf - at + carried > max) throw new ResponseParseError(`upstream sent an over-long ${what}`);
-    const cr = lf > at ? data[lf - 1] : carried > 0 ? carry![carried - 1] : undefined;
-    if (cr !== CR) throw new ResponseParseError(`upstream sent a ${what} not ended by CRLF`);
-    this.#carry = undefined;
-    this.#lineEnd = lf + 1;
-    if (!carry) return data.toString('latin1', at, lf - 1);
-    if (lf === at) return carry.toString('latin1', 0, carried - 1);
-    return carry.toString('latin1', 0, carried) + data.toString('latin1', at, lf - 1);
-  }
-}
-
-/** An HTTP token (RFC 9110 5.6.2): what a header name may be. */
-export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-function trimOws(s: string, from: number, to: number): string {
-  while (from < to && (s.charCodeAt(from) === 32 || s.charCodeAt(from) === 9)) from++;
-  while (to > from && (s.charCodeAt(to - 1) === 32 || s.charCodeAt(to - 1) === 9)) to--;
-  return s.slice(from, to);
-}
-
-function parseChunkSize(line: string): number {
-  const semi = line.indexOf(';');
-  const hex = (semi < 0 ? line : line.slice(0, semi)).trim();
-  if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) throw new ResponseParseError(`upstream sent an invalid chunk size: ${JSON.stringify(line.slice(0, 32))}`);
-  return parseInt(hex, 16);
 }

@@ -1,0 +1,262 @@
+// One answer on a downstream connection: the subset of node:http's ServerResponse the gateway
+// uses (writeHead, write, end, uncork, destroy), with the head held until the first body bytes
+// so a whole answer leaves in one socket write, chunked framing for streams, and no
+// EventEmitter: the connection is told when the answer is done and a subclass may hook it.
+
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { TOKEN } from '../../wire/http1-body.js';
+import { httpDate } from './date.js';
+
+export type HeaderList = readonly (string | number)[];
+export type HeaderObject = Readonly<Record<string, string | number | readonly string[] | undefined>>;
+
+/** What the response needs from its connection. */
+export interface ResponseOwner {
+  readonly socket: Socket;
+  /** Whether this connection may carry another request after the answer. */
+  keepAliveAfter(): boolean;
+  /** The answer ended (`finished`) or was cut (the socket closed or it was destroyed). */
+  answered(res: H1Response, finished: boolean): void;
+}
+
+/** A value with anything but tab and visible characters (latin1 included): the check is one regex in the common case. */
+const NOT_PLAIN = /[^\t\x20-\x7e]/;
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+/** Framing and connection fields belong to the connection, whatever the caller says. */
+const OWNED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'date']);
+const KEEP_ALIVE = 'connection: keep-alive\r\nkeep-alive: timeout=65\r\n';
+const CLOSE = 'connection: close\r\n';
+
+const enum Framing {
+  None,
+  Length,
+  Chunked,
+  UntilClose,
+}
+
+/** The constructor the connection makes answers with (a subclass may add per-request state). */
+export type H1ResponseClass = new (owner: ResponseOwner, headOnly: boolean, http10: boolean) => H1Response;
+
+export class H1Response {
+  statusCode = 200;
+  headersSent = false;
+  writableFinished = false;
+  #head: string | undefined;
+  #latin1Head = false;
+  #framing = Framing.Length;
+  #closeAfter = false;
+  #corked = false;
+  #ended = false;
+  #cut = false;
+  #drainWaiters: (() => void)[] | undefined;
+
+  constructor(
+    readonly owner: ResponseOwner,
+    /** The request was HEAD: the head goes out, the body does not. */
+    private readonly headOnly: boolean,
+    /** HTTP/1.0 client: no chunked framing. */
+    private readonly http10: boolean,
+  ) {}
+
+  get destroyed(): boolean {
+    return this.#cut || this.owner.socket.destroyed;
+  }
+
+  /** Sets the status and headers; they are written with the first body bytes (or at end). */
+  writeHead(statusCode: number, headers?: HeaderObject | HeaderList): this {
+    if (this.headersSent) throw new Error('writeHead called twice on one response');
+    this.statusCode = statusCode;
+    let text = `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode] ?? 'Unknown'}\r\n`;
+    let length = -1;
+    if (Array.isArray(headers)) {
+      for (let i = 0; i < headers.length; i += 2) {
+        const line = this.#field(String(headers[i]), headers[i + 1] as string | number);
+        if (line === undefined) continue;
+        if (line === '') length = Number(headers[i + 1]);
+        else text += line;
+      }
+    } else if (headers) {
+      const h = headers as HeaderObject;
+      for (const name in h) {
+        const v = h[name];
+        if (v === undefined) continue;
+        if (typeof v === 'object') {
+          for (const one of v) text += this.#field(name, one) ?? '';
+          continue;
+        }
+        const line = this.#field(name, v);
+        if (line === undefined) continue;
+        if (line === '') length = Number(v);
+        else text += line;
+      }
+    }
+    const bodiless = statusCode === 204 || statusCode === 304 || statusCode < 200;
+    if (bodiless) this.#framing = Framing.None;
+    else if (length >= 0) {
+      this.#framing = Framing.Length;
+      text += `content-length: ${length}\r\n`;
+    } else if (this.http10) {
+      this.#framing = Framing.UntilClose;
+      this.#closeAfter = true;
+    } else {
+      this.#framing = Framing.Chunked;
+      text += 'transfer-encoding: chunked\r\n';
+    }
+    if (this.#closeAfter || !this.owner.keepAliveAfter()) {
+      this.#closeAfter = true;
+      text += CLOSE;
+    } else text += KEEP_ALIVE;
+    this.#head = `${text}date: ${httpDate()}\r\n\r\n`;
+    this.headersSent = true;
+    return this;
+  }
+
+  /**
+   * One header line, validated as node:http validates (a CR or LF in a value would split the
+   * response). Returns undefined for a field the connection owns, '' for content-length
+   * (the framing writes it).
+   */
+  #field(name: string, value: string | number): string | undefined {
+    const lower = name.toLowerCase();
+    if (OWNED.has(lower)) return undefined;
+    if (lower === 'content-length') return '';
+    if (!TOKEN.test(name)) throw new TypeError(`Invalid header name ${JSON.stringify(name)}`);
+    const v = typeof value === 'number' ? String(value) : value;
+    if (NOT_PLAIN.test(v)) {
+      if (BAD_VALUE.test(v)) throw new TypeError(`Invalid character in header ${name}`);
+      this.#latin1Head = true;
+    }
+    return `${name}: ${v}\r\n`;
+  }
+
+  /** Writes body text; false when the socket's buffer is full (wait for drained()). */
+  write(text: string): boolean {
+    if (this.#ended || this.destroyed) return false;
+    if (!this.headersSent) this.writeHead(this.statusCode);
+    const socket = this.owner.socket;
+    if (!this.#corked) {
+      // Writes of one turn leave together: corked now, flushed at the turn's end (as node:http
+      // does), unless uncork() sends them sooner.
+      this.#corked = true;
+      socket.cork();
+      process.nextTick(uncorkLater, this);
+    }
+    this.#flushHead();
+    if (this.headOnly || this.#framing === Framing.None) return true;
+    if (this.#framing === Framing.Chunked) {
+      if (text.length === 0) return true;
+      return socket.write(`${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`);
+    }
+    return socket.write(text);
+  }
+
+  /** Sends what is corked now. */
+  uncork(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.owner.socket.uncork();
+  }
+
+  /** Ends the answer, with a last piece of body if given. */
+  end(body?: string | Buffer): void {
+    if (this.#ended || this.destroyed) return;
+    if (!this.headersSent) {
+      const len = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+      this.writeHead(this.statusCode, ['content-length', len]);
+    }
+    this.#ended = true;
+    const socket = this.owner.socket;
+    const head = this.#head;
+    this.#head = undefined;
+    const sendBody = body !== undefined && !this.headOnly && this.#framing !== Framing.None && (typeof body === 'string' ? body.length > 0 : body.length > 0);
+    if (head !== undefined && !this.#latin1Head && (!sendBody || typeof body === 'string') && this.#framing !== Framing.Chunked) {
+      // The common whole answer: head and body in one string, one write.
+      socket.write(sendBody ? head + (body as string) : head);
+    } else {
+      // Several pieces: one writev.
+      if (!this.#corked) {
+        this.#corked = true;
+        socket.cork();
+      }
+      if (head !== undefined) socket.write(this.#latin1Head ? Buffer.from(head, 'latin1') : head);
+      if (sendBody) {
+        if (this.#framing === Framing.Chunked) {
+          const n = typeof body === 'string' ? Buffer.byteLength(body) : body!.length;
+          socket.write(`${n.toString(16)}\r\n`);
+          socket.write(body!);
+          socket.write('\r\n0\r\n\r\n');
+        } else socket.write(body!);
+      } else if (this.#framing === Framing.Chunked && !this.headOnly) socket.write('0\r\n\r\n');
+    }
+    this.uncork();
+    this.writableFinished = true;
+    this.owner.answered(this, true);
+    process.nextTick(doneLater, this, true);
+  }
+
+  /** Whether the connection closes after this answer. */
+  get closesConnection(): boolean {
+    return this.#closeAfter;
+  }
+
+  /** Marks the connection to close after this answer (before the head is written). */
+  closeAfter(): void {
+    this.#closeAfter = true;
+  }
+
+  /** Cuts the answer: the connection is closed, the client sees it end early. */
+  destroy(): void {
+    if (this.#ended) return;
+    this.#cut = true;
+    this.owner.socket.destroy();
+  }
+
+  /** Resolves when the socket can take more, or is gone. */
+  drained(): Promise<void> {
+    if (this.destroyed || !this.owner.socket.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => (this.#drainWaiters ??= []).push(resolve));
+  }
+
+  /** Called by the connection on the socket's 'drain' or 'close'. */
+  wake(): void {
+    const w = this.#drainWaiters;
+    if (!w) return;
+    this.#drainWaiters = undefined;
+    for (const f of w) f();
+  }
+
+  /** The connection went away before the answer ended. */
+  cutShort(): void {
+    if (this.#ended || this.#cut) return;
+    this.#cut = true;
+    this.wake();
+    this.owner.answered(this, false);
+    process.nextTick(doneLater, this, false);
+  }
+
+  /**
+   * The answer is over: `finished` when it ended, false when the connection went first. Called
+   * once, on the tick after (as node:http's 'close'), so the code that ended it has finished
+   * its own bookkeeping. Subclasses hook it.
+   */
+  onDone(finished: boolean): void {
+    void finished;
+  }
+
+  #flushHead(): void {
+    const head = this.#head;
+    if (head === undefined) return;
+    this.#head = undefined;
+    this.owner.socket.write(this.#latin1Head ? Buffer.from(head, 'latin1') : head);
+  }
+}
+
+function doneLater(res: H1Response, finished: boolean): void {
+  res.onDone(finished);
+}
+
+function uncorkLater(res: H1Response): void {
+  res.uncork();
+}

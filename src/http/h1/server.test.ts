@@ -1,0 +1,274 @@
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { H1Request } from './request.js';
+import { TOO_LARGE } from './request.js';
+import { H1Response } from './response.js';
+import { createH1Server, type H1Handler, type H1Server, type H1ServerOptions } from './server.js';
+
+let server: H1Server | undefined;
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  server = undefined;
+});
+
+async function listen(handler: H1Handler, opts: Partial<H1ServerOptions> = {}): Promise<number> {
+  server = createH1Server({ maxBodyBytes: 64 * 1024, keepAliveTimeoutMs: 5_000, headersTimeoutMs: 6_000, errorBody: (status, message) => JSON.stringify({ error: { status, message } }), sweepIntervalMs: 0, ...opts }, handler);
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return (server.address() as AddressInfo).port;
+}
+
+/** A raw client: everything the server sends, as text, and whether the server closed. */
+async function raw(port: number): Promise<{ socket: Socket; text: () => string; closed: Promise<void>; until: (re: RegExp) => Promise<string> }> {
+  const socket = connect(port, '127.0.0.1');
+  let text = '';
+  const waiters: (() => void)[] = [];
+  socket.on('data', (d: Buffer) => {
+    text += d.toString('latin1');
+    for (const w of waiters.splice(0)) w();
+  });
+  const closed = new Promise<void>((r) => socket.on('close', () => {
+    for (const w of waiters.splice(0)) w();
+    r();
+  }));
+  await new Promise<void>((r) => socket.once('connect', r));
+  const until = async (re: RegExp): Promise<string> => {
+    while (!re.test(text)) {
+      if (socket.destroyed) throw new Error(`closed before ${re}: ${JSON.stringify(text)}`);
+      await new Promise<void>((r) => waiters.push(r));
+    }
+    return text;
+  };
+  return { socket, text: () => text, closed, until };
+}
+
+/** Answers `{"url":…,"body":…}` after reading the body. */
+const echo: H1Handler = (req, res) => {
+  void req.readBody(1 << 20).then((b) => {
+    const body = JSON.stringify({ url: req.url, method: req.method, body: b === TOO_LARGE ? 'too large' : b.toString() });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+};
+
+const count = (s: string, re: RegExp): number => s.match(new RegExp(re, 'g'))?.length ?? 0;
+
+describe('Treaty downstream HTTP/1.1 server', () => {
+  it('serves clients such as undici over keep-alive, with Date and keep-alive headers', async () => {
+    const port = await listen(echo);
+    for (let i = 0; i < 3; i++) {
+      const r = await request(`http://127.0.0.1:${port}/x?i=${i}`, { method: 'POST', body: `{"i":${i}}` });
+      expect(r.statusCode).toBe(200);
+      expect(r.headers.connection).toBe('keep-alive');
+      expect(r.headers['keep-alive']).toBe('timeout=65');
+      expect(typeof r.headers.date).toBe('string');
+      expect(await r.body.json()).toEqual({ url: `/x?i=${i}`, method: 'POST', body: `{"i":${i}}` });
+    }
+  });
+
+  it('answers pipelined requests in order, the next handled only once the one before is answered', async () => {
+    const order: string[] = [];
+    const pending: (() => void)[] = [];
+    const port = await listen((req, res) => {
+      order.push(`start ${req.url}`);
+      pending.push(() => {
+        order.push(`end ${req.url}`);
+        res.writeHead(200, { 'content-length': req.url.length });
+        res.end(req.url);
+      });
+    });
+    const c = await raw(port);
+    c.socket.write('GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}GET /c HTTP/1.1\r\nHost: x\r\n\r\n');
+    while (order.length < 1) await new Promise((r) => setImmediate(r));
+    expect(order).toEqual(['start /a']);
+    for (let i = 0; i < 3; i++) {
+      while (pending.length === 0) await new Promise((r) => setImmediate(r));
+      pending.shift()!();
+    }
+    const text = await c.until(/\/c$/);
+    expect(order).toEqual(['start /a', 'end /a', 'start /b', 'end /b', 'start /c', 'end /c']);
+    expect(text.split('HTTP/1.1 200 OK')).toHaveLength(4);
+    expect(text.endsWith('/c')).toBe(true);
+  });
+
+  it('drops the rest of a body the handler did not read and serves the next request on the connection', async () => {
+    const port = await listen((req, res) => {
+      if (req.url === '/refuse') {
+        res.writeHead(401, { 'content-length': 2 });
+        res.end('no');
+        return;
+      }
+      echo(req, res);
+    });
+    const c = await raw(port);
+    c.socket.write(`POST /refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 20000\r\n\r\n${'a'.repeat(5000)}`);
+    await c.until(/no$/);
+    c.socket.write(`${'a'.repeat(15000)}POST /next HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok`);
+    const text = await c.until(/"body":"ok"\}$/);
+    expect(text).toMatch(/^HTTP\/1\.1 401 Unauthorized\r\n/);
+    expect(text).toContain('"url":"/next"');
+  });
+
+  it('sends 100 Continue only when the body is read; answered without reading, it closes the connection', async () => {
+    const port = await listen((req, res) => {
+      if (req.url === '/read') return echo(req, res);
+      res.writeHead(403, { 'content-length': 0 });
+      res.end();
+    });
+    const a = await raw(port);
+    a.socket.write('POST /read HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n');
+    await a.until(/^HTTP\/1\.1 100 Continue\r\n\r\n$/);
+    a.socket.write('{}');
+    expect(await a.until(/"body":"\{\}"/)).toContain('HTTP/1.1 200 OK');
+
+    const b = await raw(port);
+    b.socket.write('POST /refuse HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n');
+    await b.closed;
+    expect(b.text()).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
+    expect(b.text()).toContain('connection: close');
+    expect(b.text()).not.toContain('100 Continue');
+  });
+
+  it.each([
+    ['a malformed head', 'GET / HTTP/1.1\r\nBad Header: x\r\n\r\n', 400],
+    ['a smuggling attempt', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
+    ['an over-long head', `GET / HTTP/1.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+    ['an HTTP version it does not speak', 'GET / HTTP/3.0\r\n\r\n', 505],
+  ])('answers %s with a JSON error that says what to fix, then closes', async (_what, bytes, status) => {
+    let handled = 0;
+    const port = await listen(() => handled++);
+    const c = await raw(port);
+    c.socket.write(bytes);
+    await c.closed;
+    const [head, body] = c.text().split('\r\n\r\n');
+    expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    expect(head).toContain('content-type: application/json');
+    expect(head).toContain('connection: close');
+    const parsed = JSON.parse(body!) as { error: { status: number; message: string } };
+    expect(parsed.error.status).toBe(status);
+    expect(parsed.error.message.length).toBeGreaterThan(20);
+    expect(handled).toBe(0);
+  });
+
+  it('tells the answer its client went away mid-stream', async () => {
+    const done: boolean[] = [];
+    let gone!: () => void;
+    const wentAway = new Promise<void>((r) => (gone = r));
+    class Watched extends H1Response {
+      override onDone(finished: boolean): void {
+        done.push(finished);
+        gone();
+      }
+    }
+    const port = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: 1\n\n');
+    }, { Response: Watched });
+    const c = await raw(port);
+    c.socket.write('GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
+    await c.until(/data: 1/);
+    expect(c.text()).toContain('transfer-encoding: chunked');
+    expect(c.text()).toContain('9\r\ndata: 1\n\n\r\n');
+    c.socket.destroy();
+    await wentAway;
+    expect(done).toEqual([false]);
+  });
+
+  it('frames a stream to an HTTP/1.0 client by closing the connection, and sends no body for HEAD', async () => {
+    const port = await listen((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('one ');
+      res.end('two');
+      void req;
+    });
+    const old = await raw(port);
+    old.socket.write('GET / HTTP/1.0\r\n\r\n');
+    await old.closed;
+    expect(old.text()).toMatch(/connection: close\r\n/);
+    expect(old.text()).not.toContain('transfer-encoding');
+    expect(old.text().endsWith('\r\n\r\none two')).toBe(true);
+
+    const head = await raw(port);
+    head.socket.write('HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const text = await head.until(/0\r\n\r\n$/);
+    expect(text.split('HTTP/1.1 200 OK')).toHaveLength(3);
+    expect(text.indexOf('one')).toBeGreaterThan(text.lastIndexOf('HTTP/1.1 200 OK'));
+  });
+
+  it('refuses a body over its cap without holding it, and closes after the answer', async () => {
+    let got: unknown;
+    const port = await listen((req: H1Request, res) => {
+      void req.readBody(1_000).then((b) => {
+        got = b;
+        res.writeHead(413, { 'content-length': 0 });
+        res.end();
+      });
+    }, { maxBodyBytes: 1_000 });
+    const c = await raw(port);
+    c.socket.write(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${'400\r\n' + 'a'.repeat(1024) + '\r\n'}`);
+    await c.closed;
+    expect(got).toBe(TOO_LARGE);
+    expect(c.text()).toMatch(/^HTTP\/1\.1 413 /);
+  });
+
+  it('closes a connection whose head does not arrive in time, and an idle one after the keep-alive timeout (fake clock)', async () => {
+    let now = 1_000_000;
+    const port = await listen(echo, { now: () => now, headersTimeoutMs: 6_000, keepAliveTimeoutMs: 5_000 });
+    const slow = await raw(port);
+    slow.socket.write('GET / HTTP/1.1\r\nHo');
+    const idle = await raw(port);
+    idle.socket.write('GET /done HTTP/1.1\r\nHost: x\r\n\r\n');
+    await idle.until(/"url":"\/done"/);
+    while (server!.connectionCount < 2) await new Promise((r) => setImmediate(r));
+    now += 5_500;
+    server!.sweep();
+    await idle.closed;
+    expect(slow.socket.destroyed).toBe(false);
+    now += 1_000;
+    server!.sweep();
+    await slow.closed;
+    expect(slow.text()).toBe('');
+  });
+
+  it('close() ends idle connections at once and a busy one after its answer', async () => {
+    let finish!: () => void;
+    const port = await listen((_req, res) => {
+      finish = () => {
+        res.writeHead(200, { 'content-length': 2 });
+        res.end('ok');
+      };
+    });
+    const idle = await raw(port);
+    const busy = await raw(port);
+    busy.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    while (finish === undefined) await new Promise((r) => setImmediate(r));
+    const closed = new Promise<void>((r) => server!.close(() => r()));
+    await idle.closed;
+    expect(busy.socket.destroyed).toBe(false);
+    finish();
+    await busy.closed;
+    expect(busy.text()).toContain('connection: close');
+    expect(busy.text().endsWith('ok')).toBe(true);
+    await closed;
+    server = undefined;
+  });
+
+  it('refuses a header value that would split the response', async () => {
+    let thrown: unknown;
+    const port = await listen((_req, res) => {
+      try {
+        res.writeHead(200, { 'x-bad': 'a\r\nset-cookie: evil=1' });
+      } catch (err) {
+        thrown = err;
+      }
+      res.writeHead(200, { 'content-length': 0 });
+      res.end();
+    });
+    const r = await request(`http://127.0.0.1:${port}/`);
+    await r.body.dump();
+    expect(thrown).toBeInstanceOf(TypeError);
+    expect(r.headers['set-cookie']).toBeUndefined();
+    expect(count(JSON.stringify(r.headers), /x-bad/)).toBe(0);
+  });
+});

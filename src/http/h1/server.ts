@@ -1,0 +1,87 @@
+// Treaty's own downstream HTTP/1.1 listener: a net.Server whose connections parse and answer
+// requests themselves (connection.ts), with node:http's timeouts (a head must arrive within
+// headersTimeoutMs of its first byte; an idle keep-alive connection closes after
+// keepAliveTimeoutMs) checked by one sweep a second rather than a timer per connection.
+
+import { createServer, type Server, type Socket } from 'node:net';
+import { H1Connection, type ConnectionHost } from './connection.js';
+import type { H1Request } from './request.js';
+import { H1Response, type H1ResponseClass } from './response.js';
+
+export interface H1ServerOptions {
+  maxBodyBytes: number;
+  keepAliveTimeoutMs: number;
+  headersTimeoutMs: number;
+  /** The JSON body of a refusal for a request that cannot be read (status, what to fix). */
+  errorBody(status: number, message: string): string;
+  /** Wall clock for the timeouts (tests pass a fake one and call sweep()). */
+  now?: () => number;
+  /** The class answers are made with (default H1Response). */
+  Response?: H1ResponseClass;
+  /** How often the timeouts are checked; 0 leaves it to explicit sweep() calls. */
+  sweepIntervalMs?: number;
+}
+
+export type H1Handler<R extends H1Response = H1Response> = (req: H1Request, res: R) => void;
+
+/** node:net's Server with the connection-closing calls node:http's Server has. */
+export interface H1Server extends Server {
+  closeAllConnections(): void;
+  closeIdleConnections(): void;
+  /** Closes connections past their head or idle timeout. */
+  sweep(): void;
+  readonly connectionCount: number;
+}
+
+export function createH1Server<R extends H1Response = H1Response>(opts: H1ServerOptions, handler: H1Handler<R>): H1Server {
+  const now = opts.now ?? Date.now;
+  const conns = new Set<H1Connection>();
+  const host: ConnectionHost = {
+    maxBodyBytes: opts.maxBodyBytes,
+    keepAlive: true,
+    Response: opts.Response ?? H1Response,
+    handle: handler as H1Handler,
+    closed: (c) => conns.delete(c),
+    errorBody: opts.errorBody,
+    now,
+  };
+  // allowHalfOpen: a client that ends its side after sending a request still gets the answer.
+  const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket: Socket) => {
+    conns.add(new H1Connection(socket, host));
+  }) as H1Server;
+  const sweep = (): void => {
+    const t = now();
+    for (const c of conns) {
+      if (c.headSince >= 0 && t - c.headSince > opts.headersTimeoutMs) c.socket.destroy();
+      else if (c.idle && t - c.idleSince > opts.keepAliveTimeoutMs) c.socket.destroy();
+    }
+  };
+  const interval = opts.sweepIntervalMs ?? 1000;
+  let timer: NodeJS.Timeout | undefined;
+  if (interval > 0) {
+    timer = setInterval(sweep, interval);
+    timer.unref();
+  }
+  const closeIdle = (): void => {
+    for (const c of conns) if (c.idle) c.socket.destroy();
+  };
+  const close = server.close.bind(server);
+  Object.assign(server, {
+    sweep,
+    closeAllConnections: () => {
+      for (const c of conns) c.socket.destroy();
+    },
+    closeIdleConnections: closeIdle,
+    // As node:http's close: stop accepting, close idle connections now and the rest after
+    // their answer in progress.
+    close: (cb?: (err?: Error) => void) => {
+      host.keepAlive = false;
+      if (timer) clearInterval(timer);
+      close(cb);
+      for (const c of conns) c.close();
+      return server;
+    },
+  });
+  Object.defineProperty(server, 'connectionCount', { get: () => conns.size });
+  return server;
+}
