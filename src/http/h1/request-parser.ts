@@ -19,7 +19,7 @@ export class RequestParseError extends Error {
   }
 }
 
-/** Header fields as node:http presents them: lower-case names, a null prototype. */
+/** Header fields as node:http presents them: lower-case names. */
 export type RequestHeaders = Record<string, string | string[] | undefined>;
 
 export interface RequestHead {
@@ -146,7 +146,9 @@ export class RequestParser {
     else if (/^HTTP\/\d\.\d$/.test(version)) throw new RequestParseError(505, `HTTP version ${version.slice(5)} is not supported; use HTTP/1.1.`);
     else throw bad(`The request line is malformed: ${JSON.stringify(line.slice(0, 64))}; expected "METHOD /path HTTP/1.1".`);
 
-    const headers: RequestHeaders = Object.create(null) as RequestHeaders;
+    // A plain object, as node:http's: a null-prototype one is a hash table in V8 and made the
+    // head cost 2.5× as much. A header named __proto__ is defined, never assigned (below).
+    const headers: RequestHeaders = {};
     let contentLength = -1;
     let chunked = false;
     let connClose = false;
@@ -196,8 +198,9 @@ export class RequestParser {
           expectContinue = minor === 1;
           break;
       }
-      const prev = headers[name];
-      if (prev === undefined) headers[name] = name === 'set-cookie' ? [value] : value;
+      const prev = Object.hasOwn(headers, name) ? headers[name] : undefined;
+      if (name === '__proto__') Object.defineProperty(headers, name, { value: prev === undefined ? value : `${prev as string}, ${value}`, enumerable: true, writable: true, configurable: true });
+      else if (prev === undefined) headers[name] = name === 'set-cookie' ? [value] : value;
       else if (name === 'set-cookie') (prev as string[]).push(value);
       else if (!FIRST_WINS.has(name)) headers[name] = `${prev as string}${name === 'cookie' ? '; ' : ', '}${value}`;
     }
