@@ -11,7 +11,7 @@ import { Cancellation as ClientGone } from '../proxy/cancellation.js';
 import { sendError, sendJson } from './body.js';
 import type { DownstreamRequest, DownstreamResponse } from './downstream.js';
 import { createH1Server, type H1Server } from './h1/server.js';
-import { H1Response, type HeaderList, type HeaderObject } from './h1/response.js';
+import { H1Response, prebuilt, type HeaderList, type HeaderObject, type PrebuiltAnswer } from './h1/response.js';
 import { OverloadController, startLagSampler } from './overload.js';
 import { newRequestId } from './request-id.js';
 import { chatCompletions, embeddings, getModel, idHeaders, listModels, type Exchange, type RouteDeps } from './routes.js';
@@ -209,18 +209,20 @@ interface ShedReply {
   /** A flat [name, value, …] list: node:http writes it without walking an object (~3 µs of a ~20 µs refusal). */
   headers: string[];
   body: Buffer;
+  /** The whole answer's bytes, for Treaty's own listener: one write, no header work. */
+  bytes: PrebuiltAnswer;
 }
 
 function shedReply(message: string, retryAfterMs: number): ShedReply {
-  const body = Buffer.from(JSON.stringify(new GatewayError('TREATY_NO_DEPLOYMENT_AVAILABLE', message).toBody()));
-  return {
-    body,
-    headers: ['content-type', 'application/json', 'content-length', String(body.length), 'retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))), 'retry-after-ms', String(retryAfterMs)],
-  };
+  const text = JSON.stringify(new GatewayError('TREATY_NO_DEPLOYMENT_AVAILABLE', message).toBody());
+  const body = Buffer.from(text);
+  const headers = ['content-type', 'application/json', 'content-length', String(body.length), 'retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))), 'retry-after-ms', String(retryAfterMs)];
+  return { body, headers, bytes: prebuilt(503, headers, text) };
 }
 
 function shed(res: DownstreamResponse, r: ShedReply): void {
-  // The unread body is discarded by node:http once the answer is sent, keeping the connection.
+  // The unread body is dropped by either listener once the answer is sent, keeping the connection.
+  if (res instanceof H1Response) return res.endPrebuilt(r.bytes);
   res.writeHead(503, r.headers);
   res.end(r.body);
 }

@@ -3,7 +3,7 @@ import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { H1Request } from './request.js';
 import { TOO_LARGE } from './request.js';
-import { H1Response } from './response.js';
+import { H1Response, prebuilt } from './response.js';
 import { createH1Server, type H1Handler, type H1Server, type H1ServerOptions } from './server.js';
 
 let server: H1Server | undefined;
@@ -252,6 +252,19 @@ describe('Treaty downstream HTTP/1.1 server', () => {
     expect(busy.text().endsWith('ok')).toBe(true);
     await closed;
     server = undefined;
+  });
+
+  it('sends a prebuilt refusal as it was built, keeping the connection or closing it as the client asked', async () => {
+    const refusal = prebuilt(503, ['content-type', 'application/json', 'retry-after', '1'], '{"error":{}}');
+    const port = await listen((_req, res) => res.endPrebuilt(refusal));
+    const c = await raw(port);
+    c.socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    await c.closed;
+    const answers = c.text().split('HTTP/1.1 503 Service Unavailable\r\n').slice(1);
+    expect(answers).toHaveLength(2);
+    expect(answers[0]).toBe('content-type: application/json\r\nretry-after: 1\r\ncontent-length: 12\r\nconnection: keep-alive\r\nkeep-alive: timeout=65\r\n\r\n{"error":{}}');
+    expect(answers[1]).toContain('connection: close\r\n\r\n{"error":{}}');
+    expect(() => prebuilt(200, [], '')).toThrow(/5xx/);
   });
 
   it('refuses a header value that would split the response', async () => {
