@@ -9,6 +9,7 @@ import { inWriteTx, type Db, type SqlFlavor } from '../sql/db.js';
 import * as v1 from './0001-initial.js';
 import * as v2 from './0002-client-request-id.js';
 import * as v3 from './0003-budget-holds.js';
+import * as v4 from './0004-open-attempts-index.js';
 
 export interface Migration {
   version: number;
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: v1.up },
   { version: 2, name: 'client-request-id', up: v2.up },
   { version: 3, name: 'budget-holds', up: v3.up },
+  { version: 4, name: 'open-attempts-index', up: v4.up },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

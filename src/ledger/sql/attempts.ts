@@ -1,7 +1,7 @@
 // Attempt rows: the write-ahead insert, the guarded finish, crash recovery and listing.
 // Writes arrive here in batches from the group-commit writer; each batch is one transaction.
 
-import type { ExpressionBuilder } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { AttemptFilter, AttemptFinish, AttemptPage, AttemptRow, AttemptStart, OrphanSettlement } from '../store.js';
 import { aggregate, inWriteTx, toNanoOrNull, type AttemptsTable, type Db, type LedgerDb, type LongRead, type SqlFlavor } from './db.js';
 import { finishToColumns, rowToAttempt, startToRow } from './rows.js';
@@ -59,6 +59,21 @@ async function finishOne(tx: Db, f: AttemptFinish): Promise<boolean> {
   return r.numUpdatedRows === 1n;
 }
 
+/** A page of rows still 'started' from before `startedBefore`, oldest first. */
+export function staleStartedQuery(db: Db, startedBefore: number) {
+  return (
+    db
+      .selectFrom('attempts')
+      .selectAll()
+      // A literal: it matches the partial index of open rows (migration 4) in any plan, a
+      // Postgres generic plan included (SQLite also matches a bound 'started', by re-preparing).
+      .where('status', '=', sql.lit('started'))
+      .where('started_at', '<', startedBefore)
+      .orderBy('started_at')
+      .limit(RECOVERY_PAGE)
+  );
+}
+
 export async function recoverOrphans(
   db: Db,
   flavor: SqlFlavor,
@@ -67,14 +82,7 @@ export async function recoverOrphans(
 ): Promise<number> {
   let recovered = 0;
   for (;;) {
-    const stale = await db
-      .selectFrom('attempts')
-      .selectAll()
-      .where('status', '=', 'started')
-      .where('started_at', '<', startedBefore)
-      .orderBy('started_at')
-      .limit(RECOVERY_PAGE)
-      .execute();
+    const stale = await staleStartedQuery(db, startedBefore).execute();
     if (stale.length === 0) return recovered;
     const settled = stale.map(rowToAttempt).map((row) => ({ row, est: checkedSettlement(row, settle(row)) }));
     recovered += await inWriteTx(db, flavor, async (tx) => {
