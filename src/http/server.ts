@@ -168,7 +168,7 @@ function ownServer(deps: GatewayServerDeps, serve: (req: DownstreamRequest, res:
       keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
       headersTimeoutMs: HEADERS_TIMEOUT_MS,
       Response: GatewayH1Response,
-      // The status comes from the parse error (400, 417, 431, 501, 505); the body is OpenAI's shape.
+      // The status comes from the parse error (400, 417, 431); the body is OpenAI's shape.
       errorBody: (_status, message) => JSON.stringify(new GatewayError('TREATY_INVALID_REQUEST', message).toBody()),
     },
     serve,

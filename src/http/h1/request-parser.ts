@@ -12,7 +12,7 @@ import { BodyFramer, headEnd, TOKEN, trimOws, type BodySink } from '../../wire/h
 /** A request that cannot be read; the connection answers `status` and closes. */
 export class RequestParseError extends Error {
   constructor(
-    readonly status: 400 | 417 | 431 | 501 | 505,
+    readonly status: 400 | 417 | 431,
     message: string,
   ) {
     super(message);
@@ -143,7 +143,8 @@ export class RequestParser {
     let minor: number;
     if (version === 'HTTP/1.1') minor = 1;
     else if (version === 'HTTP/1.0') minor = 0;
-    else if (/^HTTP\/\d\.\d$/.test(version)) throw new RequestParseError(505, `HTTP version ${version.slice(5)} is not supported; use HTTP/1.1.`);
+    // 400 rather than 505: bad input gets a 4xx (a 5xx would read as Treaty's fault).
+    else if (/^HTTP\/\d\.\d$/.test(version)) throw bad(`HTTP version ${version.slice(5)} is not supported here; use HTTP/1.1.`);
     else throw bad(`The request line is malformed: ${JSON.stringify(line.slice(0, 64))}; expected "METHOD /path HTTP/1.1".`);
 
     // A plain object, as node:http's: a null-prototype one is a hash table in V8 and made the
@@ -177,7 +178,8 @@ export class RequestParser {
         }
         case 'transfer-encoding': {
           if (headers[name] !== undefined || value.toLowerCase() !== 'chunked') {
-            throw new RequestParseError(501, `Transfer-Encoding ${JSON.stringify(value.slice(0, 64))} is not supported; send the body with Content-Length or Transfer-Encoding: chunked.`);
+            // 400 (as node:http), not RFC 9112's 501: bad input gets a 4xx.
+            throw new RequestParseError(400, `Transfer-Encoding ${JSON.stringify(value.slice(0, 64))} is not supported; send the body with Content-Length or Transfer-Encoding: chunked.`);
           }
           chunked = true;
           headers[name] = value;

@@ -134,7 +134,7 @@ describe('Treaty downstream HTTP/1.1 server', () => {
     ['a malformed head', 'GET / HTTP/1.1\r\nBad Header: x\r\n\r\n', 400],
     ['a smuggling attempt', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
     ['an over-long head', `GET / HTTP/1.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
-    ['an HTTP version it does not speak', 'GET / HTTP/3.0\r\n\r\n', 505],
+    ['an HTTP version it does not speak', 'GET / HTTP/3.0\r\n\r\n', 400],
   ])('answers %s with a JSON error that says what to fix, then closes', async (_what, bytes, status) => {
     let handled = 0;
     const port = await listen(() => handled++);
