@@ -168,8 +168,9 @@ function ownServer(deps: GatewayServerDeps, serve: (req: DownstreamRequest, res:
       keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
       headersTimeoutMs: HEADERS_TIMEOUT_MS,
       Response: GatewayH1Response,
-      // The status comes from the parse error (400, 417, 431); the body is OpenAI's shape.
-      errorBody: (_status, message) => JSON.stringify(new GatewayError('TREATY_INVALID_REQUEST', message).toBody()),
+      // The status comes from the parse error (400, 417, 431), or 500 when the handler threw; the body is OpenAI's shape.
+      errorBody: (status, message) => JSON.stringify(new GatewayError(status >= 500 ? 'TREATY_INTERNAL' : 'TREATY_INVALID_REQUEST', message).toBody()),
+      handlerFailed: (err) => deps.log.error('internal error taking a request', { err }),
     },
     serve,
   );

@@ -22,6 +22,8 @@ export interface ConnectionHost {
   closed(conn: H1Connection): void;
   /** The body of a refusal for a request that cannot be read. */
   errorBody(status: number, message: string): string;
+  /** The handler threw while taking a request (answered 500 already); for the log. */
+  handlerFailed?(err: unknown): void;
 }
 
 /** Bytes of pipelined requests held while an answer is in progress before reading pauses. */
@@ -43,18 +45,26 @@ export class H1Connection implements RequestSink, ResponseOwner {
   idleSince: number;
   /** When the head now being read started arriving (for the head timeout), or -1. */
   headSince = -1;
+  /** When the socket last brought bytes (for the body timeout). */
+  lastReadAt: number;
 
   constructor(
     readonly socket: Socket,
     private readonly host: ConnectionHost,
   ) {
-    this.idleSince = host.now();
+    this.idleSince = this.lastReadAt = host.now();
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => this.#onData(d));
     socket.on('drain', () => this.#res?.wake());
     socket.on('error', () => undefined); // 'close' follows and does the work
     socket.on('end', () => this.#onEnd());
     socket.on('close', () => this.#onClose());
+  }
+
+  /** A request's body is still arriving and nobody has answered it yet. */
+  get readingBody(): boolean {
+    const req = this.#req;
+    return req !== undefined && !req.complete && !this.#answered;
   }
 
   /** Idle between requests (nothing in progress): safe to close. */
@@ -80,7 +90,19 @@ export class H1Connection implements RequestSink, ResponseOwner {
     const onRead = head.expectContinue ? () => this.socket.write(CONTINUE) : undefined;
     const req = (this.#req = new H1Request(head, this.socket, this.host.maxBodyBytes, onRead));
     const res = (this.#res = new this.host.Response(this, head.method === 'HEAD', head.minor === 0));
-    this.host.handle(req, res);
+    try {
+      this.host.handle(req, res);
+    } catch (err) {
+      // The handler's own fault, not the client's: a 500, and the connection closes.
+      this.#closing = true;
+      req.abort();
+      if (!res.headersSent) {
+        const body = this.host.errorBody(500, 'The gateway failed to handle this request; retry, and report it if it persists.');
+        res.writeHead(500, ['content-type', 'application/json', 'content-length', Buffer.byteLength(body)]);
+        res.end(body);
+      } else res.destroy();
+      this.host.handlerFailed?.(err);
+    }
   }
 
   onBody(piece: Buffer): void {
@@ -121,6 +143,7 @@ export class H1Connection implements RequestSink, ResponseOwner {
 
   #onData(d: Buffer): void {
     if (this.#closing) return;
+    this.lastReadAt = this.host.now();
     if (this.#held) {
       this.#held = Buffer.concat([this.#held, d]);
       if (this.#held.length > MAX_HELD) this.socket.pause();

@@ -231,6 +231,48 @@ describe('Treaty downstream HTTP/1.1 server', () => {
     expect(slow.text()).toBe('');
   });
 
+  it('cuts a request whose body stops arriving, once it has gone the head timeout without a byte (fake clock)', async () => {
+    let now = 1_000_000;
+    let outcome: string | undefined;
+    const port = await listen((req) => {
+      req.readBody(1 << 20).then(() => (outcome = 'read'), (err: Error) => (outcome = err.message));
+    }, { now: () => now, headersTimeoutMs: 6_000, keepAliveTimeoutMs: 5_000 });
+    // Bytes counted as the server's side of the connection reads them (after Treaty's own reader).
+    let received = 0;
+    server!.on('connection', (s: Socket) => s.on('data', (d: Buffer) => (received += d.length)));
+    const arrived = async (n: number): Promise<void> => {
+      while (received < n) await new Promise((r) => setImmediate(r));
+    };
+    const c = await raw(port);
+    const head = 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{"a"';
+    c.socket.write(head);
+    await arrived(head.length);
+    now += 5_000;
+    c.socket.write(':1'); // still trickling: the clock restarts
+    await arrived(head.length + 2);
+    now += 5_000;
+    server!.sweep();
+    expect(c.socket.destroyed).toBe(false);
+    now += 1_500;
+    server!.sweep();
+    await c.closed;
+    while (outcome === undefined) await new Promise((r) => setImmediate(r));
+    expect(outcome).toMatch(/aborted before its body ended/);
+  });
+
+  it('answers 500 and closes when the handler itself throws, and reports it', async () => {
+    const failures: unknown[] = [];
+    const port = await listen(() => {
+      throw new Error('bug');
+    }, { handlerFailed: (err) => failures.push(err) });
+    const c = await raw(port);
+    c.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await c.closed;
+    expect(c.text()).toMatch(/^HTTP\/1\.1 500 /);
+    expect(c.text()).toContain('connection: close');
+    expect(failures).toHaveLength(1);
+  });
+
   it('close() ends idle connections at once and a busy one after its answer', async () => {
     let finish!: () => void;
     const port = await listen((_req, res) => {

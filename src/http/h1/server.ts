@@ -1,7 +1,8 @@
 // Treaty's own downstream HTTP/1.1 listener: a net.Server whose connections parse and answer
 // requests themselves (connection.ts), with node:http's timeouts (a head must arrive within
 // headersTimeoutMs of its first byte; an idle keep-alive connection closes after
-// keepAliveTimeoutMs) checked by one sweep a second rather than a timer per connection.
+// keepAliveTimeoutMs) and one more (a body not yet answered may go headersTimeoutMs without a
+// byte) checked by one sweep a second rather than a timer per connection.
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { H1Connection, type ConnectionHost } from './connection.js';
@@ -14,6 +15,8 @@ export interface H1ServerOptions {
   headersTimeoutMs: number;
   /** The JSON body of a refusal for a request that cannot be read (status, what to fix). */
   errorBody(status: number, message: string): string;
+  /** The handler threw while taking a request (the client got a 500); for the log. */
+  handlerFailed?(err: unknown): void;
   /** Wall clock for the timeouts (tests pass a fake one and call sweep()). */
   now?: () => number;
   /** The class answers are made with (default H1Response). */
@@ -43,6 +46,7 @@ export function createH1Server<R extends H1Response = H1Response>(opts: H1Server
     handle: handler as H1Handler,
     closed: (c) => conns.delete(c),
     errorBody: opts.errorBody,
+    handlerFailed: opts.handlerFailed,
     now,
   };
   // allowHalfOpen: a client that ends its side after sending a request still gets the answer.
@@ -53,6 +57,8 @@ export function createH1Server<R extends H1Response = H1Response>(opts: H1Server
     const t = now();
     for (const c of conns) {
       if (c.headSince >= 0 && t - c.headSince > opts.headersTimeoutMs) c.socket.destroy();
+      // A body that stops arriving holds a request slot: as long without a byte as a head may take.
+      else if (c.readingBody && t - c.lastReadAt > opts.headersTimeoutMs) c.socket.destroy();
       else if (c.idle && t - c.idleSince > opts.keepAliveTimeoutMs) c.socket.destroy();
     }
   };
