@@ -3,6 +3,7 @@
 
 // @ts-expect-error — the parser ships no type declarations.
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { connect } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEPLOYMENTS, KEYS, startHarness, type Harness } from './support/harness.js';
@@ -80,7 +81,33 @@ describe('/metrics', () => {
       expect(Number(fam('treaty_overload_shedding')!.metrics[0]!.value)).toBe(0);
       // Not shedding: no limit on what may be in progress.
       expect(fam('treaty_overload_admit_limit')!.metrics[0]!.value).toBe('+Inf');
+      // Nothing unreadable was sent yet: the family is there, with no series.
+      expect(fam('treaty_requests_unreadable_total')?.metrics ?? []).toEqual([]);
       await Promise.all(slow);
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('counts requests the listener could not read, by status', async () => {
+    const g = await startHarness();
+    try {
+      const { hostname, port } = new URL(g.url);
+      const send = (bytes: string): Promise<void> =>
+        new Promise((resolve) => {
+          const socket = connect(Number(port), hostname, () => socket.end(bytes));
+          socket.on('data', () => undefined);
+          socket.on('close', () => resolve());
+        });
+      await send('GET / HTTP/1.1\r\nBad Header: x\r\n\r\n');
+      await send('GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n');
+      await send(`GET / HTTP/1.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+      const r = await request(`${g.gateway.adminUrl}/metrics`, { headers: { authorization: `Bearer ${KEYS.admin}` } });
+      const families = parsePrometheusTextFormat(await r.body.text()) as Family[];
+      const fam = families.find((f) => f.name === 'treaty_requests_unreadable_total')!;
+      expect(fam.type).toBe('COUNTER');
+      const by = Object.fromEntries(fam.metrics.map((m) => [m.labels?.status, Number(m.value)]));
+      expect(by).toEqual({ 400: 2, 431: 1 });
     } finally {
       await g.close();
     }

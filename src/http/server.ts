@@ -35,6 +35,8 @@ export interface ListenerLoad {
   active: number;
   /** Refused since start: the event loop was behind (`overloaded`), or `server.maxInFlight` was reached (`atLimit`). */
   shed: { overloaded: number; atLimit: number };
+  /** Requests the listener could not read (malformed, head too large…), refused by status; Treaty's own listener only. */
+  unreadable: Readonly<Record<string, number>>;
   /** Whether overload shedding is on now, and how many requests may be in progress (Infinity when not shedding). */
   shedding: boolean;
   admitLimit: number;
@@ -51,6 +53,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   // Counted as plain numbers on the refusal path (a refusal must stay cheap); metrics read them at a scrape.
   let shedOverloaded = 0;
   let shedAtLimit = 0;
+  const unreadable: Record<string, number> = {};
   // Requests being worked on: admitted, answer not started. An open stream stops counting at
   // its first byte (it then costs little until it ends); overload control watches this count.
   let active = 0;
@@ -126,12 +129,16 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     if (!finished) (ex.signal as ClientGone).abort(new Error('client disconnected'));
     deps.onResponse?.(ex, res.statusCode, res.startedAt);
   };
-  const server = deps.config.server.downstreamServer === 'node' ? nodeServer(serve, answering, done) : ownServer(deps, serve, answering, done);
+  const refused = (status: number): void => {
+    unreadable[status] = (unreadable[status] ?? 0) + 1;
+  };
+  const server = deps.config.server.downstreamServer === 'node' ? nodeServer(serve, answering, done) : ownServer(deps, serve, answering, done, refused);
   server.once('close', stopSampler);
   const load = (): ListenerLoad => ({
     inFlight,
     active,
     shed: { overloaded: shedOverloaded, atLimit: shedAtLimit },
+    unreadable: { ...unreadable },
     shedding: controller?.isShedding ?? false,
     admitLimit: controller?.admitLimit ?? Number.POSITIVE_INFINITY,
   });
@@ -147,7 +154,7 @@ interface GatewayState {
 }
 type GatewayRes = DownstreamResponse & GatewayState;
 
-function ownServer(deps: GatewayServerDeps, serve: (req: DownstreamRequest, res: GatewayRes) => void, answering: (res: GatewayRes) => void, done: (res: GatewayRes, finished: boolean) => void): H1Server {
+function ownServer(deps: GatewayServerDeps, serve: (req: DownstreamRequest, res: GatewayRes) => void, answering: (res: GatewayRes) => void, done: (res: GatewayRes, finished: boolean) => void, refused: (status: number) => void): H1Server {
   class GatewayH1Response extends H1Response implements GatewayState {
     working = false;
     exchange: Exchange | undefined = undefined;
@@ -171,6 +178,7 @@ function ownServer(deps: GatewayServerDeps, serve: (req: DownstreamRequest, res:
       // The status comes from the parse error (400, 417, 431), or 500 when the handler threw; the body is OpenAI's shape.
       errorBody: (status, message) => JSON.stringify(new GatewayError(status >= 500 ? 'TREATY_INTERNAL' : 'TREATY_INVALID_REQUEST', message).toBody()),
       handlerFailed: (err) => deps.log.error('internal error taking a request', { err }),
+      onRefused: refused,
     },
     serve,
   );

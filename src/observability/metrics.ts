@@ -15,7 +15,7 @@ export interface LiveGauges {
   /** Commitment progress (spend to date / amount) and preferred share per clause. */
   contracts(): { commitments: { clause: string; ratio: number; spentUsd: number }[]; shares: { clause: string; percent: number }[] };
   /** The listener's load and refusals (undefined before it exists). */
-  listener?(): { inFlight: number; shed: { overloaded: number; atLimit: number }; shedding: boolean; admitLimit: number } | undefined;
+  listener?(): { inFlight: number; shed: { overloaded: number; atLimit: number }; unreadable: Readonly<Record<string, number>>; shedding: boolean; admitLimit: number } | undefined;
 }
 
 export class GatewayMetrics {
@@ -61,6 +61,12 @@ export class GatewayMetrics {
       this.reset();
       this.inc({ reason: 'overloaded' }, l.shed.overloaded);
       this.inc({ reason: 'in_flight_cap' }, l.shed.atLimit);
+    } });
+    new Counter({ name: 'treaty_requests_unreadable_total', help: "Requests the listener could not read (malformed head or framing, head too large, an unsupported Expect), answered 4xx before routing, by status. Treaty's own listener only.", labelNames: ['status'], registers: reg, collect() {
+      const l = gauges.listener?.();
+      if (!l) return;
+      this.reset();
+      for (const [status, n] of Object.entries(l.unreadable)) this.inc({ status }, n);
     } });
     new Gauge({ name: 'treaty_requests_in_progress', help: 'Client requests in progress (open streams included).', registers: reg, collect() {
       const l = gauges.listener?.();

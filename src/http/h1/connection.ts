@@ -24,6 +24,8 @@ export interface ConnectionHost {
   errorBody(status: number, message: string): string;
   /** The handler threw while taking a request (answered 500 already); for the log. */
   handlerFailed?(err: unknown): void;
+  /** A request that could not be read was refused with `status` (for the metrics). */
+  refused?(status: number): void;
 }
 
 /** Bytes of pipelined requests held while an answer is in progress before reading pauses. */
@@ -209,6 +211,7 @@ export class H1Connection implements RequestSink, ResponseOwner {
     res ??= this.#res = new H1Response(this, false, false);
     const status = err instanceof RequestParseError ? err.status : 400;
     const message = err instanceof Error ? err.message : 'The request could not be read.';
+    this.host.refused?.(status);
     const body = this.host.errorBody(status, message);
     res.writeHead(status, ['content-type', 'application/json', 'content-length', Buffer.byteLength(body)]);
     res.end(body);

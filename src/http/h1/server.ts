@@ -17,6 +17,8 @@ export interface H1ServerOptions {
   errorBody(status: number, message: string): string;
   /** The handler threw while taking a request (the client got a 500); for the log. */
   handlerFailed?(err: unknown): void;
+  /** A request that could not be read was refused with `status` (400, 417, 431). */
+  onRefused?(status: number): void;
   /** Wall clock for the timeouts (tests pass a fake one and call sweep()). */
   now?: () => number;
   /** The class answers are made with (default H1Response). */
@@ -47,6 +49,7 @@ export function createH1Server<R extends H1Response = H1Response>(opts: H1Server
     closed: (c) => conns.delete(c),
     errorBody: opts.errorBody,
     handlerFailed: opts.handlerFailed,
+    refused: opts.onRefused,
     now,
   };
   // allowHalfOpen: a client that ends its side after sending a request still gets the answer.
