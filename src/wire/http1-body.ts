@@ -216,11 +216,52 @@ export function trimOws(s: string, from: number, to: number): string {
 }
 
 /**
- * Finds the blank line ending a message head in `buf` from `start`. Returns the offset of its
- * CRLFCRLF, or -1 when the head is not all here; throws (via `fail`) when it is longer than `max`.
+ * Collects a message head (start line and fields, up to the blank line) across reads. A head
+ * split across reads is carried and joined to the next, so a CRLFCRLF split across them is found.
  */
-export function headEnd(buf: Buffer, start: number, max: number, fail: () => Error): number {
-  const end = buf.indexOf('\r\n\r\n', start);
-  if (end < 0 ? buf.length - start > max : end - start > max) throw fail();
-  return end;
+export class HeadReader {
+  #carry: Buffer | undefined;
+  /** Where the last head read ended (after its blank line) in the read it completed in. */
+  end = 0;
+
+  constructor(
+    private readonly max: number,
+    private readonly tooLong: () => Error,
+    /** Blank lines before the head are skipped (requests: RFC 9112 2.2). */
+    private readonly skipBlankLines: boolean,
+    /** Looks at an incomplete head (e.g. to refuse one that can never complete). */
+    private readonly checkIncomplete?: (buf: Buffer, start: number) => void,
+  ) {}
+
+  /** Bytes of a head not yet complete are held. */
+  get carrying(): boolean {
+    return this.#carry !== undefined;
+  }
+
+  reset(): void {
+    this.#carry = undefined;
+  }
+
+  /** The head's text (latin1, without the blank line) once complete, else undefined (carried). */
+  read(data: Buffer, at: number): string | undefined {
+    let buf = data;
+    let start = at;
+    const carry = this.#carry;
+    if (carry) {
+      buf = Buffer.concat([carry, data.subarray(at)]);
+      start = 0;
+    }
+    if (this.skipBlankLines) while (start + 1 < buf.length && buf[start] === 13 && buf[start + 1] === 10) start += 2;
+    const end = buf.indexOf('\r\n\r\n', start);
+    if (end < 0 ? buf.length - start > this.max : end - start > this.max) throw this.tooLong();
+    if (end < 0) {
+      this.checkIncomplete?.(buf, start);
+      this.#carry = start === 0 && buf !== data ? buf : start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
+      return undefined;
+    }
+    this.#carry = undefined;
+    const after = end + 4;
+    this.end = carry ? at + (after - carry.length) : after;
+    return buf.toString('latin1', start, end);
+  }
 }

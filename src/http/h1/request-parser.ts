@@ -7,7 +7,7 @@
 // Content-Length value, never Content-Length with Transfer-Encoding, chunked as the only
 // transfer coding, no control characters in a value, one Host.
 
-import { BodyFramer, headEnd, TOKEN, trimOws, type BodySink } from '../../wire/http1-body.js';
+import { BodyFramer, HeadReader, TOKEN, trimOws, type BodySink } from '../../wire/http1-body.js';
 
 /** A request that cannot be read; the connection answers `status` and closes. */
 export class RequestParseError extends Error {
@@ -55,10 +55,17 @@ const BAD_TARGET = /[\x00-\x20\x7f]/;
 /** Fields node:http keeps only the first of; the rest are joined with ", " (cookie with "; "). */
 const FIRST_WINS = new Set(['content-type', 'user-agent', 'referer', 'authorization', 'proxy-authorization', 'if-modified-since', 'if-unmodified-since', 'from', 'location', 'max-forwards', 'retry-after', 'etag', 'last-modified', 'server', 'age', 'expires']);
 
+function refuseBareLf(buf: Buffer, start: number): void {
+  for (let lf = buf.indexOf(10, start); lf >= 0; lf = buf.indexOf(10, lf + 1)) {
+    if (lf === start || buf[lf - 1] !== 13) throw bad('A line of the request head ends with a bare LF; end every line with CRLF.');
+  }
+}
+
 export class RequestParser {
   #inHead = true;
-  /** Head bytes carried over from an earlier read. */
-  #carry: Buffer | undefined;
+  // Blank lines before a request line are tolerated (RFC 9112 2.2): after a body a client may
+  // send a stray CRLF. A head ended by bare LFs never completes: refused now, not at the timeout.
+  readonly #heads = new HeadReader(MAX_HEAD_BYTES, headTooLong, true, refuseBareLf);
   readonly #body: BodyFramer;
 
   constructor(private readonly sink: RequestSink) {
@@ -72,13 +79,13 @@ export class RequestParser {
 
   /** Between requests with nothing of the next one read yet. */
   get idle(): boolean {
-    return this.#inHead && this.#carry === undefined;
+    return this.#inHead && !this.#heads.carrying;
   }
 
   /** Ready for the next request on the connection. */
   reset(): void {
     this.#inHead = true;
-    this.#carry = undefined;
+    this.#heads.reset();
     this.#body.reset();
   }
 
@@ -88,9 +95,10 @@ export class RequestParser {
    */
   execute(data: Buffer, at: number): number {
     if (this.#inHead) {
-      const used = this.#readHead(data, at);
-      if (used < 0) return data.length;
-      at = used;
+      const head = this.#heads.read(data, at);
+      if (head === undefined) return data.length;
+      at = this.#heads.end;
+      this.#head(head);
       if (this.#body.done) return at;
     }
     return this.#body.execute(data, at);
@@ -98,35 +106,8 @@ export class RequestParser {
 
   /** The connection ended: was a request cut short? */
   finish(): 'idle' | 'truncated' {
-    if (this.#inHead) return this.#carry === undefined ? 'idle' : 'truncated';
+    if (this.#inHead) return this.#heads.carrying ? 'truncated' : 'idle';
     return this.#body.finish() === 'truncated' ? 'truncated' : 'idle';
-  }
-
-  #readHead(data: Buffer, at: number): number {
-    let buf = data;
-    let start = at;
-    const carry = this.#carry;
-    if (carry) {
-      buf = Buffer.concat([carry, data.subarray(at)]);
-      start = 0;
-    }
-    // Blank lines before a request line are tolerated (RFC 9112 2.2), as after a body a client
-    // may have sent a stray CRLF.
-    while (start + 1 < buf.length && buf[start] === 13 && buf[start + 1] === 10) start += 2;
-    const end = headEnd(buf, start, MAX_HEAD_BYTES, headTooLong);
-    if (end < 0) {
-      // A head ended by bare LFs never completes: say so now rather than at the head timeout.
-      for (let lf = buf.indexOf(10, start); lf >= 0; lf = buf.indexOf(10, lf + 1)) {
-        if (lf === start || buf[lf - 1] !== 13) throw bad('A line of the request head ends with a bare LF; end every line with CRLF.');
-      }
-      this.#carry = start === 0 && buf !== data ? buf : start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
-      return -1;
-    }
-    this.#carry = undefined;
-    const after = end + 4;
-    const consumed = carry ? at + (after - carry.length) : after;
-    this.#head(buf.toString('latin1', start, end));
-    return consumed;
   }
 
   #head(text: string): void {

@@ -9,7 +9,7 @@
 // the size limit, a malformed status line, header or chunk size. After a refusal the
 // connection must be closed: the bytes that follow cannot be trusted to line up.
 
-import { BodyFramer, headEnd, TOKEN, trimOws } from '../../wire/http1-body.js';
+import { BodyFramer, HeadReader, TOKEN, trimOws } from '../../wire/http1-body.js';
 
 export { TOKEN };
 
@@ -35,8 +35,7 @@ const headTooLong = (): Error => fail(`upstream response head exceeds ${MAX_HEAD
 export class ResponseParser {
   /** Waiting for (the rest of) a head; otherwise the body framer has the bytes. */
   #inHead = true;
-  /** Head bytes carried over from an earlier read. */
-  #carry: Buffer | undefined;
+  readonly #heads = new HeadReader(MAX_HEAD_BYTES, headTooLong, false);
   /** Whether the response's framing lets the connection carry another exchange. */
   #reusable = false;
   readonly #body: BodyFramer;
@@ -68,9 +67,10 @@ export class ResponseParser {
     let at = 0;
     while (this.#inHead) {
       if (at >= data.length) return data.length;
-      const used = this.#readHead(data, at);
-      if (used < 0) return data.length; // the head continues in the next read
-      at = used;
+      const head = this.#heads.read(data, at);
+      if (head === undefined) return data.length; // the head continues in the next read
+      at = this.#heads.end;
+      this.#head(head);
     }
     return this.#body.execute(data, at);
   }
@@ -80,31 +80,8 @@ export class ResponseParser {
    * response is cut short (the caller reports that as a failure).
    */
   finish(): 'complete' | 'truncated' | 'idle' {
-    if (this.#inHead) return this.#carry === undefined ? 'idle' : 'truncated';
+    if (this.#inHead) return this.#heads.carrying ? 'truncated' : 'idle';
     return this.#body.finish();
-  }
-
-  /** Reads a head starting at `at`; returns the offset after it, or -1 if it is not all here. */
-  #readHead(data: Buffer, at: number): number {
-    let buf = data;
-    let start = at;
-    const carry = this.#carry;
-    if (carry) {
-      buf = Buffer.concat([carry, data.subarray(at)]);
-      start = 0;
-    }
-    // With bytes carried from earlier reads the search runs over them joined to this read, so a
-    // CRLFCRLF split across reads is found.
-    const end = headEnd(buf, start, MAX_HEAD_BYTES, headTooLong);
-    if (end < 0) {
-      this.#carry = start === 0 && buf !== data ? buf : Buffer.from(buf.subarray(start));
-      return -1;
-    }
-    this.#carry = undefined;
-    const after = end + 4;
-    const consumed = carry ? at + (after - carry.length) : after;
-    this.#head(buf.toString('latin1', start, end));
-    return consumed;
   }
 
   #head(text: string): void {
