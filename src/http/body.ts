@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../domain/errors.js';
 import type { DownstreamRequest, JsonResponder } from './downstream.js';
-import { H1Request, TOO_LARGE } from './h1/request.js';
+import { BodyAbortedError, H1Request, TOO_LARGE } from './h1/request.js';
 
 export async function readJsonBody(req: DownstreamRequest, maxBytes: number): Promise<unknown> {
   return (await readJsonBodyText(req, maxBytes)).value;
@@ -18,7 +18,11 @@ export async function readJsonBodyText(req: DownstreamRequest, maxBytes: number)
   }
   let body: Buffer;
   if (req instanceof H1Request) {
-    const b = await req.readBody(maxBytes);
+    const b = await req.readBody(maxBytes).catch((err: unknown) => {
+      // The listener already answered a body it could not read (or the client left): the
+      // route stops here as a refused request, not an internal error.
+      throw err instanceof BodyAbortedError ? new GatewayError('TREATY_INVALID_REQUEST', 'The request body could not be read to its end.') : err;
+    });
     if (b === TOO_LARGE) throw tooLarge(maxBytes);
     body = b;
   } else {

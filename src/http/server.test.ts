@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -18,11 +18,17 @@ let server: GatewayServer | undefined;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
 
 /** A listener whose overload decision is the test's: `admit` sees the count of requests being worked on. */
+/** Error lines the listener logged (an internal error is one). */
+let errors: string[] = [];
+
 async function listen(admit: (active: number) => boolean, authDisabled = false): Promise<string> {
+  const log = createLogger('silent');
+  errors = [];
+  log.error = (msg: string) => void errors.push(msg);
   const deps = {
     config,
     auth: new Authenticator([], authDisabled, undefined, Date.now),
-    log: createLogger('silent'),
+    log,
     now: Date.now,
     ready: () => true,
     overload: { admit: (active: number) => admit(active) },
@@ -75,6 +81,25 @@ describe.each(['treaty', 'node'] as const)('overload shedding at the %s listener
     const r = await chat(url);
     expect(r.statusCode).toBe(401);
     await r.body.dump();
+  });
+
+  it('a body that cannot be read (bad chunk size) is refused as the client\'s fault, not logged as an internal error', async () => {
+    const url = await listen(() => true, true);
+    const { hostname, port } = new URL(url);
+    const text = await new Promise<string>((resolve) => {
+      let got = '';
+      const socket = connect(Number(port), hostname, () => {
+        socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"mod\r\n');
+        // The route is waiting for the rest of the body when the bad chunk arrives.
+        setImmediate(() => socket.write('zz\r\n'));
+      });
+      socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      socket.on('close', () => resolve(got));
+    });
+    expect(text).toMatch(/^HTTP\/1\.1 400 /);
+    await new Promise((r) => setImmediate(r));
+    expect(errors).toEqual([]);
+    expect(server!.load().inFlight).toBe(0);
   });
 
   it('counts a request as being worked on until its answer starts', async () => {

@@ -43,6 +43,8 @@ export class H1Connection implements RequestSink, ResponseOwner {
   #held: Buffer | undefined;
   #feeding = false;
   #closing = false;
+  /** Whether the current request's client lets the connection carry another one. */
+  #headKeepAlive = true;
   /** When the connection last finished an answer or opened (for the idle timeout), ms. */
   idleSince: number;
   /** When the head now being read started arriving (for the head timeout), or -1. */
@@ -82,8 +84,6 @@ export class H1Connection implements RequestSink, ResponseOwner {
     const req = this.#req;
     return req === undefined || req.complete || (!req.overCap && !req.waitsToSend);
   }
-
-  #headKeepAlive = true;
 
   onHead(head: RequestHead): void {
     this.headSince = -1;
