@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo, Server, Socket } from 'node:net';
+import { connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StreamEvent } from '../domain/chat.js';
@@ -107,5 +107,38 @@ describe.each(['treaty', 'node'] as const)('writeStream on the %s listener', (k)
     expect(chunks.map((c) => [c.id, c.model])).toEqual(Array(4).fill(['up-1', 'model-b']));
     expect(chunks.map((c) => c.choices[0]!.delta.content ?? null).join('|')).toBe('|Hel|lo|');
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('stop');
+  });
+
+  it('stops pulling from the upstream while the client does not read, and goes on when it does', async () => {
+    let pulled = 0;
+    const big = 'y'.repeat(32 * 1024);
+    const endless: AsyncIterable<StreamEvent> = {
+      [Symbol.asyncIterator]: () => ({
+        next: (): Promise<IteratorResult<StreamEvent>> => {
+          pulled++;
+          if (pulled === 1) return Promise.resolve({ value: { kind: 'identity', id: 'up-1', model: 'm' }, done: false });
+          if (pulled > 400) return Promise.resolve({ value: { kind: 'finish', choiceIndex: 0, finishReason: 'stop' }, done: pulled > 401 });
+          return Promise.resolve({ value: { kind: 'delta', choiceIndex: 0, content: big }, done: false });
+        },
+      }),
+    };
+    const s = await serve((r) => writeStream(r, endless, { headers: {}, renderer: renderer(), includeUsage: false }));
+    const { hostname, port } = new URL(s.url);
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((r) => socket.once('connect', r));
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    // The pulls stand still once the socket's buffers are full (~13 MB of events would follow).
+    let still = 0;
+    for (let seen = -1; still < 50; ) {
+      await new Promise((r) => setImmediate(r));
+      if (pulled > 1 && pulled === seen) still++;
+      else (seen = pulled), (still = 0);
+    }
+    expect(pulled).toBeLessThan(200);
+    socket.resume(); // the client reads again
+    const outcome = await s.outcome;
+    expect(outcome.complete).toBe(true);
+    expect(pulled).toBe(402);
+    socket.destroy();
   });
 });

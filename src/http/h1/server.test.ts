@@ -309,6 +309,53 @@ describe('Treaty downstream HTTP/1.1 server', () => {
     expect(() => prebuilt(200, [], '')).toThrow(/5xx/);
   });
 
+  it('makes a writer wait while its client does not read, and wakes it when the client reads again', async () => {
+    const chunk = 'x'.repeat(64 * 1024);
+    const total = 400 * chunk.length; // ~26 MB: more than loopback's socket buffers can hold
+    let written = 0;
+    let waits = 0;
+    let finished = false;
+    const port = await listen((_req, res) => {
+      void (async () => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        for (let i = 0; i < 400; i++) {
+          written += chunk.length;
+          if (!res.write(chunk)) {
+            waits++;
+            await res.drained();
+          }
+        }
+        res.end();
+        finished = true;
+      })();
+    });
+    // A client that sends its request and then does not read.
+    const socket = connect(port, '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', r));
+    socket.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
+    // The writer goes on while the kernel takes the bytes, and stops once its buffers are full:
+    // then no 'drain' can come, and the count of waits stands still.
+    let still = 0;
+    for (let seen = -1; still < 50; ) {
+      await new Promise((r) => setImmediate(r));
+      if (waits > 0 && waits === seen) still++;
+      else (seen = waits), (still = 0);
+    }
+    expect(finished).toBe(false);
+    expect(written).toBeLessThan(total / 2);
+    let received = 0;
+    const closed = new Promise<void>((r) => socket.on('close', () => r()));
+    socket.on('data', (d: Buffer) => {
+      received += d.length;
+      if (finished && received >= total) socket.destroy();
+    });
+    while (!finished || received < total) await new Promise((r) => setImmediate(r));
+    socket.destroy();
+    await closed;
+    expect(written).toBe(total);
+    expect(received).toBeGreaterThan(total); // the body and its chunk framing
+  });
+
   it('refuses a header value that would split the response', async () => {
     let thrown: unknown;
     const port = await listen((_req, res) => {
