@@ -132,7 +132,10 @@ describe.each(['treaty', 'node'] as const)('writeStream on the %s listener', (k)
     for (let seen = -1; still < 50; ) {
       await new Promise((r) => setImmediate(r));
       if (pulled > 1 && pulled === seen) still++;
-      else (seen = pulled), (still = 0);
+      else {
+        seen = pulled;
+        still = 0;
+      }
     }
     expect(pulled).toBeLessThan(200);
     socket.resume(); // the client reads again

@@ -339,7 +339,10 @@ describe('Treaty downstream HTTP/1.1 server', () => {
     for (let seen = -1; still < 50; ) {
       await new Promise((r) => setImmediate(r));
       if (waits > 0 && waits === seen) still++;
-      else (seen = waits), (still = 0);
+      else {
+        seen = waits;
+        still = 0;
+      }
     }
     expect(finished).toBe(false);
     expect(written).toBeLessThan(total / 2);
