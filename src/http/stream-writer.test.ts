@@ -8,6 +8,7 @@ import { ChunkRenderer } from '../wire/chat-response.js';
 import type { DownstreamResponse } from './downstream.js';
 import { createH1Server } from './h1/server.js';
 import { writeStream, type StreamOutcome } from './stream-writer.js';
+import { untilStill } from './test-support/until-still.js';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
@@ -128,15 +129,7 @@ describe.each(['treaty', 'node'] as const)('writeStream on the %s listener', (k)
     await new Promise<void>((r) => socket.once('connect', r));
     socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     // The pulls stand still once the socket's buffers are full (~13 MB of events would follow).
-    let still = 0;
-    for (let seen = -1; still < 50; ) {
-      await new Promise((r) => setImmediate(r));
-      if (pulled > 1 && pulled === seen) still++;
-      else {
-        seen = pulled;
-        still = 0;
-      }
-    }
+    await untilStill(() => pulled - 1); // the first pull is the identity, before any write
     expect(pulled).toBeLessThan(200);
     socket.resume(); // the client reads again
     const outcome = await s.outcome;

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { H1Request } from './request.js';
 import { TOO_LARGE } from './request.js';
 import { H1Response, prebuilt } from './response.js';
+import { untilStill } from '../test-support/until-still.js';
 import { createH1Server, type H1Handler, type H1Server, type H1ServerOptions } from './server.js';
 
 let server: H1Server | undefined;
@@ -335,15 +336,7 @@ describe('Treaty downstream HTTP/1.1 server', () => {
     socket.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
     // The writer goes on while the kernel takes the bytes, and stops once its buffers are full:
     // then no 'drain' can come, and the count of waits stands still.
-    let still = 0;
-    for (let seen = -1; still < 50; ) {
-      await new Promise((r) => setImmediate(r));
-      if (waits > 0 && waits === seen) still++;
-      else {
-        seen = waits;
-        still = 0;
-      }
-    }
+    await untilStill(() => waits);
     expect(finished).toBe(false);
     expect(written).toBeLessThan(total / 2);
     let received = 0;
