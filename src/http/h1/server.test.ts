@@ -1,5 +1,5 @@
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { request } from 'undici';
+import { Pool, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { H1Request } from './request.js';
 import { TOO_LARGE } from './request.js';
@@ -65,6 +65,27 @@ describe('Treaty downstream HTTP/1.1 server', () => {
       expect(r.headers['keep-alive']).toBe('timeout=65');
       expect(typeof r.headers.date).toBe('string');
       expect(await r.body.json()).toEqual({ url: `/x?i=${i}`, method: 'POST', body: `{"i":${i}}` });
+    }
+  });
+
+  it('serves a pipelining client (undici, 10 deep on one connection): every answer to its own request', async () => {
+    const port = await listen((req, res) => {
+      // Some answers take a while, so requests queue up on the connection behind them.
+      setTimeout(() => echo(req, res), Number(new URL(req.url, 'http://x').searchParams.get('i')) % 3);
+    });
+    const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1, pipelining: 10 });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 100 }, async (_, i) => {
+          const r = await pool.request({ path: `/p?i=${i}`, method: 'POST', body: `{"i":${i}}`, headers: { 'content-type': 'application/json' } });
+          return (await r.body.json()) as { url: string; body: string };
+        }),
+      );
+      expect(answers.map((a) => a.url)).toEqual(Array.from({ length: 100 }, (_, i) => `/p?i=${i}`));
+      expect(answers.map((a) => a.body)).toEqual(Array.from({ length: 100 }, (_, i) => `{"i":${i}}`));
+      expect(server!.connectionCount).toBe(1);
+    } finally {
+      await pool.close();
     }
   });
 
