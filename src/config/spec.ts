@@ -86,7 +86,7 @@ export const configSpec: Record<string, FieldSpec> = {
       overload,
       upstreamConnections: { kind: 'number', doc: 'Most open connections to one upstream origin (keep-alive pool). Streams hold one each for their whole length.', integer: true, min: 1, default: 8192 },
       upstreamClient: { kind: 'enum', doc: "The HTTP/1.1 client for upstream calls. treaty: Treaty's own (about half undici's CPU per call; keep-alive per origin, TLS with session resumption, the server's Keep-Alive timeout honoured, no retries of its own). undici: the undici Pool, kept as a fallback should an upstream's HTTP trip the first.", values: ['treaty', 'undici'], default: 'treaty' },
-      downstreamServer: { kind: 'enum', doc: "The HTTP/1.1 server clients connect to. treaty: Treaty's own (one socket write per whole answer, a refusal without node:http's per-request objects; strict parsing: CRLF only, no Content-Length with Transfer-Encoding, no line folding). node: node:http's server, kept as a fallback should a client's HTTP trip the first.", values: ['treaty', 'node'], default: 'treaty' },
+      downstreamServer: { kind: 'enum', doc: "The HTTP/1.1 server clients connect to (plain HTTP either way: terminate TLS in front). treaty: Treaty's own (one socket write per whole answer, refusals from prebuilt bytes; strict parsing: CRLF only, no Content-Length with Transfer-Encoding, no line folding, malformed requests answered 400/417/431 and counted in treaty_requests_unreadable_total; a body that goes 66 s without a byte is cut). node: node:http's server, kept as a fallback should a client's HTTP trip the first.", values: ['treaty', 'node'], default: 'treaty' },
     },
   },
   admin: {
