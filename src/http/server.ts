@@ -112,7 +112,8 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
       else res.destroy();
     });
   };
-  // Every answer goes through writeHead (end without it calls it too).
+  // Every answer to an admitted request goes through writeHead (end without it calls it too;
+  // only a refusal, never admitted, is written from prebuilt bytes).
   const answering = (res: GatewayRes): void => {
     if (res.working) {
       res.working = false;
@@ -129,10 +130,13 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     if (!finished) (ex.signal as ClientGone).abort(new Error('client disconnected'));
     deps.onResponse?.(ex, res.statusCode, res.startedAt);
   };
-  const refused = (status: number): void => {
-    unreadable[status] = (unreadable[status] ?? 0) + 1;
-  };
-  const server = deps.config.server.downstreamServer === 'node' ? nodeServer(serve, answering, done) : ownServer(deps, serve, answering, done, refused);
+  const hooks: ListenerHooks = { serve, answering, done };
+  const server =
+    deps.config.server.downstreamServer === 'node'
+      ? nodeServer(hooks)
+      : ownServer(deps, hooks, (status) => {
+          unreadable[status] = (unreadable[status] ?? 0) + 1;
+        });
   server.once('close', stopSampler);
   const load = (): ListenerLoad => ({
     inFlight,
@@ -154,7 +158,14 @@ interface GatewayState {
 }
 type GatewayRes = DownstreamResponse & GatewayState;
 
-function ownServer(deps: GatewayServerDeps, serve: (req: DownstreamRequest, res: GatewayRes) => void, answering: (res: GatewayRes) => void, done: (res: GatewayRes, finished: boolean) => void, refused: (status: number) => void): H1Server {
+/** What either listener calls: a new request, its answer starting, the answer over. */
+interface ListenerHooks {
+  serve(req: DownstreamRequest, res: GatewayRes): void;
+  answering(res: GatewayRes): void;
+  done(res: GatewayRes, finished: boolean): void;
+}
+
+function ownServer(deps: GatewayServerDeps, { serve, answering, done }: ListenerHooks, refused: (status: number) => void): H1Server {
   class GatewayH1Response extends H1Response implements GatewayState {
     working = false;
     exchange: Exchange | undefined = undefined;
@@ -184,7 +195,7 @@ function ownServer(deps: GatewayServerDeps, serve: (req: DownstreamRequest, res:
   );
 }
 
-function nodeServer(serve: (req: DownstreamRequest, res: GatewayRes) => void, answering: (res: GatewayRes) => void, done: (res: GatewayRes, finished: boolean) => void): Server {
+function nodeServer({ serve, answering, done }: ListenerHooks): Server {
   class GatewayResponse extends ServerResponse implements GatewayState {
     working = false;
     exchange: Exchange | undefined = undefined;

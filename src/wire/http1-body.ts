@@ -1,7 +1,8 @@
-// HTTP/1.1 message body framing, shared by the upstream response parser and the downstream
-// request parser: a body delimited by Content-Length, by chunked transfer coding (extensions
-// and trailers read and dropped) or by the connection's end. Pure: bytes in, body pieces and
-// an end out, split anywhere. Pieces are views into the reads (no copy).
+// HTTP/1.1 message framing shared by the upstream client and the downstream server: a head
+// read across reads, a body delimited by Content-Length, by chunked transfer coding
+// (extensions and trailers read and dropped) or by the connection's end, and what a field
+// name and value may hold. Pure: bytes in, heads, body pieces and an end out, split anywhere.
+// Pieces are views into the reads (no copy).
 
 /** A chunk-size line longer than this (hex digits plus extensions) is not a chunk size. */
 const MAX_CHUNK_LINE = 1024;
@@ -207,6 +208,21 @@ export class BodyFramer {
 
 /** An HTTP token (RFC 9110 5.6.2): what a header name or a method may be. */
 export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Visible ASCII, space and tab: a field value with no encoding question. */
+const PLAIN_VALUE = /^[\t\x20-\x7e]*$/;
+/** obs-text (0x80–0xff) is legal in a value too; anything else (line breaks, controls, characters above U+00FF) is not. */
+const LATIN1_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * What a field value holds, as node:http judges it: 'plain' ASCII (the common case, one regex),
+ * 'latin1' (bytes above 0x7e: a head holding one must be written as latin1, where UTF-8 would
+ * take two bytes for it) or 'invalid' (a CR or LF would split the message).
+ */
+export function valueKind(value: string): 'plain' | 'latin1' | 'invalid' {
+  if (PLAIN_VALUE.test(value)) return 'plain';
+  return LATIN1_VALUE.test(value) ? 'latin1' : 'invalid';
+}
 
 /** A field value with optional whitespace trimmed at both ends. */
 export function trimOws(s: string, from: number, to: number): string {

@@ -33,7 +33,7 @@ const MAX_HELD = 64 * 1024;
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
 export class H1Connection implements RequestSink, ResponseOwner {
-  readonly parser: RequestParser = new RequestParser(this);
+  readonly #parser: RequestParser = new RequestParser(this);
   /** The request being read or answered. */
   #req: H1Request | undefined;
   #res: H1Response | undefined;
@@ -57,7 +57,6 @@ export class H1Connection implements RequestSink, ResponseOwner {
     private readonly host: ConnectionHost,
   ) {
     this.idleSince = this.lastReadAt = host.now();
-    socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => this.#onData(d));
     socket.on('drain', () => this.#res?.wake());
     socket.on('error', () => undefined); // 'close' follows and does the work
@@ -73,7 +72,7 @@ export class H1Connection implements RequestSink, ResponseOwner {
 
   /** Idle between requests (nothing in progress): safe to close. */
   get idle(): boolean {
-    return this.#req === undefined && this.parser.idle && this.#held === undefined;
+    return this.#req === undefined && this.#parser.idle && this.#held === undefined;
   }
 
   keepAliveAfter(): boolean {
@@ -127,14 +126,19 @@ export class H1Connection implements RequestSink, ResponseOwner {
       return;
     }
     this.idleSince = this.host.now();
-    if (this.parser.done) this.#next();
+    if (this.#parser.done) this.#next();
   }
 
-  /** The current request is read and answered: go on to the next one (held bytes first). */
-  #next(): void {
+  /** The current request is read and answered: ready for the next one. */
+  #reset(): void {
     this.#req = undefined;
     this.#answered = false;
-    this.parser.reset();
+    this.#parser.reset();
+  }
+
+  /** Goes on to the next request, held bytes first. */
+  #next(): void {
+    this.#reset();
     const held = this.#held;
     if (held) {
       this.#held = undefined;
@@ -164,7 +168,7 @@ export class H1Connection implements RequestSink, ResponseOwner {
     try {
       let at = 0;
       while (at < d.length && !this.#closing) {
-        if (this.parser.done) {
+        if (this.#parser.done) {
           if (!this.#answered) {
             // Pipelined: the next request waits until this one is answered.
             const rest = d.subarray(at);
@@ -172,17 +176,11 @@ export class H1Connection implements RequestSink, ResponseOwner {
             if (this.#held.length > MAX_HELD) this.socket.pause();
             return;
           }
-          this.#req = undefined;
-          this.#answered = false;
-          this.parser.reset();
+          this.#reset();
         }
-        if (this.parser.idle && this.headSince < 0) this.headSince = this.host.now();
-        at = this.parser.execute(d, at);
-        if (this.parser.done && this.#answered) {
-          this.#req = undefined;
-          this.#answered = false;
-          this.parser.reset();
-        }
+        if (this.#parser.idle && this.headSince < 0) this.headSince = this.host.now();
+        at = this.#parser.execute(d, at);
+        if (this.#parser.done && this.#answered) this.#reset();
       }
     } catch (err) {
       this.#refuse(err);
@@ -231,8 +229,7 @@ export class H1Connection implements RequestSink, ResponseOwner {
   #onClose(): void {
     this.#closing = true;
     this.#req?.abort();
-    const res = this.#res;
-    if (res) res.cutShort();
+    this.#res?.cutShort();
     this.host.closed(this);
   }
 

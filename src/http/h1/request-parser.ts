@@ -7,7 +7,7 @@
 // Content-Length value, never Content-Length with Transfer-Encoding, chunked as the only
 // transfer coding, no control characters in a value, one Host.
 
-import { BodyFramer, HeadReader, TOKEN, trimOws, type BodySink } from '../../wire/http1-body.js';
+import { BodyFramer, HeadReader, TOKEN, trimOws, valueKind, type BodySink } from '../../wire/http1-body.js';
 
 /** A request that cannot be read; the connection answers `status` and closes. */
 export class RequestParseError extends Error {
@@ -46,9 +46,6 @@ export const MAX_HEAD_BYTES = 16 * 1024;
 
 const bad = (message: string): Error => new RequestParseError(400, message);
 const headTooLong = (): Error => new RequestParseError(431, `The request head (request line and headers) is larger than ${MAX_HEAD_BYTES} bytes; send fewer or shorter headers.`);
-/** Characters a field value must not hold (controls other than tab). */
-// eslint-disable-next-line no-control-regex -- control characters are what it looks for
-const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
 /** What a request target may hold: visible characters, no spaces or controls. */
 // eslint-disable-next-line no-control-regex -- control characters are what it looks for
 const BAD_TARGET = /[\x00-\x20\x7f]/;
@@ -145,7 +142,7 @@ export class RequestParser {
       const raw = text.slice(pos, colon);
       if (!TOKEN.test(raw)) throw bad(`The header name ${JSON.stringify(raw.slice(0, 64))} is not valid (no spaces before the colon, no line folding).`);
       const value = trimOws(text, colon + 1, next);
-      if (BAD_VALUE.test(value)) throw bad(`The value of header ${raw} holds a control character.`);
+      if (valueKind(value) === 'invalid') throw bad(`The value of header ${raw} holds a control character.`);
       const name = raw.toLowerCase();
       pos = next + 2;
       switch (name) {

@@ -5,7 +5,7 @@
 
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { TOKEN } from '../../wire/http1-body.js';
+import { TOKEN, valueKind } from '../../wire/http1-body.js';
 import { httpDate } from './date.js';
 
 export type HeaderList = readonly (string | number)[];
@@ -20,14 +20,12 @@ export interface ResponseOwner {
   answered(res: H1Response, finished: boolean): void;
 }
 
-/** A value with anything but tab and visible characters (latin1 included): the check is one regex in the common case. */
-const NOT_PLAIN = /[^\t\x20-\x7e]/;
-// eslint-disable-next-line no-control-regex -- control characters are what it looks for
-const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
 /** Framing and connection fields belong to the connection, whatever the caller says. */
 const OWNED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'date']);
 const KEEP_ALIVE = 'connection: keep-alive\r\nkeep-alive: timeout=65\r\n';
 const CLOSE = 'connection: close\r\n';
+
+const statusLine = (status: number): string => `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
 
 const enum Framing {
   None,
@@ -42,7 +40,6 @@ export type H1ResponseClass = new (owner: ResponseOwner, headOnly: boolean, http
 export class H1Response {
   statusCode = 200;
   headersSent = false;
-  writableFinished = false;
   #head: string | undefined;
   #latin1Head = false;
   #framing = Framing.Length;
@@ -64,11 +61,16 @@ export class H1Response {
     return this.#cut || this.owner.socket.destroyed;
   }
 
+  /** The answer has ended (its last bytes handed to the socket). */
+  get writableFinished(): boolean {
+    return this.#ended;
+  }
+
   /** Sets the status and headers; they are written with the first body bytes (or at end). */
   writeHead(statusCode: number, headers?: HeaderObject | HeaderList): this {
     if (this.headersSent) throw new Error('writeHead called twice on one response');
     this.statusCode = statusCode;
-    let text = `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode] ?? 'Unknown'}\r\n`;
+    let text = statusLine(statusCode);
     let length = -1;
     if (Array.isArray(headers)) {
       for (let i = 0; i < headers.length; i += 2) {
@@ -124,8 +126,9 @@ export class H1Response {
     if (lower === 'content-length') return '';
     if (!TOKEN.test(name)) throw new TypeError(`Invalid header name ${JSON.stringify(name)}`);
     const v = typeof value === 'number' ? String(value) : value;
-    if (NOT_PLAIN.test(v)) {
-      if (BAD_VALUE.test(v)) throw new TypeError(`Invalid character in header ${name}`);
+    const kind = valueKind(v);
+    if (kind !== 'plain') {
+      if (kind === 'invalid') throw new TypeError(`Invalid character in header ${name}`);
       this.#latin1Head = true;
     }
     return `${name}: ${v}\r\n`;
@@ -169,10 +172,10 @@ export class H1Response {
     this.#ended = true;
     const socket = this.owner.socket;
     const head = this.#head;
-    this.#head = undefined;
-    const sendBody = body !== undefined && !this.headOnly && this.#framing !== Framing.None && (typeof body === 'string' ? body.length > 0 : body.length > 0);
+    const sendBody = body !== undefined && body.length > 0 && !this.headOnly && this.#framing !== Framing.None;
     if (head !== undefined && !this.#latin1Head && (!sendBody || typeof body === 'string') && this.#framing !== Framing.Chunked) {
       // The common whole answer: head and body in one string, one write.
+      this.#head = undefined;
       socket.write(sendBody ? head + (body as string) : head);
     } else {
       // Several pieces: one writev.
@@ -180,7 +183,7 @@ export class H1Response {
         this.#corked = true;
         socket.cork();
       }
-      if (head !== undefined) socket.write(this.#latin1Head ? Buffer.from(head, 'latin1') : head);
+      this.#flushHead();
       if (sendBody) {
         if (this.#framing === Framing.Chunked) {
           const n = typeof body === 'string' ? Buffer.byteLength(body) : body!.length;
@@ -191,9 +194,7 @@ export class H1Response {
       } else if (this.#framing === Framing.Chunked && !this.headOnly) socket.write('0\r\n\r\n');
     }
     this.uncork();
-    this.writableFinished = true;
-    this.owner.answered(this, true);
-    process.nextTick(doneLater, this, true);
+    this.#over(true);
   }
 
   /**
@@ -208,19 +209,12 @@ export class H1Response {
     this.#closeAfter = !keepAlive;
     this.#ended = true;
     this.owner.socket.write(keepAlive ? p.keepAlive : p.close);
-    this.writableFinished = true;
-    this.owner.answered(this, true);
-    process.nextTick(doneLater, this, true);
+    this.#over(true);
   }
 
   /** Whether the connection closes after this answer. */
   get closesConnection(): boolean {
     return this.#closeAfter;
-  }
-
-  /** Marks the connection to close after this answer (before the head is written). */
-  closeAfter(): void {
-    this.#closeAfter = true;
   }
 
   /** Cuts the answer: the connection is closed, the client sees it end early. */
@@ -249,8 +243,13 @@ export class H1Response {
     if (this.#ended || this.#cut) return;
     this.#cut = true;
     this.wake();
-    this.owner.answered(this, false);
-    process.nextTick(doneLater, this, false);
+    this.#over(false);
+  }
+
+  /** The connection hears at once that the answer is over; onDone on the next tick. */
+  #over(finished: boolean): void {
+    this.owner.answered(this, finished);
+    process.nextTick(doneLater, this, finished);
   }
 
   /**
@@ -283,10 +282,11 @@ export interface PrebuiltAnswer {
  */
 export function prebuilt(status: number, headers: HeaderList, body: string): PrebuiltAnswer {
   if (status < 500) throw new Error('a prebuilt answer carries no Date header, so it must be a 5xx');
-  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+  let head = statusLine(status);
   for (let i = 0; i < headers.length; i += 2) {
     const name = String(headers[i]);
-    if (OWNED.has(name.toLowerCase()) || name.toLowerCase() === 'content-length') continue;
+    const lower = name.toLowerCase();
+    if (OWNED.has(lower) || lower === 'content-length') continue;
     head += `${name}: ${headers[i + 1]}\r\n`;
   }
   head += `content-length: ${Buffer.byteLength(body)}\r\n`;

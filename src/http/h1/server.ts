@@ -32,7 +32,6 @@ export type H1Handler<R extends H1Response = H1Response> = (req: H1Request, res:
 /** node:net's Server with the connection-closing calls node:http's Server has. */
 export interface H1Server extends Server {
   closeAllConnections(): void;
-  closeIdleConnections(): void;
   /** Closes connections past their head or idle timeout. */
   sweep(): void;
   readonly connectionCount: number;
@@ -52,7 +51,8 @@ export function createH1Server<R extends H1Response = H1Response>(opts: H1Server
     refused: opts.onRefused,
     now,
   };
-  // allowHalfOpen: a client that ends its side after sending a request still gets the answer.
+  // allowHalfOpen: the connection decides what a client's end means (connection.ts #onEnd).
+  // noDelay: answers go out as written (the connection corks what belongs together).
   const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket: Socket) => {
     conns.add(new H1Connection(socket, host));
   }) as H1Server;
@@ -71,16 +71,12 @@ export function createH1Server<R extends H1Response = H1Response>(opts: H1Server
     timer = setInterval(sweep, interval);
     timer.unref();
   }
-  const closeIdle = (): void => {
-    for (const c of conns) if (c.idle) c.socket.destroy();
-  };
   const close = server.close.bind(server);
   Object.assign(server, {
     sweep,
     closeAllConnections: () => {
       for (const c of conns) c.socket.destroy();
     },
-    closeIdleConnections: closeIdle,
     // As node:http's close: stop accepting, close idle connections now and the rest after
     // their answer in progress.
     close: (cb?: (err?: Error) => void) => {

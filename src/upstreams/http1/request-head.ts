@@ -4,7 +4,7 @@
 // write a second request onto the connection (request smuggling), and node:http and undici
 // refuse the same things.
 
-import { TOKEN } from './response-parser.js';
+import { TOKEN, valueKind } from '../../wire/http1-body.js';
 
 export class RequestHeadError extends Error {
   readonly code = 'UPSTREAM_BAD_REQUEST_HEAD';
@@ -18,10 +18,6 @@ export interface Http1Request {
   body: string | Uint8Array;
 }
 
-/** Visible ASCII, space and tab: what a header value may hold without encoding questions. */
-const PLAIN_VALUE = /^[\t\x20-\x7e]*$/;
-/** obs-text (0x80–0xff) is legal in a value; anything else outside PLAIN_VALUE is not. */
-const LATIN1_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const PATH = /^\/[\x21-\x7e]*$/;
 
 /**
@@ -40,8 +36,9 @@ export function requestHead(req: Http1Request, hostHeader: string): { head: stri
   for (const name in headers) {
     const value = headers[name]!;
     if (!TOKEN.test(name)) throw new RequestHeadError(`invalid upstream header name ${JSON.stringify(name.slice(0, 64))}`);
-    if (!PLAIN_VALUE.test(value)) {
-      if (!LATIN1_VALUE.test(value)) throw new RequestHeadError(`upstream header ${name} holds a character a header value may not (a line break, a control character or one above U+00FF)`);
+    const kind = valueKind(value);
+    if (kind !== 'plain') {
+      if (kind === 'invalid') throw new RequestHeadError(`upstream header ${name} holds a character a header value may not (a line break, a control character or one above U+00FF)`);
       latin1 = true;
     }
     switch (name.length) {

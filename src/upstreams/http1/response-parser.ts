@@ -11,8 +11,6 @@
 
 import { BodyFramer, HeadReader, TOKEN, trimOws } from '../../wire/http1-body.js';
 
-export { TOKEN };
-
 export class ResponseParseError extends Error {
   readonly code = 'UPSTREAM_BAD_RESPONSE';
 }
