@@ -27,6 +27,14 @@ export interface ReportMeta {
   runner: string;
   notes: string[];
   chart: string;
+  /** bench/cold-penalty.mjs on the process under test's core, before the run (absent in older results). */
+  coldPenalty?: ColdPenalty;
+}
+
+/** Median µs of one short snippet run back to back and after the core sat idle for each gap (ms). */
+export interface ColdPenalty {
+  warmUs: number;
+  afterGapUs: Record<string, number>;
 }
 
 const n = (x: number | undefined, d = 0): string => (x === undefined || !Number.isFinite(x) ? '–' : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }));
@@ -62,6 +70,11 @@ export function markdown(meta: ReportMeta, targets: TargetInfo[], sums: Record<s
   if (pxUs !== undefined && Number.isFinite(pxUs)) {
     const slow = pxUs / REFERENCE_PROXY_US;
     L.push(`Machine speed: the pass-through proxy cost ${n(pxUs)} µs CPU per request in this run, against ~${REFERENCE_PROXY_US} µs on the machine issue 6 was measured on (${n(slow, 2)}×).${slow > 1.3 ? ' **This run\'s machine was slow: absolute figures (µs, ms) read high by about that factor; the ratios to the proxy and Portkey are the comparable ones.**' : ''}`, '');
+  }
+  const cold = meta.coldPenalty;
+  if (cold && cold.warmUs > 0) {
+    const gaps = Object.entries(cold.afterGapUs).map(([ms, us]) => `${ms} ms ${n(us / cold.warmUs, 1)}×`).join(', ');
+    L.push(`Cold penalty on core 1 (bench/cold-penalty.mjs, before the run): a ~${n(cold.warmUs)} µs snippet run back to back, then after the core sat idle: ${gaps} as long. One-at-a-time figures (concurrency 1, time to first token, whose upstream keeps the core idle for 50 ms) pay this on every line of code they run, so a target with more code on that path reads proportionally further above the floor here than on a machine that keeps an idle core's caches.`, '');
   }
   if (meta.chart) L.push(`![chart](${meta.chart})`, '');
 

@@ -23,7 +23,7 @@ import { alive, mem, pinSelf, type Contention } from './procstat.js';
 import { freePort, HAS_TASKSET, spawnNode, splitNodeArgs, tail, waitHttp, type Proc } from './processes.js';
 import { mainThreadProfile, profileMarkdown } from './profile.js';
 import { transpileTree } from './transpile.js';
-import { markdown, svg, type ReportMeta } from './report.js';
+import { markdown, svg, type ColdPenalty, type ReportMeta } from './report.js';
 import { readBenchVariants, type BenchVariant } from './variants.js';
 import { BENCH_CONTRACTS, chatBody, CLIENT_KEY, issueBenchKey, REFUSE_ALL_OVERLAY, slotHoldingBody, TREATY_ENV, treatyConfigYaml, treatyLaunchFlags, UPSTREAM_KEY } from './setup.js';
 import { checks, contention, summarize, type CapacityPair, type OverloadRun, type Raw, type TargetInfo } from './summary.js';
@@ -85,6 +85,9 @@ async function main(): Promise<void> {
   if (!opt.keep) process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
   mkdirSync(opt.out, { recursive: true });
   const wanted = new Set(['floor', ...opt.targets.split(',').map((s) => s.trim())]);
+  // Before any target starts, on the core they will use: how much slower a short piece of code
+  // runs after the core sat idle (the cost every one-at-a-time latency figure pays here).
+  const coldPenalty = opt['profile-only'] ? undefined : measureColdPenalty();
   const notes: string[] = [
     CLIENT === 'raw'
       ? 'Client: whole answers (saturation, concurrency 1, open loop, overload) are sent by bench/raw-client.ts, keep-alive raw sockets (about a third less of core 0 per request than undici, which saturated core 0 in the overload phase); streams by undici. BENCH_CLIENT=undici sends everything with undici, as runs before 2026-11-30 16:00 did.'
@@ -507,6 +510,7 @@ async function main(): Promise<void> {
         'The machine is shared: other engineers run test suites on these 2 cores at the same time, so single numbers move; compare ratios and medians from the same run.',
       ],
       chart: chartName,
+      coldPenalty,
     };
     const json = join(opt.out, `${prefix}-${stamp}.json`);
     writeFileSync(json, JSON.stringify({ meta, plan: PLAN, targets: infos, summary: sums, checks: checkList, contention: contention(raw), raw }, null, 1));
@@ -583,3 +587,15 @@ main().then(
     process.exit(1);
   },
 );
+
+/** bench/cold-penalty.mjs pinned to core 1 (plain JavaScript: no build needed); undefined if it fails. */
+function measureColdPenalty(): ColdPenalty | undefined {
+  const script = join(ROOT, 'bench/cold-penalty.mjs');
+  const [cmd, args] = HAS_TASKSET ? ['taskset', ['-c', '1', process.execPath, script]] : [process.execPath, [script]];
+  try {
+    return JSON.parse(execFileSync(cmd, args, { encoding: 'utf8', timeout: 60_000 })) as ColdPenalty;
+  } catch (err) {
+    log(`cold-penalty probe failed: ${(err as Error).message}`);
+    return undefined;
+  }
+}

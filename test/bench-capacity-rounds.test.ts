@@ -66,4 +66,15 @@ describe('capacity against the proxy, round by round', () => {
     const [a, b, c] = [0, 1, 2].map((r) => run.raw.sat['treaty:log-warn']![r]!.cpuUsPerReq / run.raw.sat.treaty![r]!.cpuUsPerReq);
     expect(row).toContain(`| ${a!.toFixed(2)}, ${b!.toFixed(2)}, ${c!.toFixed(2)} |`);
   });
+
+  it('states the cold penalty measured on core 1 as ratios to the warm time, and says nothing for runs that did not measure it', () => {
+    const run = JSON.parse(readFileSync(new URL('../bench/results/bench-2026-12-01T18-05-24-443Z.json', import.meta.url), 'utf8')) as { meta: ReportMeta; targets: TargetInfo[]; raw: Raw };
+    const sums = summarize(run.targets, run.raw);
+    const render = (meta: ReportMeta): string => markdown(meta, run.targets, sums, checks(run.targets, sums), contention(run.raw));
+    expect(render({ ...run.meta, chart: '' })).not.toContain('Cold penalty');
+    const md = render({ ...run.meta, chart: '', coldPenalty: { warmUs: 8, afterGapUs: { '1': 10, '50': 36 } } });
+    const line = md.split('\n').find((l) => l.startsWith('Cold penalty'))!;
+    expect(line).toContain('~8 µs snippet');
+    expect(line).toContain('1 ms 1.3×, 50 ms 4.5× as long');
+  });
 });
