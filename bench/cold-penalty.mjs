@@ -7,6 +7,7 @@
 // Plain JavaScript so the bench can run it without a build step.
 
 import { performance } from 'node:perf_hooks';
+import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const body = JSON.stringify({ messages: Array.from({ length: 20 }, (_, i) => ({ role: 'user', content: `${'hello world '.repeat(5)}${i}` })) });

@@ -3,7 +3,7 @@
 
 // @ts-expect-error — the parser ships no type declarations.
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEPLOYMENTS, KEYS, startHarness, type Harness } from './support/harness.js';
@@ -109,6 +109,44 @@ describe('/metrics', () => {
       const by = Object.fromEntries(fam.metrics.map((m) => [m.labels?.status, Number(m.value)]));
       expect(by).toEqual({ 400: 2, 431: 1 });
     } finally {
+      await g.close();
+    }
+  });
+
+  it('counts connections refused at server.maxConnections, and shows how many are open', async () => {
+    const g = await startHarness({ serverYaml: '  maxConnections: 2' });
+    const held: Socket[] = [];
+    try {
+      const { hostname, port } = new URL(g.url);
+      const connectAnd = (bytes: string): Promise<{ socket: Socket; got: () => string; closed: Promise<void> }> =>
+        new Promise((resolve) => {
+          let got = '';
+          const socket = connect(Number(port), hostname, () => {
+            socket.write(bytes);
+            resolve({ socket, got: () => got, closed });
+          });
+          socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+          const closed = new Promise<void>((r) => socket.on('close', () => r()));
+        });
+      // Two keep-alive connections, each answered once so the listener holds both.
+      for (let i = 0; i < 2; i++) {
+        const c = await connectAnd('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+        while (!c.got().includes('\r\n\r\n')) await new Promise((r) => setImmediate(r));
+        held.push(c.socket);
+      }
+      for (let i = 0; i < 3; i++) {
+        const c = await connectAnd('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+        await c.closed;
+        expect(c.got()).toMatch(/^HTTP\/1\.1 503 /);
+      }
+      const r = await request(`${g.gateway.adminUrl}/metrics`, { headers: { authorization: `Bearer ${KEYS.admin}` } });
+      const families = parsePrometheusTextFormat(await r.body.text()) as Family[];
+      const fam = (n: string) => families.find((f) => f.name === n);
+      expect(fam('treaty_connections_refused_total')!.type).toBe('COUNTER');
+      expect(Number(fam('treaty_connections_refused_total')!.metrics[0]!.value)).toBe(3);
+      expect(Number(fam('treaty_connections_open')!.metrics[0]!.value)).toBe(2);
+    } finally {
+      for (const s of held) s.destroy();
       await g.close();
     }
   });

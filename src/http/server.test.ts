@@ -1,4 +1,4 @@
-import { connect, type AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { createGatewayServer, type GatewayServer, type GatewayServerDeps } from 
 
 // Only what the listener and the key check read; the routes never get further here.
 const makeConfig = (downstreamServer: 'treaty' | 'node') => ({
-  server: { downstreamServer, maxInFlight: 100, maxBodyBytes: 1 << 20, maxMessages: 10, requestTimeoutMs: 10_000, overload: { lagTargetMs: 10, intervalMs: 50, minActive: 0, retryAfterMs: 2_500 } },
+  server: { downstreamServer, maxInFlight: 100, maxConnections: 1000, maxBodyBytes: 1 << 20, maxMessages: 10, requestTimeoutMs: 10_000, overload: { lagTargetMs: 10, intervalMs: 50, minActive: 0, retryAfterMs: 2_500 } },
   models: new Map(),
 }) as unknown as GatewayConfig;
 let config = makeConfig('treaty');
@@ -65,6 +65,34 @@ describe.each(['treaty', 'node'] as const)('overload shedding at the %s listener
     await (await chat(url)).body.dump(); // admitted (and answered 400): not a refusal
     expect(server!.load().shed).toEqual({ overloaded: 3, atLimit: 0 });
     expect(server!.load().inFlight).toBe(0);
+  });
+
+  it('refuses a connection beyond server.maxConnections and counts it; Treaty\'s own listener says why first', async () => {
+    config = { ...config, server: { ...config.server, maxConnections: 1 } };
+    const url = await listen(() => true);
+    const { hostname, port } = new URL(url);
+    const open = (): Promise<{ text: Promise<string>; got: () => string; socket: Socket }> =>
+      new Promise((resolve) => {
+        let got = '';
+        const socket = connect(Number(port), hostname, () => resolve({ socket, text, got: () => got }));
+        socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+        const text = new Promise<string>((r) => socket.on('close', () => r(got)));
+      });
+    const first = await open();
+    // Answered on the first connection, so the listener holds it before the second arrives.
+    first.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    while (!first.got().includes('\r\n\r\n')) await new Promise((r) => setImmediate(r));
+    const second = await open();
+    const text = await second.text;
+    if (kind === 'treaty') {
+      expect(text).toMatch(/^HTTP\/1\.1 503 /);
+      expect(text).toMatch(/connection: close/i);
+      expect(text).toMatch(/retry-after: 3/i);
+      expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)).error.message).toMatch(/limit of 1 client connections/);
+      expect(server!.load().connections).toBe(1);
+    } else expect(text).toBe('');
+    expect(server!.load().connectionsRefused).toBe(1);
+    first.socket.destroy();
   });
 
   it('never sheds health checks', async () => {

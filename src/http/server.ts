@@ -37,6 +37,10 @@ export interface ListenerLoad {
   shed: { overloaded: number; atLimit: number };
   /** Requests the listener could not read (malformed, head too large…), refused by status; Treaty's own listener only. */
   unreadable: Readonly<Record<string, number>>;
+  /** Client connections open now (Treaty's own listener; undefined for node:http's). */
+  connections: number | undefined;
+  /** Connections refused since start because `server.maxConnections` were open. */
+  connectionsRefused: number;
   /** Whether overload shedding is on now, and how many requests may be in progress (Infinity when not shedding). */
   shedding: boolean;
   admitLimit: number;
@@ -54,6 +58,10 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   let shedOverloaded = 0;
   let shedAtLimit = 0;
   const unreadable: Record<string, number> = {};
+  let connectionsRefused = 0;
+  const refusedConnection = (): void => {
+    connectionsRefused++;
+  };
   // Requests being worked on: admitted, answer not started. An open stream stops counting at
   // its first byte (it then costs little until it ends); overload control watches this count.
   let active = 0;
@@ -133,16 +141,18 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   const hooks: ListenerHooks = { serve, answering, done };
   const server =
     deps.config.server.downstreamServer === 'node'
-      ? nodeServer(hooks)
+      ? nodeServer(hooks, deps.config.server.maxConnections, refusedConnection)
       : ownServer(deps, hooks, (status) => {
           unreadable[status] = (unreadable[status] ?? 0) + 1;
-        });
+        }, refusedConnection);
   server.once('close', stopSampler);
   const load = (): ListenerLoad => ({
     inFlight,
     active,
     shed: { overloaded: shedOverloaded, atLimit: shedAtLimit },
     unreadable: { ...unreadable },
+    connections: (server as Partial<H1Server>).connectionCount,
+    connectionsRefused,
     shedding: controller?.isShedding ?? false,
     admitLimit: controller?.admitLimit ?? Number.POSITIVE_INFINITY,
   });
@@ -165,7 +175,7 @@ interface ListenerHooks {
   done(res: GatewayRes, finished: boolean): void;
 }
 
-function ownServer(deps: GatewayServerDeps, { serve, answering, done }: ListenerHooks, refused: (status: number) => void): H1Server {
+function ownServer(deps: GatewayServerDeps, { serve, answering, done }: ListenerHooks, refused: (status: number) => void, refusedConnection: () => void): H1Server {
   class GatewayH1Response extends H1Response implements GatewayState {
     working = false;
     exchange: Exchange | undefined = undefined;
@@ -190,12 +200,15 @@ function ownServer(deps: GatewayServerDeps, { serve, answering, done }: Listener
       errorBody: (status, message) => JSON.stringify(new GatewayError(status >= 500 ? 'TREATY_INTERNAL' : 'TREATY_INVALID_REQUEST', message).toBody()),
       handlerFailed: (err) => deps.log.error('internal error taking a request', { err }),
       onRefused: refused,
+      maxConnections: deps.config.server.maxConnections,
+      turnAway: shedReply(`Treaty has its limit of ${deps.config.server.maxConnections} client connections open; retry shortly, reusing one connection for many requests.`, deps.config.server.overload.retryAfterMs).bytes,
+      onTurnedAway: refusedConnection,
     },
     serve,
   );
 }
 
-function nodeServer({ serve, answering, done }: ListenerHooks): Server {
+function nodeServer({ serve, answering, done }: ListenerHooks, maxConnections: number, refusedConnection: () => void): Server {
   class GatewayResponse extends ServerResponse implements GatewayState {
     working = false;
     exchange: Exchange | undefined = undefined;
@@ -222,6 +235,9 @@ function nodeServer({ serve, answering, done }: ListenerHooks): Server {
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = 0; // streams may legitimately run long; the proxy owns deadlines
+  // node:http closes a connection over the cap unanswered ('drop'); Treaty's own listener answers 503 first.
+  server.maxConnections = maxConnections;
+  server.on('drop', refusedConnection);
   return server as unknown as Server;
 }
 

@@ -15,7 +15,7 @@ export interface LiveGauges {
   /** Commitment progress (spend to date / amount) and preferred share per clause. */
   contracts(): { commitments: { clause: string; ratio: number; spentUsd: number }[]; shares: { clause: string; percent: number }[] };
   /** The listener's load and refusals (undefined before it exists). */
-  listener?(): { inFlight: number; shed: { overloaded: number; atLimit: number }; unreadable: Readonly<Record<string, number>>; shedding: boolean; admitLimit: number } | undefined;
+  listener?(): { inFlight: number; shed: { overloaded: number; atLimit: number }; unreadable: Readonly<Record<string, number>>; connections: number | undefined; connectionsRefused: number; shedding: boolean; admitLimit: number } | undefined;
 }
 
 export class GatewayMetrics {
@@ -67,6 +67,16 @@ export class GatewayMetrics {
       if (!l) return;
       this.reset();
       for (const [status, n] of Object.entries(l.unreadable)) this.inc({ status }, n);
+    } });
+    new Counter({ name: 'treaty_connections_refused_total', help: 'Client connections closed on arrival because server.maxConnections were open (answered 503 first by Treaty\'s own listener).', registers: reg, collect() {
+      const l = gauges.listener?.();
+      if (!l) return;
+      this.reset();
+      this.inc(l.connectionsRefused);
+    } });
+    new Gauge({ name: 'treaty_connections_open', help: "Client connections open now. Treaty's own listener only.", registers: reg, collect() {
+      const l = gauges.listener?.();
+      if (l?.connections !== undefined) this.set(l.connections);
     } });
     new Gauge({ name: 'treaty_requests_in_progress', help: 'Client requests in progress (open streams included).', registers: reg, collect() {
       const l = gauges.listener?.();

@@ -390,4 +390,53 @@ describe('Treaty downstream HTTP/1.1 server', () => {
     expect(r.headers['set-cookie']).toBeUndefined();
     expect(count(JSON.stringify(r.headers), /x-bad/)).toBe(0);
   });
+
+  describe('a cap on open connections', () => {
+    const turnAway = prebuilt(503, ['content-type', 'application/json', 'retry-after', '1'], '{"error":{"message":"too many connections"}}');
+    const connections = async (n: number): Promise<void> => {
+      while (server!.connectionCount !== n) await new Promise((r) => setImmediate(r));
+    };
+
+    it('answers a connection beyond it 503 and closes it, even if the client already sent a request; a freed slot serves again', async () => {
+      let turned = 0;
+      const port = await listen(echo, { maxConnections: 2, turnAway, onTurnedAway: () => turned++ });
+      const a = await raw(port);
+      const b = await raw(port);
+      await connections(2);
+      const c = await raw(port);
+      // The request is sent before the answer is read: it is read and dropped, so the client
+      // gets the 503 rather than a reset.
+      c.socket.write('POST /x HTTP/1.1\r\nhost: x\r\ncontent-length: 5000\r\n\r\n' + 'x'.repeat(5000));
+      await c.closed;
+      expect(c.text()).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+      expect(c.text()).toMatch(/\r\nconnection: close\r\n/i);
+      expect(c.text()).toMatch(/\r\nretry-after: 1\r\n/i);
+      expect(c.text().endsWith('{"error":{"message":"too many connections"}}')).toBe(true);
+      expect(turned).toBe(1);
+      expect(server!.connectionCount).toBe(2);
+      // The two within the cap are served as usual.
+      b.socket.write('POST /b HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\nhi');
+      expect(await b.until(/"body":"hi"/)).toMatch(/^HTTP\/1\.1 200 /);
+      a.socket.destroy();
+      await connections(1);
+      const d = await raw(port);
+      d.socket.write('POST /d HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\nok');
+      expect(await d.until(/"body":"ok"/)).toMatch(/^HTTP\/1\.1 200 /);
+      expect(turned).toBe(1);
+      b.socket.destroy();
+      d.socket.destroy();
+    });
+
+    it('closes a connection beyond it without an answer when no answer is configured', async () => {
+      let turned = 0;
+      const port = await listen(echo, { maxConnections: 1, onTurnedAway: () => turned++ });
+      const a = await raw(port);
+      await connections(1);
+      const c = await raw(port);
+      await c.closed;
+      expect(c.text()).toBe('');
+      expect(turned).toBe(1);
+      a.socket.destroy();
+    });
+  });
 });

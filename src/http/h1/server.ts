@@ -7,7 +7,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { H1Connection, type ConnectionHost } from './connection.js';
 import type { H1Request } from './request.js';
-import { H1Response, type H1ResponseClass } from './response.js';
+import { H1Response, type H1ResponseClass, type PrebuiltAnswer } from './response.js';
 
 export interface H1ServerOptions {
   maxBodyBytes: number;
@@ -25,6 +25,14 @@ export interface H1ServerOptions {
   Response?: H1ResponseClass;
   /** How often the timeouts are checked; 0 leaves it to explicit sweep() calls. */
   sweepIntervalMs?: number;
+  /**
+   * Most connections served at once. A connection accepted beyond it is answered `turnAway`
+   * (a prebuilt 503 that closes the connection) before anything is read, and closed. Default: no cap.
+   */
+  maxConnections?: number;
+  turnAway?: PrebuiltAnswer;
+  /** A connection was turned away at maxConnections (for a counter). */
+  onTurnedAway?(): void;
 }
 
 export type H1Handler<R extends H1Response = H1Response> = (req: H1Request, res: R) => void;
@@ -53,8 +61,23 @@ export function createH1Server<R extends H1Response = H1Response>(opts: H1Server
   };
   // allowHalfOpen: the connection decides what a client's end means (connection.ts #onEnd).
   // noDelay: answers go out as written (the connection corks what belongs together).
+  const max = opts.maxConnections ?? Number.POSITIVE_INFINITY;
+  /** Connections being turned away: answered, waiting for the client to close. Bounded too. */
+  let leaving = 0;
   const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket: Socket) => {
-    conns.add(new H1Connection(socket, host));
+    if (conns.size < max) {
+      conns.add(new H1Connection(socket, host));
+      return;
+    }
+    opts.onTurnedAway?.();
+    // Past the cap even for answers (a storm of new connections): closed without a word.
+    if (leaving >= max || !opts.turnAway) {
+      socket.destroy();
+      return;
+    }
+    leaving++;
+    socket.once('close', () => leaving--);
+    turnAway(socket, opts.turnAway.close);
   }) as H1Server;
   const sweep = (): void => {
     const t = now();
@@ -89,4 +112,23 @@ export function createH1Server<R extends H1Response = H1Response>(opts: H1Server
   });
   Object.defineProperty(server, 'connectionCount', { get: () => conns.size });
   return server;
+}
+
+/** How long a turned-away connection may stay open for its client to read the answer and close. */
+const TURN_AWAY_LINGER_MS = 2_000;
+const ignore = (): void => undefined;
+
+/**
+ * Answers a connection over the cap and closes it. What the client sends meanwhile is read and
+ * dropped: closing with unread bytes sends a reset, and a reset can make the client's kernel drop
+ * the answer before the client reads it, leaving a bare ECONNRESET instead of a 503 that says why.
+ */
+function turnAway(socket: Socket, answer: Buffer): void {
+  socket.on('error', ignore);
+  socket.on('end', () => socket.destroy());
+  socket.resume();
+  socket.end(answer);
+  const t = setTimeout(() => socket.destroy(), TURN_AWAY_LINGER_MS);
+  t.unref();
+  socket.once('close', () => clearTimeout(t));
 }
