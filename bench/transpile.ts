@@ -40,7 +40,18 @@ export function transpileTree(root: string, dirs: string[], outDir: string, modu
       const target = join(outDir, rel);
       mkdirSync(dirname(target), { recursive: true });
       if (file.endsWith('.ts') && !file.endsWith('.d.ts')) {
-        const js = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: OPTIONS, fileName: file }).outputText;
+        const out = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: OPTIONS, fileName: file, reportDiagnostics: true });
+        // Syntax errors only (no type check): transpileModule emits *something* for a file that
+        // does not parse (an `else` orphaned by an inserted line became a block that always ran,
+        // so an instrumented tree sent every upstream request twice), and a benchmark of that is
+        // worse than none.
+        const bad = out.diagnostics?.filter((d) => d.category === ts.DiagnosticCategory.Error) ?? [];
+        if (bad.length) {
+          const d = bad[0]!;
+          const at = d.file && d.start !== undefined ? `:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}` : '';
+          throw new Error(`${rel}${at} does not parse: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
+        }
+        const js = out.outputText;
         writeFileSync(target.replace(/\.ts$/, '.js'), js);
         count++;
       } else if (/\.(json|mjs|sql|yaml)$/.test(file)) {

@@ -67,6 +67,23 @@ describe('capacity against the proxy, round by round', () => {
     expect(row).toContain(`| ${a!.toFixed(2)}, ${b!.toFixed(2)}, ${c!.toFixed(2)} |`);
   });
 
+  it('holds the pass-through proxy to the same bound where it has the same measure', () => {
+    const run = JSON.parse(readFileSync(new URL('../bench/results/bench-2026-12-01T18-05-24-443Z.json', import.meta.url), 'utf8')) as { meta: ReportMeta; targets: TargetInfo[]; raw: Raw };
+    const sums = summarize(run.targets, run.raw);
+    const list = checks(run.targets, sums);
+    const cpu = list.find((c) => c.target === 'treaty' && c.what.startsWith('CPU per request'))!;
+    const proxyCpu = sums.proxy!.sat!.cpuUs.median;
+    expect(cpu.proxy).toEqual({ got: `${proxyCpu.toFixed(0)} µs`, pass: proxyCpu <= 200 });
+    const ttft = list.find((c) => c.target === 'treaty' && c.what.startsWith('streaming: added time-to-first-token'))!;
+    expect(ttft.proxy!.pass).toBe(sums.proxy!.stream!.addedTtftP50.median <= 1);
+    // Ratios to the proxy and the overload phase (which the proxy does not run) have no such figure.
+    expect(list.find((c) => c.what.startsWith('saturation vs pass-through proxy'))!.proxy).toBeUndefined();
+    expect(list.find((c) => c.what === 'overload 2×: goodput')!.proxy).toBeUndefined();
+    const md = markdown({ ...run.meta, chart: '' }, run.targets, sums, list, contention(run.raw));
+    const row = md.split('\n').find((l) => l.startsWith('| treaty | CPU per request'))!;
+    expect(row.endsWith(`| ${proxyCpu.toFixed(0)} µs: ${proxyCpu <= 200 ? 'pass' : 'fail'} |`)).toBe(true);
+  });
+
   it('states the cold penalty measured on core 1 as ratios to the warm time, and says nothing for runs that did not measure it', () => {
     const run = JSON.parse(readFileSync(new URL('../bench/results/bench-2026-12-01T18-05-24-443Z.json', import.meta.url), 'utf8')) as { meta: ReportMeta; targets: TargetInfo[]; raw: Raw };
     const sums = summarize(run.targets, run.raw);
