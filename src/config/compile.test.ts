@@ -54,7 +54,7 @@ describe('config: strict parse with file:line:col', () => {
 
   it('overload shedding, contracts and attempt recording are on by default; their switches are checked with positions', () => {
     const c = compile(base);
-    expect(c.server.overload).toEqual({ lagTargetMs: 5, intervalMs: 50, minActive: 80, retryAfterMs: 1000 });
+    expect(c.server.overload).toEqual({ lagTargetMs: 5, intervalMs: 50, minActive: 80, retryAfterMs: 1000, startBudgetMs: 2 });
     expect(c.contracts.enabled).toBe(true);
     expect(c.ledger.recordAttempts).toBe(true);
     const off = compile(base.replace('auth:', 'server:\n  overload: { lagTargetMs: 0 }\ncontracts:\n  enabled: false\nledger:\n  recordAttempts: false\nauth:'));

@@ -31,6 +31,7 @@ export interface OverloadConfig {
   intervalMs: number;
   minActive: number;
   retryAfterMs: number;
+  startBudgetMs: number;
 }
 
 export interface ClusterSection {

@@ -77,6 +77,22 @@ describe('overload control: shedding follows the event loop lag', () => {
     expect(h.c.admitLimit).toBe(held);
   });
 
+  it('counts admitted requests waiting to start as lag: a backlog that grows while the loop keeps time still cuts the limit', () => {
+    const h = harness();
+    h.run(300, 25, 1_000);
+    expect(h.c.isShedding).toBe(true);
+    const limit = h.c.admitLimit;
+    // The loop on time, but the oldest admitted request has waited 20 ms to start.
+    let now = h.now;
+    for (let i = 0; i < 10; i++) h.c.tick((now += SAMPLE_MS), 1_000, 20);
+    expect(h.c.admitLimit).toBeLessThan(limit);
+    expect(h.c.lagMs).toBeGreaterThan(SETTINGS.lagTargetMs);
+    // The same ticks with the queue empty raise it again.
+    const cut = h.c.admitLimit;
+    for (let i = 0; i < 10; i++) h.c.tick((now += SAMPLE_MS), 1_000, 0);
+    expect(h.c.admitLimit).toBeGreaterThan(cut);
+  });
+
   it('never lets the limit fall below minActive, so the loop never idles for shedding', () => {
     const h = harness();
     h.run(3_000, 25, 500);

@@ -79,12 +79,16 @@ export class OverloadController {
     return this.avgLag;
   }
 
-  /** The sampler's tick at `now`, with `active` requests being worked on. */
-  tick(now: number, active: number): void {
+  /**
+   * The sampler's tick at `now`, with `active` requests being worked on; `backlogMs`: how long
+   * the oldest admitted request has waited to start (start-queue.ts), which counts as lag: the
+   * loop may keep time while the admitted work falls behind in that queue.
+   */
+  tick(now: number, active: number, backlogMs = 0): void {
     const last = this.lastTick;
     this.lastTick = now;
     if (last === undefined || this.s.lagTargetMs <= 0) return;
-    const lag = Math.max(0, now - last - SAMPLE_MS);
+    const lag = Math.max(0, now - last - SAMPLE_MS, backlogMs);
     // Weighted by elapsed time, so sparse ticks (a slow loop ticks less often) count fully;
     // each sample capped at twice the target, so one long pause alone cannot start shedding.
     const sample = Math.min(lag, 2 * this.s.lagTargetMs);
@@ -129,9 +133,12 @@ export class OverloadController {
 }
 
 /** Ticks `c` from a real timer that never keeps the process alive. Returns stop(). */
-export function startLagSampler(c: OverloadController, now: () => number, active: () => number): () => void {
+export function startLagSampler(c: OverloadController, now: () => number, active: () => number, backlogMs: (now: number) => number = () => 0): () => void {
   c.tick(now(), active());
-  const timer = setInterval(() => c.tick(now(), active()), SAMPLE_MS);
+  const timer = setInterval(() => {
+    const t = now();
+    c.tick(t, active(), backlogMs(t));
+  }, SAMPLE_MS);
   timer.unref();
   return () => clearInterval(timer);
 }

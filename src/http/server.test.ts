@@ -9,7 +9,7 @@ import { createGatewayServer, type GatewayServer, type GatewayServerDeps } from 
 
 // Only what the listener and the key check read; the routes never get further here.
 const makeConfig = (downstreamServer: 'treaty' | 'node') => ({
-  server: { downstreamServer, maxInFlight: 100, maxConnections: 1000, maxBodyBytes: 1 << 20, maxMessages: 10, requestTimeoutMs: 10_000, overload: { lagTargetMs: 10, intervalMs: 50, minActive: 0, retryAfterMs: 2_500 } },
+  server: { downstreamServer, maxInFlight: 100, maxConnections: 1000, maxBodyBytes: 1 << 20, maxMessages: 10, requestTimeoutMs: 10_000, overload: { lagTargetMs: 10, intervalMs: 50, minActive: 0, retryAfterMs: 2_500, startBudgetMs: 2 } },
   models: new Map(),
 }) as unknown as GatewayConfig;
 let config = makeConfig('treaty');
@@ -21,17 +21,27 @@ afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r()
 /** Error lines the listener logged (an internal error is one). */
 let errors: string[] = [];
 
-async function listen(admit: (active: number) => boolean, authDisabled = false): Promise<string> {
+/** Requests that got as far as the key check (the route started). */
+let authenticated = 0;
+
+async function listen(admit: (active: number) => boolean, authDisabled = false, shedding = false): Promise<string> {
   const log = createLogger('silent');
   errors = [];
+  authenticated = 0;
   log.error = (msg: string) => void errors.push(msg);
+  const auth = new Authenticator([], authDisabled, undefined, Date.now);
+  const check = auth.authenticate.bind(auth);
+  auth.authenticate = ((req: Parameters<typeof check>[0]) => {
+    authenticated++;
+    return check(req);
+  }) as typeof auth.authenticate;
   const deps = {
     config,
-    auth: new Authenticator([], authDisabled, undefined, Date.now),
+    auth,
     log,
     now: Date.now,
     ready: () => true,
-    overload: { admit: (active: number) => admit(active) },
+    overload: { admit: (active: number) => admit(active), isShedding: shedding },
   } as unknown as GatewayServerDeps;
   server = createGatewayServer(deps);
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
@@ -93,6 +103,20 @@ describe.each(['treaty', 'node'] as const)('overload shedding at the %s listener
     } else expect(text).toBe('');
     expect(server!.load().connectionsRefused).toBe(1);
     first.socket.destroy();
+  });
+
+  it('while shedding, admitted requests start through the start queue and are answered as usual', async () => {
+    const url = await listen(() => true, false, true);
+    const answers = await Promise.all(Array.from({ length: 20 }, async () => {
+      const r = await chat(url);
+      await r.body.dump();
+      return r.statusCode;
+    }));
+    expect(answers).toEqual(Array(20).fill(401)); // started and refused for want of a key
+    expect(authenticated).toBe(20);
+    expect(server!.load().waitingToStart).toBe(0);
+    expect(server!.load()).toMatchObject({ inFlight: 0, active: 0, waitingToStart: 0 });
+    expect(errors).toEqual([]);
   });
 
   it('never sheds health checks', async () => {

@@ -14,6 +14,7 @@ import { createH1Server, type H1Server } from './h1/server.js';
 import { H1Response, prebuilt, type HeaderList, type HeaderObject, type PrebuiltAnswer } from './h1/response.js';
 import { OverloadController, startLagSampler } from './overload.js';
 import { newRequestId } from './request-id.js';
+import { StartQueue } from './start-queue.js';
 import { chatCompletions, embeddings, getModel, idHeaders, listModels, type Exchange, type RouteDeps } from './routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -23,8 +24,12 @@ export interface GatewayServerDeps extends RouteDeps {
   ready: () => boolean;
   /** Called once per answered request (model and attempts when known, status, start time). */
   onResponse?: (ex: Exchange, status: number, startedAt: number) => void;
-  /** Decides whether a new request may go on (tests inject one; by default server.overload's controller, ticked by a real timer). */
-  overload?: { admit(active: number): boolean };
+  /**
+   * Decides whether a new request may go on, and whether Treaty is shedding (admitted requests
+   * then start through the start queue). Tests inject one; by default server.overload's
+   * controller, ticked by a real timer.
+   */
+  overload?: { admit(active: number): boolean; readonly isShedding?: boolean };
 }
 
 /** What the listener is carrying and refusing, read at a metrics scrape. */
@@ -44,6 +49,8 @@ export interface ListenerLoad {
   /** Whether overload shedding is on now, and how many requests may be in progress (Infinity when not shedding). */
   shedding: boolean;
   admitLimit: number;
+  /** Admitted requests waiting to start (only while shedding, server.overload.startBudgetMs). */
+  waitingToStart: number;
 }
 
 /** The listener (Treaty's own or node:http's), plus a reading of its load (for metrics). */
@@ -79,9 +86,13 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
       if (shedding) deps.log.warn('overloaded: shedding new requests with 503', { lagMs: Math.round(lagMs), active, inFlight });
       else deps.log.warn('overload over: admitting every request again', { shed, lagMs: Math.round(lagMs), active, inFlight });
     }));
-    stopSampler = startLagSampler(c, () => performance.now(), () => active);
     overload = c;
   }
+  // While shedding, admitted requests start a few milliseconds' worth per turn (start-queue.ts),
+  // so the loop polls often enough for a refusal to go out in a short turn.
+  const { startBudgetMs } = deps.config.server.overload;
+  const starts = new StartQueue({ budgetMs: startBudgetMs, now: () => performance.now(), later: setImmediate, onError: (err) => deps.log.error('internal error starting a request', { err }) });
+  if (controller) stopSampler = startLagSampler(controller, () => performance.now(), () => active, (t) => starts.oldestWaitMs(t));
   // Per-request bookkeeping lives on the response object (one class per server, so a fixed
   // shape) with one shared done hook: no closures, patched methods or AbortController per
   // request (each was a visible share of the CPU per request at saturation).
@@ -111,6 +122,12 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     const ex: Exchange = { req, res, requestId, clientRequestId, signal };
     res.exchange = ex;
     if (deps.onResponse) res.startedAt = deps.now();
+    // Behind the queue while shedding, and after it while it empties (first come, first started).
+    if (startBudgetMs > 0 && (starts.length > 0 || overload?.isShedding)) starts.push(() => begin(ex), ex.signal);
+    else begin(ex);
+  };
+  const begin = (ex: Exchange): void => {
+    const { signal, requestId, res } = ex;
     route(deps, ex).catch((err: unknown) => {
       if (signal.aborted && !(err instanceof GatewayError)) return; // the client left mid-request; nobody to answer
       const gerr = err instanceof GatewayError ? err : internal(deps, err, requestId);
@@ -154,6 +171,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     connections: (server as Partial<H1Server>).connectionCount,
     connectionsRefused,
     shedding: controller?.isShedding ?? false,
+    waitingToStart: starts.length,
     admitLimit: controller?.admitLimit ?? Number.POSITIVE_INFINITY,
   });
   return Object.assign(server, { load });

@@ -15,7 +15,7 @@ export interface LiveGauges {
   /** Commitment progress (spend to date / amount) and preferred share per clause. */
   contracts(): { commitments: { clause: string; ratio: number; spentUsd: number }[]; shares: { clause: string; percent: number }[] };
   /** The listener's load and refusals (undefined before it exists). */
-  listener?(): { inFlight: number; shed: { overloaded: number; atLimit: number }; unreadable: Readonly<Record<string, number>>; connections: number | undefined; connectionsRefused: number; shedding: boolean; admitLimit: number } | undefined;
+  listener?(): { inFlight: number; shed: { overloaded: number; atLimit: number }; unreadable: Readonly<Record<string, number>>; connections: number | undefined; connectionsRefused: number; shedding: boolean; admitLimit: number; waitingToStart: number } | undefined;
 }
 
 export class GatewayMetrics {
@@ -81,6 +81,10 @@ export class GatewayMetrics {
     new Gauge({ name: 'treaty_requests_in_progress', help: 'Client requests in progress (open streams included).', registers: reg, collect() {
       const l = gauges.listener?.();
       if (l) this.set(l.inFlight);
+    } });
+    new Gauge({ name: 'treaty_requests_waiting_to_start', help: 'Admitted requests waiting in the start queue (while shedding, server.overload.startBudgetMs of starts run per event-loop turn).', registers: reg, collect() {
+      const l = gauges.listener?.();
+      if (l) this.set(l.waitingToStart);
     } });
     new Gauge({ name: 'treaty_overload_shedding', help: '1 while overload shedding is on (the event loop stays behind).', registers: reg, collect() {
       const l = gauges.listener?.();
