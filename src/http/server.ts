@@ -99,7 +99,8 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   const serve = (req: DownstreamRequest, res: GatewayRes): void => {
     // Overload: shed before any work (body, auth, ledger), so the excess costs almost nothing
     // and what is admitted keeps its latency (G14). Health checks always get through.
-    if (req.url !== '/healthz' && req.url !== '/readyz') {
+    const health = req.url === '/healthz' || req.url === '/readyz';
+    if (!health) {
       if (inFlight >= limit) {
         shedAtLimit++;
         return shed(res, atLimit);
@@ -123,7 +124,8 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     res.exchange = ex;
     if (deps.onResponse) res.startedAt = deps.now();
     // Behind the queue while shedding, and after it while it empties (first come, first started).
-    if (startBudgetMs > 0 && (starts.length > 0 || overload?.isShedding)) starts.push(() => begin(ex), ex.signal);
+    // Health checks answer at once: they say whether the process is alive, not how busy it is.
+    if (startBudgetMs > 0 && !health && (starts.length > 0 || overload?.isShedding)) starts.push(() => begin(ex), ex.signal);
     else begin(ex);
   };
   const begin = (ex: Exchange): void => {
