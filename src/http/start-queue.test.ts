@@ -23,6 +23,13 @@ function harness(budgetMs = 2) {
     get scheduled() {
       return pending.length;
     },
+    /** Queues a start that records `id` in `into` and takes `ms` of the fake clock. */
+    pushCosting(ms: number, id: number, into: number[]): void {
+      q.push(() => {
+        into.push(id);
+        now += ms;
+      });
+    },
   };
 }
 
@@ -43,10 +50,7 @@ describe('start queue: admitted requests start a budget of milliseconds per turn
     const h = harness(2);
     const started: number[] = [];
     // Each start costs 0.6 ms: three fit in 2 ms, the fourth begins at 1.8 ms and overruns it.
-    for (let i = 0; i < 10; i++) h.q.push(() => {
-      started.push(i);
-      h.advance(0.6);
-    });
+    for (let i = 0; i < 10; i++) h.pushCosting(0.6, i, started);
     h.turn();
     expect(started).toEqual([0, 1, 2, 3]);
     expect(h.scheduled).toBe(1);
@@ -60,10 +64,7 @@ describe('start queue: admitted requests start a budget of milliseconds per turn
   it('runs at least one start a turn, however long it takes', () => {
     const h = harness(2);
     const started: number[] = [];
-    for (let i = 0; i < 3; i++) h.q.push(() => {
-      started.push(i);
-      h.advance(50);
-    });
+    for (let i = 0; i < 3; i++) h.pushCosting(50, i, started);
     h.turn();
     expect(started).toEqual([0]);
     h.turn();
@@ -115,19 +116,13 @@ describe('start queue: admitted requests start a budget of milliseconds per turn
   it('keeps order across many turns and long queues (the array is compacted as it drains)', () => {
     const h = harness(1);
     const started: number[] = [];
-    for (let i = 0; i < 5000; i++) h.q.push(() => {
-      started.push(i);
-      h.advance(0.3);
-    });
+    for (let i = 0; i < 5000; i++) h.pushCosting(0.3, i, started);
     let turns = 0;
     // Pushes keep arriving between turns, as requests do between polls.
     let next = 5000;
     while (h.turn()) {
       turns++;
-      if (next < 6000) h.q.push(((i) => () => {
-        started.push(i);
-        h.advance(0.3);
-      })(next++));
+      if (next < 6000) h.pushCosting(0.3, next++, started);
     }
     expect(started).toEqual(Array.from({ length: started.length }, (_, i) => i));
     expect(started.length).toBeGreaterThan(5000);

@@ -59,11 +59,11 @@ export function createH1Server<R extends H1Response = H1Response>(opts: H1Server
     refused: opts.onRefused,
     now,
   };
-  // allowHalfOpen: the connection decides what a client's end means (connection.ts #onEnd).
-  // noDelay: answers go out as written (the connection corks what belongs together).
   const max = opts.maxConnections ?? Number.POSITIVE_INFINITY;
   /** Connections being turned away: answered, waiting for the client to close. Bounded too. */
   let leaving = 0;
+  // allowHalfOpen: the connection decides what a client's end means (connection.ts #onEnd).
+  // noDelay: answers go out as written (the connection corks what belongs together).
   const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket: Socket) => {
     if (conns.size < max) {
       conns.add(new H1Connection(socket, host));
