@@ -68,6 +68,60 @@ describe('WAL checkpointer', () => {
     expect(niceOf(String(process.pid))).toBe(0);
   });
 
+  /**
+   * A writer that never pauses (a commit every turn, as a saturated gateway's batches) until it
+   * has made `commits` commits, beside a checkpointer ticking every 20 ms, quiesced or not; the
+   * WAL's size at the end. Counted in commits, not milliseconds: a busy machine makes fewer.
+   */
+  async function walAfterSteadyWrites(quiesced: boolean, target: number): Promise<{ pages: number; commits: number }> {
+    const { db, path } = serving();
+    let paused = false;
+    const quiesce = <T>(run: () => Promise<T>): Promise<T> => {
+      paused = true;
+      return run().finally(() => (paused = false));
+    };
+    const c = new WalCheckpointer(db, path, { everyMs: 20, busyTimeoutMs: 1000, synchronous: 'NORMAL', ...(quiesced ? { quiesce, quiesceAboveFrames: 0 } : {}) });
+    cleanups.unshift(() => c.stop());
+    let commits = 0;
+    while (commits < target) {
+      if (!paused) {
+        write(db, 1);
+        commits++;
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    return { pages: walPages(path), commits };
+  }
+
+  it('without a pause in the writes, checkpoints never complete and the WAL only grows (why the gateway quiesces)', async () => {
+    const { pages, commits } = await walAfterSteadyWrites(false, 2000);
+    // Every commit appended to the WAL: it never started over.
+    expect(pages).toBeGreaterThan(0.9 * commits);
+  }, 30_000);
+
+  it('quiesced, each checkpoint completes and the WAL starts over: bounded by what 20 ms of writes add', async () => {
+    const { pages, commits } = await walAfterSteadyWrites(true, 4000);
+    expect(pages).toBeLessThan(0.5 * commits);
+  }, 30_000);
+
+  it('quiesces only once the WAL is past quiesceAboveFrames: below it, checkpoints run beside the writes', async () => {
+    const { db, path } = serving();
+    let quiesced = 0;
+    const quiesce = <T>(run: () => Promise<T>): Promise<T> => {
+      quiesced++;
+      return run();
+    };
+    const c = new WalCheckpointer(db, path, { everyMs: 60_000, busyTimeoutMs: 1000, synchronous: 'NORMAL', quiesce, quiesceAboveFrames: 2000 });
+    cleanups.unshift(() => c.stop());
+    write(db, 300); // ~900 frames: under the threshold
+    for (let i = 0; i < 3; i++) await c.tick();
+    expect(quiesced).toBe(0);
+    write(db, 1000); // past it (nothing rewound the WAL: no write came after a complete checkpoint)
+    await c.tick(); // learns the WAL's size
+    await c.tick();
+    expect(quiesced).toBeGreaterThan(0);
+  });
+
   it('a dead worker hands checkpoints back to the serving connection and says so', async () => {
     const { db, path } = serving();
     const failures: unknown[] = [];

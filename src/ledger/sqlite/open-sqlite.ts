@@ -96,7 +96,14 @@ export function openSqliteLedger(path: string, opts: SqliteLedgerOptions = {}): 
     throw err;
   }
   const checkpointer = opts.checkpointInWorker && !inMemory
-    ? new WalCheckpointer(sqlite, path, { busyTimeoutMs, synchronous: opts.durability === 'power' ? 'FULL' : 'NORMAL', ...(opts.onCheckpointerFailure ? { onFallback: opts.onCheckpointerFailure } : {}) })
+    ? new WalCheckpointer(sqlite, path, {
+        busyTimeoutMs,
+        synchronous: opts.durability === 'power' ? 'FULL' : 'NORMAL',
+        // Kysely's connection mutex: the attempt batches and every other statement on this
+        // connection wait (asynchronously) while the worker checkpoints.
+        quiesce: (run) => db.connection().execute(() => run()),
+        ...(opts.onCheckpointerFailure ? { onFallback: opts.onCheckpointerFailure } : {}),
+      })
     : undefined;
   const reader = opts.readInWorker && !inMemory ? new SqliteReadWorker(path, busyTimeoutMs, opts.onReadWorkerFailure) : undefined;
   const longRead = reader ? longReadVia(reader) : undefined;
