@@ -24,6 +24,22 @@ function recorder(opts: { failOn?: number } = {}) {
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 describe('BatchWriter (group commit)', () => {
+  it('lets the event loop poll between the batches of a backlog (a store that commits synchronously would otherwise hold it for all of them)', async () => {
+    const order: string[] = [];
+    // Commits as SQLite does here: synchronously, resolved in a microtask.
+    const w = new BatchWriter<number, number>(async (ops) => {
+      order.push(`commit ${ops.length}`);
+      return ops;
+    }, { maxBatch: 2, maxDelayMs: 0 });
+    const done = [1, 2, 3, 4, 5].map((n) => w.write(n));
+    // Queued after the writes: runs at the loop's next check phase.
+    setImmediate(() => order.push('loop'));
+    await Promise.all(done);
+    expect(order.indexOf('loop')).toBeGreaterThan(0);
+    expect(order.indexOf('loop')).toBeLessThan(order.length - 1);
+    expect(order.filter((x) => x.startsWith('commit'))).toEqual(['commit 2', 'commit 2', 'commit 1']);
+  });
+
   afterEach(() => vi.useRealTimers());
 
   it('writes arriving together share one commit and each gets its own result', async () => {
