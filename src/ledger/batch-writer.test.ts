@@ -29,7 +29,7 @@ describe('BatchWriter (group commit)', () => {
     // Commits as SQLite does here: synchronously, resolved in a microtask.
     const w = new BatchWriter<number, number>(async (ops) => {
       order.push(`commit ${ops.length}`);
-      return ops;
+      return [...ops];
     }, { maxBatch: 2, maxDelayMs: 0 });
     const done = [1, 2, 3, 4, 5].map((n) => w.write(n));
     // Queued after the writes: runs at the loop's next check phase.
