@@ -76,8 +76,7 @@ export function createH1Server<R extends H1Response = H1Response>(opts: H1Server
       return;
     }
     leaving++;
-    socket.once('close', () => leaving--);
-    turnAway(socket, opts.turnAway.close);
+    turnAway(socket, opts.turnAway.close, () => leaving--);
   }) as H1Server;
   const sweep = (): void => {
     const t = now();
@@ -123,12 +122,15 @@ const ignore = (): void => undefined;
  * dropped: closing with unread bytes sends a reset, and a reset can make the client's kernel drop
  * the answer before the client reads it, leaving a bare ECONNRESET instead of a 503 that says why.
  */
-function turnAway(socket: Socket, answer: Buffer): void {
+function turnAway(socket: Socket, answer: Buffer, closed: () => void): void {
   socket.on('error', ignore);
   socket.on('end', () => socket.destroy());
   socket.resume();
   socket.end(answer);
   const t = setTimeout(() => socket.destroy(), TURN_AWAY_LINGER_MS);
   t.unref();
-  socket.once('close', () => clearTimeout(t));
+  socket.once('close', () => {
+    clearTimeout(t);
+    closed();
+  });
 }

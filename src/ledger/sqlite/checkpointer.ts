@@ -86,8 +86,8 @@ export class WalCheckpointer {
   #stopped = false;
   /** Frames in the WAL at the last checkpoint (from its result). */
   #walFrames = 0;
-  /** The quiesce to run the next checkpoint under, if the WAL is past the threshold. */
-  readonly #quiesce: () => CheckpointerOptions['quiesce'];
+  readonly #quiesceFn: CheckpointerOptions['quiesce'];
+  readonly #quiesceAbove: number;
 
   constructor(serving: Database, path: string, opts: CheckpointerOptions) {
     serving.pragma('wal_autocheckpoint = 0');
@@ -115,8 +115,8 @@ export class WalCheckpointer {
     };
     this.#worker.on('error', fallback);
     this.#worker.on('exit', (code) => fallback(new Error(`WAL checkpoint worker exited with code ${code}`)));
-    const above = opts.quiesceAboveFrames ?? 16_384;
-    this.#quiesce = () => (opts.quiesce && this.#walFrames >= above ? opts.quiesce : undefined);
+    this.#quiesceFn = opts.quiesce;
+    this.#quiesceAbove = opts.quiesceAboveFrames ?? 16_384;
     this.#timer = setInterval(() => void this.tick(), opts.everyMs ?? 250);
     this.#timer.unref();
   }
@@ -131,7 +131,7 @@ export class WalCheckpointer {
       return Promise.resolve();
     }
     if (this.#running) return Promise.resolve();
-    const quiesce = this.#quiesce();
+    const quiesce = this.#walFrames >= this.#quiesceAbove ? this.#quiesceFn : undefined;
     this.#running = true;
     const once = (): Promise<unknown> => {
       let timer: NodeJS.Timeout | undefined;
