@@ -24,7 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { compareTrees, launchOrder, parseTreeSpec } from './ab-compare.js';
-import { closedLoop, streamLoop, type Endpoint } from './load.js';
+import { closedLoop, openLoop, streamLoop, type Endpoint } from './load.js';
 import { HAS_TASKSET, spawnNode, type Proc } from './processes.js';
 import { pinSelf } from './procstat.js';
 import { chatBody, CLIENT_KEY, treatyLaunchFlags, UPSTREAM_KEY } from './setup.js';
@@ -43,6 +43,13 @@ const { values: opt } = parseArgs({
     alloc: { type: 'boolean', default: false },
     /** Measure CPU per streamed chunk (the bench's streaming phase on the realistic deployment) instead of saturation. */
     stream: { type: 'boolean', default: false },
+    /**
+     * Measure the p99 (ms, from the scheduled send) of an open loop at this many requests/s
+     * instead of saturation; each measurement is preceded by --presat-ms of saturation, so every
+     * tree is measured in the state the bench's open-loop phase finds it (WAL and heap grown).
+     */
+    'open-loop': { type: 'string', default: '' },
+    'presat-ms': { type: 'string', default: '0' },
     top: { type: 'string', default: '40' },
     keep: { type: 'boolean', default: false },
     /** Launch every tree twice, mirrored (A, B, B, A): without it, a process's position alone moved readings by 3-10 %. */
@@ -140,6 +147,13 @@ async function main(): Promise<void> {
         const res = await streamLoop(e.ep, chatBody('bench-real', true), { rate: 40, durationMs: satMs, drainMs: 3500 });
         return { value: res.cpuUsPerChunk, note: `µs/chunk (${res.complete}/${res.streams} complete${opt.together ? '' : `, steal ${(100 * res.contention.core1Steal).toFixed(0)} %`})` };
       }
+      if (opt['open-loop']) {
+        const rate = Number(opt['open-loop']);
+        if (Number(opt['presat-ms']) > 0) await closedLoop(e.ep, body, { concurrency, warmupMs: 0, durationMs: Number(opt['presat-ms']) });
+        const res = await openLoop(e.ep, body, { rate, warmupMs: 300, durationMs: satMs, drainMs: 2000, maxInFlight: 2000, connections: 512 });
+        const foreign = opt.together ? '' : `, core1 foreign ${(100 * res.contention.core1Foreign).toFixed(0)} %`;
+        return { value: res.lat.p99, note: `ms p99 (p50 ${res.lat.p50.toFixed(2)}, p99.9 ${res.lat.p999.toFixed(1)}, ${res.goodput.toFixed(0)}/s ok${foreign})` };
+      }
       const res = await closedLoop(e.ep, body, { concurrency, warmupMs: 300, durationMs: satMs });
       const busy = opt.together ? '' : `, core1 foreign ${(100 * res.contention.core1Foreign).toFixed(0)} %, steal ${(100 * res.contention.core1Steal).toFixed(0)} %`;
       return { value: res.cpuUsPerReq, note: `µs (${res.rps.toFixed(0)}/s, util ${res.cpuUtil.toFixed(2)}${busy})` };
@@ -162,7 +176,7 @@ async function main(): Promise<void> {
     }
     for (const [label, xs] of per) {
       const s = [...xs].sort((a, b) => a - b);
-      log(`${label}: median ${s[s.length >> 1]!.toFixed(1)} µs/${opt.stream ? 'chunk' : 'request'} (min ${s[0]!.toFixed(1)}, max ${s[s.length - 1]!.toFixed(1)})`);
+      log(`${label}: median ${s[s.length >> 1]!.toFixed(1)} ${opt['open-loop'] ? 'ms p99' : `µs/${opt.stream ? 'chunk' : 'request'}`} (min ${s[0]!.toFixed(1)}, max ${s[s.length - 1]!.toFixed(1)})`);
     }
     const [base, ...others] = compareTrees(byRound);
     for (const c of others) {

@@ -11,7 +11,7 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 export const UPSTREAM_KEY = 'sk-bench-upstream-0123456789abcdef';
 /** The static key: the proxy's and Portkey's client key, and the one Treaty uses until a virtual key is issued. */
 export const CLIENT_KEY = 'sk-bench-client-0123456789abcdef';
-const ADMIN_KEY = 'sk-bench-admin-0123456789abcdef';
+export const ADMIN_KEY = 'sk-bench-admin-0123456789abcdef';
 
 /** The example contracts adapted to this estate (read by Treaty; checked before each run). */
 export const BENCH_CONTRACTS = join(dirname(fileURLToPath(import.meta.url)), 'contracts.yaml');

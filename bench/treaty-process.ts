@@ -14,6 +14,8 @@ export interface BenchTreaty {
   ep: Endpoint;
   /** Its folder: config, ledger, treaty.log. */
   dir: string;
+  /** The admin listener's origin (/metrics, with the bench's admin key). */
+  admin: string;
 }
 
 export async function startBenchTreaty(o: {
@@ -41,5 +43,5 @@ export async function startBenchTreaty(o: {
   const origin = `http://127.0.0.1:${port}`;
   await waitHttp(proc, `${origin}/healthz`);
   const key = await issueBenchKey(`http://127.0.0.1:${adminPort}`);
-  return { proc, dir: o.dir, ep: { name: o.name, origin, path: '/v1/chat/completions', headers: { authorization: `Bearer ${key}` }, pid: proc.pid } };
+  return { proc, dir: o.dir, admin: `http://127.0.0.1:${adminPort}`, ep: { name: o.name, origin, path: '/v1/chat/completions', headers: { authorization: `Bearer ${key}` }, pid: proc.pid } };
 }

@@ -185,6 +185,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     contracts: () => contractGauges(holder, governance, Date.now()),
     // The listener is made below; a scrape before it exists has no load to read.
     listener: () => listener?.load(),
+    ledger: () => ledger.writeStats(),
   });
   const tracer = config.telemetry.otlpEndpoint ? new OtlpTraceExporter(config.telemetry.otlpEndpoint, config.telemetry.serviceName, log) : undefined;
   const price = (dep: Deployment, usage: Parameters<typeof attemptCost>[1], at: number) => attemptCost(dep.prices, usage, governance.terms(dep, at));

@@ -51,6 +51,13 @@ describe('/metrics', () => {
     expect(sum('treaty_requests_total', (l) => l.model === 'only-vllm' && l.status_class === '2xx')).toBe(4);
     expect(fam('treaty_upstream_attempt_duration_seconds').type).toBe('HISTOGRAM');
     expect(fam('treaty_upstream_time_to_first_byte_seconds').metrics.length).toBeGreaterThan(0);
+    // The ledger's write path: every attempt's write-ahead row and finish committed, none waiting.
+    const ledger = (await scrape()).families;
+    const one = (n: string): number => Number(ledger.find((f) => f.name === n)!.metrics[0]!.value);
+    expect(one('treaty_ledger_attempt_writes_total')).toBe(2 * rows.length);
+    expect(one('treaty_ledger_attempt_writes_waiting')).toBe(0);
+    expect(one('treaty_ledger_attempt_write_failures_total')).toBe(0);
+    expect(one('treaty_ledger_transactions_total')).toBeGreaterThan(0);
     // Bounded cardinality: the deployment label only ever takes configured ids.
     const deps = new Set(fam('treaty_upstream_attempts_total').metrics.map((m) => m.labels!.deployment));
     for (const x of deps) expect(Object.keys(DEPLOYMENTS)).toContain(x);

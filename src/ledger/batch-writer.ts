@@ -101,6 +101,11 @@ export class BatchWriter<Op, R> {
     await this.flush();
   }
 
+  /** Writes queued and not yet taken into a commit. */
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
   #kick(): void {
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;

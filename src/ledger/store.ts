@@ -203,6 +203,27 @@ export interface WriteStats {
   transactions: number;
   /** Attempt writes (begins + finishes) committed. */
   rows: number;
+  /** Attempt writes whose commit failed (their callers got the error; a journaled one waits in the journal for the next start). */
+  failedWrites: number;
+  /** Attempt writes queued for the next commit. */
+  waiting: number;
+  /** A SQLite ledger checkpointing in a worker: what its checkpoints did. */
+  checkpoint?: CheckpointStats;
+}
+
+/** WAL checkpoints of a SQLite ledger (sqlite/checkpointer.ts), since start. */
+export interface CheckpointStats {
+  /** Frames (4 KB pages) in the WAL at the last checkpoint's end: how far it has to go to start over. */
+  walFrames: number;
+  /** Checkpoints run, held or not. */
+  checkpoints: number;
+  /** Checkpoints run with the serving connection's writes held (the WAL past its threshold), and for how long in all (ms). */
+  quiesced: number;
+  quiescedMs: number;
+  /** The longest one hold (ms). */
+  longestQuiesceMs: number;
+  /** Holds cut off at their limit (the checkpoint went on beside the writes). */
+  quiesceTimeouts: number;
 }
 
 export interface LedgerStore {

@@ -3,6 +3,7 @@
 // fixed list, never from client input, so cardinality cannot grow with traffic.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerLedgerMetrics, type LedgerWriteFigures } from './ledger-metrics.js';
 import type { AttemptTrace } from '../proxy/ports.js';
 import { BatchedCounter, BatchedHistogram } from './metric-batch.js';
 
@@ -15,6 +16,8 @@ export interface LiveGauges {
   /** Commitment progress (spend to date / amount) and preferred share per clause. */
   contracts(): { commitments: { clause: string; ratio: number; spentUsd: number }[]; shares: { clause: string; percent: number }[] };
   /** The listener's load and refusals (undefined before it exists). */
+  /** The ledger's attempt writes and WAL checkpoints (undefined without a ledger). */
+  ledger?(): LedgerWriteFigures | undefined;
   listener?(): { inFlight: number; shed: { overloaded: number; atLimit: number }; unreadable: Readonly<Record<string, number>>; connections: number | undefined; connectionsRefused: number; shedding: boolean; admitLimit: number; waitingToStart: number } | undefined;
 }
 
@@ -94,6 +97,7 @@ export class GatewayMetrics {
       const l = gauges.listener?.();
       if (l) this.set(l.admitLimit);
     } });
+    if (gauges.ledger) registerLedgerMetrics(this.registry, gauges.ledger);
     new Gauge({ name: 'treaty_commitment_attainment_ratio', help: 'Commitment spend to date divided by the committed amount.', labelNames: ['clause'], registers: reg, collect() {
       this.reset();
       for (const c of gauges.contracts().commitments) this.set({ clause: c.clause }, c.ratio);

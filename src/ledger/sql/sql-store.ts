@@ -2,7 +2,7 @@
 // Kysely instance and SqlFlavor, so every query is the same code on SQLite and Postgres.
 
 import type {
-  ApiKeyRecord, AttemptFilter, AttemptFinish, AttemptPage, AttemptRow, AttemptStart, BudgetHold, BudgetUsage,
+  ApiKeyRecord, AttemptFilter, AttemptFinish, AttemptPage, AttemptRow, AttemptStart, BudgetHold, CheckpointStats, BudgetUsage,
   IdempotencyBegin, KeyInput, LedgerStore, OrphanSettlement, ServedCount, SpendDimension, SpendRow, Tenant,
   TenantInput, TenantPatch, WriteStats,
 } from '../store.js';
@@ -58,6 +58,8 @@ export interface StoreAccelerators {
   holdBeginsMs?: number;
   /** Where reads that scan many rows run (default: the store's own connection). */
   longRead?: LongRead;
+  /** What the WAL checkpoints did (SQLite checkpointing in a worker). */
+  checkpointStats?: () => CheckpointStats;
 }
 
 export class SqlLedgerStore implements LedgerStore {
@@ -69,6 +71,7 @@ export class SqlLedgerStore implements LedgerStore {
   /** With a journal: the attempt writes go through here (begins held for their finish). */
   readonly #journaled: JournaledWrites | undefined;
   readonly #read: LongRead;
+  readonly #checkpointStats: (() => CheckpointStats) | undefined;
   readonly #ttlMs: number;
   readonly #now: () => number;
   /** Runs after the Kysely instance is destroyed (temp files, schemas). */
@@ -79,6 +82,7 @@ export class SqlLedgerStore implements LedgerStore {
     this.#flavor = flavor;
     this.#commit = fast.commitAttempts ?? ((ops) => attempts.commitAttemptWrites(db, flavor, ops));
     this.#read = fast.longRead ?? readHere;
+    this.#checkpointStats = fast.checkpointStats;
     const journal = (this.#journal = fast.journal);
     this.#ttlMs = opts.idempotencyInFlightTtlMs ?? 15 * 60_000;
     this.#now = opts.now ?? Date.now;
@@ -227,7 +231,8 @@ export class SqlLedgerStore implements LedgerStore {
 
   writeStats(): WriteStats {
     const s = this.#writer.stats;
-    return { transactions: s.transactions, rows: s.rows };
+    const checkpoint = this.#checkpointStats?.();
+    return { transactions: s.transactions, rows: s.rows, failedWrites: s.failedWrites, waiting: this.#writer.waiting, ...(checkpoint ? { checkpoint: { ...checkpoint } } : {}) };
   }
 
   async close(): Promise<void> {

@@ -104,7 +104,7 @@ describe('WAL checkpointer', () => {
     expect(pages).toBeLessThan(0.5 * commits);
   }, 30_000);
 
-  it('quiesces only once the WAL is past quiesceAboveFrames: below it, checkpoints run beside the writes', async () => {
+  it('holds the writes only while checkpoints cannot complete and the WAL is past quiesceAboveFrames', async () => {
     const { db, path } = serving();
     let quiesced = 0;
     const quiesce = <T>(run: () => Promise<T>): Promise<T> => {
@@ -116,10 +116,33 @@ describe('WAL checkpointer', () => {
     write(db, 300); // ~900 frames: under the threshold
     for (let i = 0; i < 3; i++) await c.tick();
     expect(quiesced).toBe(0);
-    write(db, 1000); // past it (nothing rewound the WAL: no write came after a complete checkpoint)
+    // A reader pinned to an old snapshot keeps every checkpoint from completing (as a writer
+    // that never pauses does): the WAL stays past the threshold, and the writes are held.
+    const reader = new Database(path);
+    cleanups.unshift(() => void reader.close());
+    reader.exec('begin');
+    reader.prepare('select count(*) from t').get();
+    write(db, 1000);
     await c.tick(); // learns the WAL's size
+    expect(quiesced).toBe(0);
+    expect(c.stats().walFrames).toBeGreaterThanOrEqual(2000);
     await c.tick();
-    expect(quiesced).toBeGreaterThan(0);
+    expect(quiesced).toBe(1);
+    // The reader lets go: the next (held) checkpoint completes, and no hold follows it, though
+    // the WAL keeps its frames until the next commit starts it over.
+    reader.exec('commit');
+    await c.tick();
+    const held = quiesced;
+    expect(c.stats().walFrames).toBe(0);
+    await c.tick();
+    await c.tick();
+    expect(quiesced).toBe(held);
+    // What /metrics shows: the held checkpoints, and how long they held the writes.
+    const s = c.stats();
+    expect(s).toMatchObject({ quiesced: held, quiesceTimeouts: 0 });
+    expect(s.checkpoints).toBe(8);
+    expect(s.quiescedMs).toBeGreaterThan(0);
+    expect(s.longestQuiesceMs).toBeLessThanOrEqual(s.quiescedMs);
   });
 
   it('a dead worker hands checkpoints back to the serving connection and says so', async () => {

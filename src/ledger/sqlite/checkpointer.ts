@@ -10,6 +10,7 @@
 import type { Database } from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import type { CheckpointStats } from '../store.js';
 
 // Plain CommonJS run by the worker (eval), so the same code works from TypeScript sources under
 // tsx and from the built JavaScript, without a separate entry file to locate.
@@ -84,10 +85,14 @@ export class WalCheckpointer {
   /** A checkpoint asked for and not answered: the next tick does not ask again. */
   #running = false;
   #stopped = false;
-  /** Frames in the WAL at the last checkpoint (from its result). */
+  /** Frames in the WAL at the last checkpoint (from its result); 0 after a held one copied them all. */
   #walFrames = 0;
+  /** The frames the last checkpoint reported, and whether it found the WAL complete and unchanged. */
+  #lastLog = -1;
+  #idle = false;
   readonly #quiesceFn: CheckpointerOptions['quiesce'];
   readonly #quiesceAbove: number;
+  readonly #stats: CheckpointStats = { walFrames: 0, checkpoints: 0, quiesced: 0, quiescedMs: 0, longestQuiesceMs: 0, quiesceTimeouts: 0 };
 
   constructor(serving: Database, path: string, opts: CheckpointerOptions) {
     serving.pragma('wal_autocheckpoint = 0');
@@ -104,7 +109,15 @@ export class WalCheckpointer {
     // The worker must not keep a finished process alive.
     this.#worker.unref();
     this.#worker.on('message', (r: CheckpointResult) => {
-      if (r.log !== undefined) this.#walFrames = r.log;
+      // -1: the checkpoint could not run; the WAL is as it was.
+      if (r.log !== undefined && r.log >= 0) {
+        // Copied to the end, and nothing appended since the previous checkpoint began: the WAL
+        // is idle and complete (the next commit starts it over), so there is nothing to hold.
+        this.#idle = r.checkpointed === r.log && r.log === this.#lastLog;
+        this.#lastLog = r.log;
+        this.#walFrames = this.#stats.walFrames = r.log;
+      }
+      if (r.ok) this.#stats.checkpoints++;
       for (const l of this.#listeners) l(r);
     });
     const fallback = (err: unknown): void => {
@@ -131,18 +144,39 @@ export class WalCheckpointer {
       return Promise.resolve();
     }
     if (this.#running) return Promise.resolve();
-    const quiesce = this.#walFrames >= this.#quiesceAbove ? this.#quiesceFn : undefined;
+    const quiesce = this.#walFrames >= this.#quiesceAbove && !this.#idle ? this.#quiesceFn : undefined;
     this.#running = true;
-    const once = (): Promise<unknown> => {
+    const once = (): Promise<CheckpointResult | 'late'> => {
       let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, QUIESCE_MAX_MS)));
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), QUIESCE_MAX_MS)));
       return Promise.race([this.checkpointNow(), late]).finally(() => clearTimeout(timer));
     };
+    const held = async (): Promise<unknown> => {
+      const t0 = performance.now();
+      const r = await once();
+      const ms = performance.now() - t0;
+      // Copied to the end with the writes held: the next commit starts the WAL over, so nothing
+      // is left to copy. Counting the frames it reported instead made the next tick hold the
+      // writes a second time for a WAL that had already started over (every hold came in a
+      // pair). Only a held checkpoint can say so: beside the writes, what it reports is the WAL
+      // as it was when it began, and more has been appended since.
+      if (r !== 'late' && r.ok && r.log !== undefined && r.log >= 0 && r.checkpointed === r.log) this.#walFrames = this.#stats.walFrames = 0;
+      const s = this.#stats;
+      s.quiesced++;
+      s.quiescedMs += ms;
+      s.longestQuiesceMs = Math.max(s.longestQuiesceMs, ms);
+      if (r === 'late') s.quiesceTimeouts++;
+      return r;
+    };
     // The answer (or its lateness) ends the tick; a failure is the worker's to report (fallback).
-    return (quiesce ? quiesce(once) : once()).then(
+    return (quiesce ? quiesce(held) : once()).then(
       () => void (this.#running = false),
       () => void (this.#running = false),
     );
+  }
+
+  stats(): Readonly<CheckpointStats> {
+    return this.#stats;
   }
 
   /** Runs a checkpoint now; resolves with its result (tests, and a final one at close). */

@@ -111,7 +111,7 @@ export function openSqliteLedger(path: string, opts: SqliteLedgerOptions = {}): 
     await reader?.stop();
     await checkpointer?.stop();
   };
-  const fast = { commitAttempts, ...(longRead ? { longRead } : {}) };
+  const fast = { commitAttempts, ...(longRead ? { longRead } : {}), ...(checkpointer ? { checkpointStats: () => checkpointer.stats() } : {}) };
   if (!journal) return new SqlLedgerStore(db, sqliteFlavor, opts, onClose, fast);
   // Nothing waits on these commits (the journal made the writes durable), so they wait for
   // company: a few large transactions instead of one per event-loop turn. Up to 50 ms, because
