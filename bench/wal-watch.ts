@@ -4,7 +4,7 @@
 // starts over), time held, the longest hold, attempt writes waiting. Then --idle-seconds with
 // no load, to see the WAL catch up.
 //
-//   flock /tmp/treaty-bench.lock node --import tsx bench/wal-watch.ts [--seconds 30] [--idle-seconds 5] [--concurrency 64] [--root DIR] [--overlay YAML]
+//   flock /tmp/treaty-bench.lock node --import tsx bench/wal-watch.ts [--seconds 30] [--idle-seconds 5] [--concurrency 64] [--root DIR] [--overlay YAML] [--keep]
 
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,10 +28,12 @@ const { values: opt } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     root: { type: 'string', default: ROOT },
     overlay: { type: 'string', default: '' },
+    /** Keep the temp folder (the ledger file) and print where it is. */
+    keep: { type: 'boolean', default: false },
   },
 });
 
-const WATCHED = ['treaty_ledger_wal_frames', 'treaty_ledger_checkpoints_total', 'treaty_ledger_checkpoint_holds_total', 'treaty_ledger_checkpoint_hold_seconds_total', 'treaty_ledger_checkpoint_hold_longest_seconds', 'treaty_ledger_checkpoint_hold_timeouts_total', 'treaty_ledger_attempt_writes_waiting', 'treaty_ledger_attempt_writes_total'];
+const WATCHED = ['treaty_ledger_wal_frames', 'treaty_ledger_checkpoints_total', 'treaty_ledger_checkpoint_holds_total', 'treaty_ledger_checkpoint_hold_seconds_total', 'treaty_ledger_checkpoint_hold_longest_seconds', 'treaty_ledger_checkpoint_hold_timeouts_total', 'treaty_ledger_attempt_writes_waiting', 'treaty_ledger_attempt_writes_total', 'treaty_ledger_transactions_total'];
 
 async function scrape(admin: string): Promise<Record<string, number>> {
   const r = await request(`${admin}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
@@ -47,7 +49,8 @@ async function scrape(admin: string): Promise<Record<string, number>> {
 async function main(): Promise<void> {
   if (HAS_TASKSET) pinSelf('0');
   const tmp = mkdtempSync(join(tmpdir(), 'treaty-wal-'));
-  process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
+  if (opt.keep) console.log(`keeping ${tmp}`);
+  else process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
   const modules = join(ROOT, 'node_modules');
   transpileTree(ROOT, ['src', 'bench'], join(tmp, 'bench-build'), modules);
   const build = join(tmp, 'treaty');
@@ -63,7 +66,7 @@ async function main(): Promise<void> {
     } catch {
       // not created yet
     }
-    return `${label}  wal ${String(m.treaty_ledger_wal_frames ?? '-').padStart(6)} frames (file ${walMb.toFixed(0)} MB)  checkpoints ${m.treaty_ledger_checkpoints_total}  held ${m.treaty_ledger_checkpoint_holds_total} for ${(m.treaty_ledger_checkpoint_hold_seconds_total ?? NaN).toFixed(2)} s (longest ${(1000 * (m.treaty_ledger_checkpoint_hold_longest_seconds ?? NaN)).toFixed(0)} ms, cut off ${m.treaty_ledger_checkpoint_hold_timeouts_total})  writes waiting ${m.treaty_ledger_attempt_writes_waiting}  committed ${m.treaty_ledger_attempt_writes_total}`;
+    return `${label}  wal ${String(m.treaty_ledger_wal_frames ?? '-').padStart(6)} frames (file ${walMb.toFixed(0)} MB)  checkpoints ${m.treaty_ledger_checkpoints_total}  held ${m.treaty_ledger_checkpoint_holds_total} for ${(m.treaty_ledger_checkpoint_hold_seconds_total ?? NaN).toFixed(2)} s (longest ${(1000 * (m.treaty_ledger_checkpoint_hold_longest_seconds ?? NaN)).toFixed(0)} ms, cut off ${m.treaty_ledger_checkpoint_hold_timeouts_total})  writes waiting ${m.treaty_ledger_attempt_writes_waiting}  committed ${m.treaty_ledger_attempt_writes_total} in ${m.treaty_ledger_transactions_total} transactions (${((m.treaty_ledger_attempt_writes_total ?? NaN) / (m.treaty_ledger_transactions_total ?? NaN)).toFixed(1)} writes each)`;
   };
   const seconds = Number(opt.seconds);
   let done = false;

@@ -145,6 +145,28 @@ describe('WAL checkpointer', () => {
     expect(s.longestQuiesceMs).toBeLessThanOrEqual(s.quiescedMs);
   });
 
+  it.runIf(process.platform === 'linux')('a held checkpoint runs at the process\'s own priority: the writes it holds do not wait on a starved thread', async () => {
+    const { db, path } = serving();
+    const niceOf = (tid: string): number => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    const before = new Set(readdirSync('/proc/self/task'));
+    let quiesced = 0;
+    const c = new WalCheckpointer(db, path, { everyMs: 60_000, busyTimeoutMs: 1000, synchronous: 'NORMAL', quiesceAboveFrames: 100, quiesce: (run) => (quiesced++, run()) });
+    cleanups.unshift(() => c.stop());
+    const reader = new Database(path);
+    cleanups.unshift(() => void reader.close());
+    reader.exec('begin');
+    reader.prepare('select count(*) from t').get();
+    write(db, 100);
+    await c.tick();
+    const routineOnly = readdirSync('/proc/self/task').filter((t) => !before.has(t)).map(niceOf);
+    expect(routineOnly).toEqual([19]);
+    await c.tick();
+    expect(quiesced).toBe(1);
+    const added = readdirSync('/proc/self/task').filter((t) => !before.has(t)).map(niceOf);
+    expect(added.sort()).toEqual([0, 19]);
+    reader.exec('commit');
+  });
+
   it('a dead worker hands checkpoints back to the serving connection and says so', async () => {
     const { db, path } = serving();
     const failures: unknown[] = [];

@@ -8,46 +8,10 @@
 // checkpoints back (the WAL must not grow without bound).
 
 import type { Database } from 'better-sqlite3';
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 import type { CheckpointStats } from '../store.js';
+import { CheckpointThread, type CheckpointResult } from './checkpoint-thread.js';
 
-// Plain CommonJS run by the worker (eval), so the same code works from TypeScript sources under
-// tsx and from the built JavaScript, without a separate entry file to locate.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-// The lowest CPU priority for this thread (Linux: setpriority on a thread id applies to that
-// thread): pinned to one core with the event loop, a checkpoint would otherwise take its
-// time slices from requests; at nice 19 it runs in the loop's idle time and gets ~1.5 % of
-// the core when the loop is saturated, more than copying the WAL needs.
-try {
-  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
-  if (Number.isSafeInteger(tid) && tid > 0) require('node:os').setPriority(tid, 19);
-} catch {}
-const db = new Database(workerData.path, { timeout: workerData.busyTimeoutMs });
-db.pragma('synchronous = ' + workerData.synchronous);
-const run = () => {
-  try {
-    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
-    parentPort.postMessage({ ok: true, busy: r.busy, log: r.log, checkpointed: r.checkpointed });
-  } catch (err) {
-    parentPort.postMessage({ ok: false, error: String(err && err.message || err) });
-  }
-};
-parentPort.on('message', (m) => {
-  if (m === 'now') run();
-  if (m === 'stop') { db.close(); parentPort.close(); }
-});
-`;
-
-export interface CheckpointResult {
-  ok: boolean;
-  /** WAL frames, and how many of them are now in the database file. */
-  log?: number;
-  checkpointed?: number;
-  error?: string;
-}
+export type { CheckpointResult } from './checkpoint-thread.js';
 
 export interface CheckpointerOptions {
   everyMs?: number;
@@ -79,8 +43,15 @@ export interface CheckpointerOptions {
 const QUIESCE_MAX_MS = 1_000;
 
 export class WalCheckpointer {
-  readonly #worker: Worker;
-  readonly #listeners = new Set<(r: CheckpointResult) => void>();
+  /** The routine checkpoints, at nice 19: they run in the event loop's idle time. */
+  readonly #background: CheckpointThread;
+  /**
+   * The held checkpoints, at the process's own priority, made on the first hold. At nice 19
+   * beside a saturated loop a held checkpoint's ~25 ms of copying took 100-800 ms (measured with
+   * bench/wal-watch.ts), and every statement on the serving connection waited that long.
+   */
+  #urgent: CheckpointThread | undefined;
+  readonly #threadOptions: { path: string; busyTimeoutMs: number; synchronous: 'NORMAL' | 'FULL' };
   readonly #timer: NodeJS.Timeout;
   /** A checkpoint asked for and not answered: the next tick does not ask again. */
   #running = false;
@@ -96,42 +67,37 @@ export class WalCheckpointer {
 
   constructor(serving: Database, path: string, opts: CheckpointerOptions) {
     serving.pragma('wal_autocheckpoint = 0');
-    this.#worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
-        path,
-        everyMs: opts.everyMs ?? 250,
-        busyTimeoutMs: opts.busyTimeoutMs,
-        synchronous: opts.synchronous,
-      },
-    });
-    // The worker must not keep a finished process alive.
-    this.#worker.unref();
-    this.#worker.on('message', (r: CheckpointResult) => {
-      // -1: the checkpoint could not run; the WAL is as it was.
-      if (r.log !== undefined && r.log >= 0) {
-        // Copied to the end, and nothing appended since the previous checkpoint began: the WAL
-        // is idle and complete (the next commit starts it over), so there is nothing to hold.
-        this.#idle = r.checkpointed === r.log && r.log === this.#lastLog;
-        this.#lastLog = r.log;
-        this.#walFrames = this.#stats.walFrames = r.log;
-      }
-      if (r.ok) this.#stats.checkpoints++;
-      for (const l of this.#listeners) l(r);
-    });
+    this.#threadOptions = { path, busyTimeoutMs: opts.busyTimeoutMs, synchronous: opts.synchronous };
     const fallback = (err: unknown): void => {
       if (this.#stopped) return;
       this.#stopped = true;
+      void this.#urgent?.stop();
       if (serving.open) serving.pragma('wal_autocheckpoint = 1000');
       opts.onFallback?.(err);
     };
-    this.#worker.on('error', fallback);
-    this.#worker.on('exit', (code) => fallback(new Error(`WAL checkpoint worker exited with code ${code}`)));
+    this.#background = new CheckpointThread({ ...this.#threadOptions, nice: 19 }, (r) => this.#learn(r), fallback);
     this.#quiesceFn = opts.quiesce;
     this.#quiesceAbove = opts.quiesceAboveFrames ?? 16_384;
     this.#timer = setInterval(() => void this.tick(), opts.everyMs ?? 250);
     this.#timer.unref();
+  }
+
+  #learn(r: CheckpointResult): void {
+    // -1: the checkpoint could not run; the WAL is as it was.
+    if (r.log !== undefined && r.log >= 0) {
+      // Copied to the end, and nothing appended since the previous checkpoint began: the WAL
+      // is idle and complete (the next commit starts it over), so there is nothing to hold.
+      this.#idle = r.checkpointed === r.log && r.log === this.#lastLog;
+      this.#lastLog = r.log;
+      this.#walFrames = this.#stats.walFrames = r.log;
+    }
+    if (r.ok) this.#stats.checkpoints++;
+  }
+
+  /** The thread for a held checkpoint: the urgent one, unless it failed (then the routine one). */
+  #heldThread(): CheckpointThread {
+    this.#urgent ??= new CheckpointThread({ ...this.#threadOptions, nice: 0 }, (r) => this.#learn(r), () => undefined);
+    return this.#urgent.dead ? this.#background : this.#urgent;
   }
 
   /**
@@ -146,14 +112,23 @@ export class WalCheckpointer {
     if (this.#running) return Promise.resolve();
     const quiesce = this.#walFrames >= this.#quiesceAbove && !this.#idle ? this.#quiesceFn : undefined;
     this.#running = true;
-    const once = (): Promise<CheckpointResult | 'late'> => {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), QUIESCE_MAX_MS)));
-      return Promise.race([this.checkpointNow(), late]).finally(() => clearTimeout(timer));
-    };
     const held = async (): Promise<unknown> => {
       const t0 = performance.now();
-      const r = await once();
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), QUIESCE_MAX_MS)));
+      let r: CheckpointResult | 'late';
+      for (;;) {
+        r = await Promise.race([this.#heldThread().run(), late]);
+        // Busy (-1): a routine checkpoint still holds SQLite's checkpoint lock. It finishes
+        // sooner now that nothing is appended; then this one copies what it left.
+        if (r === 'late' || r.log !== -1) break;
+        const wait = await Promise.race([new Promise<'again'>((resolve) => setTimeout(() => resolve('again'), 5)), late]);
+        if (wait === 'late') {
+          r = wait;
+          break;
+        }
+      }
+      clearTimeout(timer);
       const ms = performance.now() - t0;
       // Copied to the end with the writes held: the next commit starts the WAL over, so nothing
       // is left to copy. Counting the frames it reported instead made the next tick hold the
@@ -168,8 +143,15 @@ export class WalCheckpointer {
       if (r === 'late') s.quiesceTimeouts++;
       return r;
     };
-    // The answer (or its lateness) ends the tick; a failure is the worker's to report (fallback).
-    return (quiesce ? quiesce(held) : once()).then(
+    // The answer (or, when held, its lateness) ends the tick; a failure is the worker's to report (fallback).
+    const routine = (): Promise<unknown> => {
+      // Ends the tick after QUIESCE_MAX_MS even if unanswered (a starved routine checkpoint must
+      // not keep the next tick from holding the writes); the answer still counts when it comes.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, QUIESCE_MAX_MS)));
+      return Promise.race([this.#background.run(), late]).finally(() => clearTimeout(timer));
+    };
+    return (quiesce ? quiesce(held) : routine()).then(
       () => void (this.#running = false),
       () => void (this.#running = false),
     );
@@ -179,30 +161,21 @@ export class WalCheckpointer {
     return this.#stats;
   }
 
-  /** Runs a checkpoint now; resolves with its result (tests, and a final one at close). */
+  /** Runs a routine checkpoint now; resolves with its result (tests, and a final one at close). */
   checkpointNow(): Promise<CheckpointResult> {
-    return new Promise((resolve) => {
-      const once = (r: CheckpointResult): void => {
-        this.#listeners.delete(once);
-        resolve(r);
-      };
-      this.#listeners.add(once);
-      this.#worker.postMessage('now');
-    });
+    return this.#background.run();
   }
 
-  /** Stops the worker (its connection closes); the serving connection's close checkpoints last. */
+  /** Stops the workers (their connections close); the serving connection's close checkpoints last. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     if (this.#stopped) return;
     this.#stopped = true;
-    const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
-    this.#worker.postMessage('stop');
-    await exited;
+    await Promise.all([this.#background.stop(), this.#urgent?.stop()]);
   }
 
-  /** For tests: kill the worker as a crash would. */
+  /** For tests: kill the routine worker as a crash would. */
   async crashForTest(): Promise<void> {
-    await this.#worker.terminate();
+    await this.#background.crash();
   }
 }
