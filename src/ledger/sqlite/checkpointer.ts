@@ -30,11 +30,13 @@ export interface CheckpointerOptions {
    */
   quiesce?: <T>(run: () => Promise<T>) => Promise<T>;
   /**
-   * Quiesce only once the WAL holds this many frames (default 16,384: 64 MB of 4 KB
-   * pages); below it checkpoints run beside the writes. Quiescing every checkpoint cost ~5 % more
-   * CPU a request at saturation on one pinned core (`bench/ab.ts`, 5 rounds, mirrored): the
-   * worker runs at nice 19, so a checkpoint beside a busy loop takes long, and the held writes
-   * with it.
+   * Quiesce only once the WAL holds this many frames (default 4,096: 16 MB of 4 KB pages);
+   * below it checkpoints run beside the writes. Quiescing every checkpoint cost ~5 % more CPU a
+   * request at saturation on one pinned core (`bench/ab.ts`, 5 rounds, mirrored), when held
+   * checkpoints still ran at nice 19. Held ones now run at the process's priority and share the
+   * core with the loop while they copy, so a hold is kept small: at 16,384 frames each took
+   * ~25 ms of CPU beside the loop (the shed p99 under 2x load read 59 ms in two of four rounds);
+   * at 4,096, ~6 ms, a hold every ~1 s at saturation, ~25 ms each in all (bench/wal-watch.ts).
    */
   quiesceAboveFrames?: number;
 }
@@ -77,7 +79,7 @@ export class WalCheckpointer {
     };
     this.#background = new CheckpointThread({ ...this.#threadOptions, nice: 19 }, (r) => this.#learn(r), fallback);
     this.#quiesceFn = opts.quiesce;
-    this.#quiesceAbove = opts.quiesceAboveFrames ?? 16_384;
+    this.#quiesceAbove = opts.quiesceAboveFrames ?? 4_096;
     this.#timer = setInterval(() => void this.tick(), opts.everyMs ?? 250);
     this.#timer.unref();
   }
