@@ -5,6 +5,7 @@
 
 import type { Period } from '../contracts/time.js';
 import type { Attribution } from './contracts-attribution.js';
+import { MinuteWindow } from './minute-window.js';
 
 export interface ShareCounts {
   /** Requests of the scope in the period that went to the party. */
@@ -40,8 +41,6 @@ export interface LiveContractState extends ContractState {
   reservationEnd(ref: string): void;
 }
 
-const MINUTE_MS = 60_000;
-
 /** The counter key of a share scope in one period: to `partyId`, or in total when it is ''. */
 export function shareKey(scope: string, periodKey: string, partyId: string): string {
   return `${scope}|${periodKey}|${partyId}`;
@@ -59,10 +58,7 @@ export function forEachShareKey(a: Attribution, bump: (key: string) => void): vo
 
 interface ReservationLog {
   inFlight: number;
-  times: number[];
-  tokens: number[];
-  head: number;
-  sum: number;
+  window: MinuteWindow;
 }
 
 /** Counters in memory. Pure bookkeeping: time is passed in, nothing is read from a clock. */
@@ -87,16 +83,7 @@ export class InMemoryContractState implements LiveContractState {
   reservationUsage(ref: string, now: number): ReservationUsage {
     const log = this.reservations.get(ref);
     if (!log) return { inFlight: 0, tokensLastMinute: 0 };
-    while (log.head < log.times.length && log.times[log.head]! <= now - MINUTE_MS) {
-      log.sum -= log.tokens[log.head]!;
-      log.head++;
-    }
-    if (log.head > 1024) {
-      log.times.splice(0, log.head);
-      log.tokens.splice(0, log.head);
-      log.head = 0;
-    }
-    return { inFlight: log.inFlight, tokensLastMinute: log.sum };
+    return { inFlight: log.inFlight, tokensLastMinute: log.window.sum(now) };
   }
 
   /** Seeds a commitment's spend to date, e.g. from the ledger at start-up. */
@@ -135,11 +122,9 @@ export class InMemoryContractState implements LiveContractState {
   /** A request starts on reservation `ref` with this many expected tokens. */
   reservationStart(ref: string, t: number, tokens: number): void {
     let log = this.reservations.get(ref);
-    if (!log) this.reservations.set(ref, (log = { inFlight: 0, times: [], tokens: [], head: 0, sum: 0 }));
+    if (!log) this.reservations.set(ref, (log = { inFlight: 0, window: new MinuteWindow() }));
     log.inFlight++;
-    log.times.push(t);
-    log.tokens.push(tokens);
-    log.sum += tokens;
+    log.window.add(t, tokens);
   }
 
   reservationEnd(ref: string): void {

@@ -12,7 +12,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 // Linux: setpriority on a thread id applies to that thread alone.
-if (workerData.nice !== 0) {
+if (workerData.nice !== undefined) {
   try {
     const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
     if (Number.isSafeInteger(tid) && tid > 0) require('node:os').setPriority(tid, workerData.nice);
@@ -49,7 +49,7 @@ export class CheckpointThread {
   #dead = false;
 
   constructor(
-    o: { path: string; busyTimeoutMs: number; synchronous: 'NORMAL' | 'FULL'; nice: number },
+    o: { path: string; busyTimeoutMs: number; synchronous: 'NORMAL' | 'FULL'; /** Absent: the process's own priority. */ nice?: number },
     onResult: (r: CheckpointResult) => void,
     onFailure: (err: unknown) => void,
   ) {

@@ -98,7 +98,7 @@ export class WalCheckpointer {
 
   /** The thread for a held checkpoint: the urgent one, unless it failed (then the routine one). */
   #heldThread(): CheckpointThread {
-    this.#urgent ??= new CheckpointThread({ ...this.#threadOptions, nice: 0 }, (r) => this.#learn(r), () => undefined);
+    this.#urgent ??= new CheckpointThread(this.#threadOptions, (r) => this.#learn(r), () => undefined);
     return this.#urgent.dead ? this.#background : this.#urgent;
   }
 
