@@ -81,16 +81,16 @@ async function main(): Promise<void> {
   // Every Treaty is launched as its bin is (the shebang's flags) unless its variant says otherwise.
   const variants = new Map(readBenchVariants(join(ROOT, 'bench/variants.yaml')).variants.map((v) => [v.name, v]));
   const specs = launchOrder(opt.roots.split(',').map((r) => r.trim()), opt.mirror).map((tree) => {
-    if (tree === '@proxy') return { tree, root: '', flags: [], variant: undefined, overlay: '' };
+    if (tree === '@proxy') return { tree, root: '', flags: [], variant: undefined, overlay: '', tenant: undefined };
     const { dir, flags: extra, variant } = parseTreeSpec(tree);
     const root = resolve(dir);
     const v = variant === undefined ? undefined : variants.get(variant);
     if (variant !== undefined && !v) throw new Error(`--roots: no variant '${variant}' in bench/variants.yaml (have: ${[...variants.keys()].join(', ')})`);
     const flags = [...(v?.nodeArgs ?? treatyLaunchFlags(root)), ...extra];
-    return { tree, root, flags, variant, overlay: v?.overlay ?? '' };
+    return { tree, root, flags, variant, overlay: v?.overlay ?? '', tenant: v?.tenant };
   });
   const eps: { label: string; tree: string; ep: Endpoint; proc: Proc; profile?: string }[] = [];
-  for (const [i, { tree, root, flags, variant, overlay }] of specs.entries()) {
+  for (const [i, { tree, root, flags, variant, overlay, tenant }] of specs.entries()) {
     if (tree === '@proxy') {
       // The bench's pass-through proxy as a tree. Loaded --together with Treaty, sharing the core
       // raised Treaty's cost a request more than the proxy's (the caches: docs/performance.md),
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     const profile = opt.alloc && i === 0 ? join(dir, 'allocs.heapprofile') : undefined;
     const pre = profile ? ['--import', join(ROOT, 'bench/alloc-sampler.mjs')] : [];
     const label = `${i}:${basename(root)}${variant === undefined ? '' : `@${variant}`}${flags.length ? ` ${flags.join(' ')}` : ''}`;
-    const t = await startBenchTreaty({ name: label, build, dir, upstream, overlays: [opt.overlay, overlay], nodeArgs: [...flags, ...pre], ...(profile ? { env: { TREATY_ALLOC_PROFILE: profile } } : {}) });
+    const t = await startBenchTreaty({ name: label, build, dir, upstream, overlays: [opt.overlay, overlay], nodeArgs: [...flags, ...pre], ...(profile ? { env: { TREATY_ALLOC_PROFILE: profile } } : {}), ...(tenant ? { tenant } : {}) });
     procs.push(t.proc);
     eps.push({ label, tree, proc: t.proc, profile, ep: t.ep });
   }

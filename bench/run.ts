@@ -158,7 +158,7 @@ async function main(): Promise<void> {
   // variants.yaml: `base` applies to every Treaty target (the default included); `variants` add rows.
   const { base: baseOverlay, variants: listed } = readBenchVariants(opt.variants);
   if (!opt['no-variants'] && !opt['profile-only']) variants.push(...listed);
-  const treatyTarget = async (name: string, overlay: string, extraNodeArgs: string[] = [], nodeFlags: string[] = launchFlags): Promise<Target | undefined> => {
+  const treatyTarget = async (name: string, overlay: string, extraNodeArgs: string[] = [], nodeFlags: string[] = launchFlags, tenant: Record<string, unknown> = {}): Promise<Target | undefined> => {
     const id = name ? `treaty:${name}` : 'treaty';
     const dir = join(tmp, id.replace(':', '-'));
     mkdirSync(dir, { recursive: true });
@@ -183,8 +183,9 @@ async function main(): Promise<void> {
       id,
       label: name ? `Treaty, variant ${name}` : `Treaty, default path (virtual key with RPM/TPM limits, policy with the example contracts, SQLite ledger, default logging; launched as its bin is: node ${launchFlags.join(' ')})`,
       kind: 'treaty',
-      // What the report shows for a variant: its config overlay, or the node flags it runs with.
-      overlay: name && !overlay ? `node flags: ${nodeFlags.join(' ') || 'none'}` : overlay,
+      // What the report shows for a variant: its config overlay, the tenant it is issued its key
+      // under, or the node flags it runs with.
+      overlay: name && !overlay ? (Object.keys(tenant).length ? `tenant: ${JSON.stringify(tenant)}` : `node flags: ${nodeFlags.join(' ') || 'none'}`) : overlay,
       origin: `http://127.0.0.1:${port}`,
       headers: { authorization: `Bearer ${CLIENT_KEY}` },
       ready: '/healthz',
@@ -195,7 +196,7 @@ async function main(): Promise<void> {
     if (t?.status === 'ok') {
       // Measured requests use a virtual key with limits (the stored-key path), issued now.
       try {
-        t.ep.headers = { authorization: `Bearer ${await issueBenchKey(`http://127.0.0.1:${adminPort}`)}` };
+        t.ep.headers = { authorization: `Bearer ${await issueBenchKey(`http://127.0.0.1:${adminPort}`, tenant)}` };
       } catch (err) {
         t.status = 'broken';
         t.reason = `could not issue the bench key: ${(err as Error).message}`;
@@ -205,7 +206,7 @@ async function main(): Promise<void> {
     return t;
   };
   const treatyNodeArgs = splitNodeArgs(opt['treaty-node-args']);
-  if (wanted.has('treaty') && !opt['profile-only']) for (const v of variants) await treatyTarget(v.name, v.overlay, treatyNodeArgs, v.nodeArgs);
+  if (wanted.has('treaty') && !opt['profile-only']) for (const v of variants) await treatyTarget(v.name, v.overlay, treatyNodeArgs, v.nodeArgs, v.tenant);
 
   let portkey: PortkeyInstall | undefined;
   if (wanted.has('portkey') && !opt['profile-only']) {

@@ -117,14 +117,14 @@ export const BENCH_LIMITS = { rpm: 100_000_000, tpm: 100_000_000_000 };
  * and a virtual key with RPM/TPM limits. Returns the key, so the measured requests take the
  * stored-key path (hashed lookup, tenant, limits) rather than the static config key's.
  */
-export async function issueBenchKey(adminOrigin: string): Promise<string> {
+export async function issueBenchKey(adminOrigin: string, tenantFields: Record<string, unknown> = {}): Promise<string> {
   const post = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
     const r = await request(`${adminOrigin}${path}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const text = await r.body.text();
     if (r.statusCode !== 201) throw new Error(`POST ${path}: HTTP ${r.statusCode} ${text.slice(0, 200)}`);
     return JSON.parse(text) as Record<string, unknown>;
   };
-  const tenant = await post('/admin/tenants', { name: 'bench-tenant', tags: ['enterprise'] });
+  const tenant = await post('/admin/tenants', { name: 'bench-tenant', tags: ['enterprise'], ...tenantFields });
   const key = await post(`/admin/tenants/${String(tenant.id)}/keys`, { name: 'bench-key', ...BENCH_LIMITS });
   return String(key.key);
 }

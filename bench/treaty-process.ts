@@ -29,6 +29,8 @@ export async function startBenchTreaty(o: {
   /** Node flags before the entry point. */
   nodeArgs?: string[];
   env?: Record<string, string>;
+  /** Fields for the bench tenant (a bench variant's `tenant`). */
+  tenant?: Record<string, unknown>;
 }): Promise<BenchTreaty> {
   mkdirSync(o.dir);
   const port = await freePort();
@@ -42,6 +44,6 @@ export async function startBenchTreaty(o: {
   });
   const origin = `http://127.0.0.1:${port}`;
   await waitHttp(proc, `${origin}/healthz`);
-  const key = await issueBenchKey(`http://127.0.0.1:${adminPort}`);
+  const key = await issueBenchKey(`http://127.0.0.1:${adminPort}`, o.tenant);
   return { proc, dir: o.dir, admin: `http://127.0.0.1:${adminPort}`, ep: { name: o.name, origin, path: '/v1/chat/completions', headers: { authorization: `Bearer ${key}` }, pid: proc.pid } };
 }

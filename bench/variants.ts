@@ -9,13 +9,15 @@ export interface BenchVariant {
   name: string;
   overlay: string;
   nodeArgs?: string[];
+  /** Fields for the bench tenant, as the admin API takes them (e.g. budgetUsd, budgetPeriod). */
+  tenant?: Record<string, unknown>;
 }
 
 /** An absent or empty file has no base and no variants. */
 export function readBenchVariants(file: string): { base: string; variants: BenchVariant[] } {
-  const doc = existsSync(file) ? (parseYaml(readFileSync(file, 'utf8')) as { base?: string; variants?: { name: string; overlay?: string; nodeArgs?: string }[] } | null) : null;
+  const doc = existsSync(file) ? (parseYaml(readFileSync(file, 'utf8')) as { base?: string; variants?: { name: string; overlay?: string; nodeArgs?: string; tenant?: Record<string, unknown> }[] } | null) : null;
   return {
     base: doc?.base ?? '',
-    variants: (doc?.variants ?? []).map((v) => ({ name: v.name, overlay: v.overlay ?? '', ...(v.nodeArgs !== undefined ? { nodeArgs: v.nodeArgs.split(/\s+/).filter(Boolean) } : {}) })),
+    variants: (doc?.variants ?? []).map((v) => ({ name: v.name, overlay: v.overlay ?? '', ...(v.nodeArgs !== undefined ? { nodeArgs: v.nodeArgs.split(/\s+/).filter(Boolean) } : {}), ...(v.tenant ? { tenant: v.tenant } : {}) })),
   };
 }

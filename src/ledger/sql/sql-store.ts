@@ -11,11 +11,11 @@ import { JournaledWrites, type JournalForWrites } from '../journaled-writes.js';
 import { runMigrations } from '../migrations/index.js';
 import * as attempts from './attempts.js';
 import * as budgets from './budgets.js';
-import { readHere, type Db, type LongRead, type SqlFlavor } from './db.js';
+import { readHere, toNano, type Db, type LongRead, type SqlFlavor } from './db.js';
 import * as idem from './idempotency.js';
 import * as reports from './reports.js';
 import * as tenants from './tenants.js';
-import { checkFinish, checkStart } from './validate.js';
+import { checkAmount, checkFinish, checkStart } from './validate.js';
 
 export interface SqlStoreOptions {
   /** Group-commit tuning for attempt writes. */
@@ -60,7 +60,17 @@ export interface StoreAccelerators {
   longRead?: LongRead;
   /** What the WAL checkpoints did (SQLite checkpointing in a worker). */
   checkpointStats?: () => CheckpointStats;
+  /**
+   * Budget reservations and settlements committed together, an event-loop turn's ops in one
+   * transaction (same contract as the shared path: each op atomic, in order; one result per op).
+   */
+  commitBudgets?: (ops: readonly BudgetOp[]) => Promise<boolean[]>;
 }
+
+/** A budget op for commitBudgets; amounts in nano-dollars. */
+export type BudgetOp =
+  | { kind: 'reserve'; scope: string; periodStart: number; amount: number; cap: number; hold?: { requestId: string; at: number } }
+  | { kind: 'settle'; scope: string; periodStart: number; released: number; actual: number; requestId?: string };
 
 export class SqlLedgerStore implements LedgerStore {
   readonly #db: Db;
@@ -72,6 +82,8 @@ export class SqlLedgerStore implements LedgerStore {
   readonly #journaled: JournaledWrites | undefined;
   readonly #read: LongRead;
   readonly #checkpointStats: (() => CheckpointStats) | undefined;
+  /** SQLite: budget ops group-committed (undefined: one transaction per op, as Postgres). */
+  readonly #budgetWriter: BatchWriter<BudgetOp, boolean> | undefined;
   readonly #ttlMs: number;
   readonly #now: () => number;
   /** Runs after the Kysely instance is destroyed (temp files, schemas). */
@@ -83,6 +95,8 @@ export class SqlLedgerStore implements LedgerStore {
     this.#commit = fast.commitAttempts ?? ((ops) => attempts.commitAttemptWrites(db, flavor, ops));
     this.#read = fast.longRead ?? readHere;
     this.#checkpointStats = fast.checkpointStats;
+    // maxDelayMs 0: a turn's ops go out together at setImmediate; a reservation waits one turn.
+    this.#budgetWriter = fast.commitBudgets ? new BatchWriter(fast.commitBudgets, { maxDelayMs: 0, maxBatch: 256 }) : undefined;
     const journal = (this.#journal = fast.journal);
     this.#ttlMs = opts.idempotencyInFlightTtlMs ?? 15 * 60_000;
     this.#now = opts.now ?? Date.now;
@@ -191,20 +205,42 @@ export class SqlLedgerStore implements LedgerStore {
   }
 
   reserveBudget(scope: string, periodStart: number, amountUsd: number, capUsd: number, hold?: BudgetHold): Promise<boolean> {
+    if (this.#budgetWriter) {
+      try {
+        checkAmount('amountUsd', amountUsd);
+        checkAmount('capUsd', capUsd);
+        return this.#budgetWriter.write({ kind: 'reserve', scope, periodStart, amount: toNano(amountUsd), cap: toNano(capUsd), ...(hold ? { hold: { requestId: hold.requestId, at: hold.at } } : {}) });
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     return budgets.reserveBudget(this.#db, this.#flavor, scope, periodStart, amountUsd, capUsd, hold);
   }
 
   settleBudget(scope: string, periodStart: number, reservedUsd: number, actualUsd: number, requestId?: string): Promise<void> {
+    if (this.#budgetWriter) {
+      try {
+        checkAmount('reservedUsd', reservedUsd);
+        checkAmount('actualUsd', actualUsd);
+        const op: BudgetOp = { kind: 'settle', scope, periodStart, released: toNano(reservedUsd), actual: toNano(actualUsd), ...(requestId !== undefined ? { requestId } : {}) };
+        return this.#budgetWriter.write(op).then(() => undefined);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     return budgets.settleBudget(this.#db, this.#flavor, scope, periodStart, reservedUsd, actualUsd, requestId);
   }
 
   async releaseStaleHolds(createdBefore: number): Promise<number> {
-    // It prices holds from the attempts' rows: those must be in.
+    // It prices holds from the attempts' rows, and settles holds: both must be in.
     await this.#settled();
+    await this.#budgetWriter?.settled();
     return budgets.releaseStaleHolds(this.#db, this.#flavor, createdBefore);
   }
 
-  budgetUsage(scope: string, periodStart: number): Promise<BudgetUsage> {
+  async budgetUsage(scope: string, periodStart: number): Promise<BudgetUsage> {
+    // Every reservation and settlement made so far is in (they wait a turn to be grouped).
+    await this.#budgetWriter?.settled();
     return budgets.budgetUsage(this.#db, scope, periodStart);
   }
 
@@ -241,6 +277,7 @@ export class SqlLedgerStore implements LedgerStore {
     // queue their writes with the writer before written() resolves (they awaited it first).
     await this.#journal?.written();
     await (this.#journaled ?? this.#writer).close();
+    await this.#budgetWriter?.close();
     // Everything is committed now, but for writes that failed, which pinned the journal.
     this.#journal?.close(true);
     await this.#db.destroy();
