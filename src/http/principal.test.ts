@@ -63,7 +63,13 @@ describe('virtual keys: lookups shared, refreshed behind a served cache, revocat
     const d = directory();
     d.keys.set(hashKey(SECRET), true);
     const auth = new Authenticator([], false, d.dir, () => now, 1_000, 1_000);
-    return { d, auth, advance: (ms: number) => (now += ms) };
+    /** The key looked up once and cached. */
+    const known = async (): Promise<void> => {
+      const first = auth.authenticate(req());
+      await d.answer();
+      await first;
+    };
+    return { d, auth, known, advance: (ms: number) => (now += ms) };
   };
 
   it('requests that arrive together while a key is unknown share one lookup', async () => {
@@ -75,10 +81,8 @@ describe('virtual keys: lookups shared, refreshed behind a served cache, revocat
   });
 
   it('once the cache is due, a known key is served at once while one refresh runs', async () => {
-    const { d, auth, advance } = setup();
-    const first = auth.authenticate(req());
-    await d.answer();
-    await first;
+    const { d, auth, advance, known } = setup();
+    await known();
     advance(1_001);
     // Served synchronously from the cache (no promise): the refresh does not hold the request.
     expect(auth.authenticate(req())).toMatchObject({ keyName: 'team-key' });
@@ -92,10 +96,8 @@ describe('virtual keys: lookups shared, refreshed behind a served cache, revocat
   });
 
   it('a key revoked elsewhere is refused as soon as the refresh sees it', async () => {
-    const { d, auth, advance } = setup();
-    const first = auth.authenticate(req());
-    await d.answer();
-    await first;
+    const { d, auth, advance, known } = setup();
+    await known();
     d.keys.delete(hashKey(SECRET));
     advance(1_001);
     expect(auth.authenticate(req())).toMatchObject({ keyName: 'team-key' });
@@ -104,10 +106,8 @@ describe('virtual keys: lookups shared, refreshed behind a served cache, revocat
   });
 
   it('a refresh that does not come back in staleMs stops the stale serving: requests wait for the ledger', async () => {
-    const { d, auth, advance } = setup();
-    const first = auth.authenticate(req());
-    await d.answer();
-    await first;
+    const { d, auth, advance, known } = setup();
+    await known();
     advance(1_001);
     expect(auth.authenticate(req())).toMatchObject({ keyName: 'team-key' });
     advance(1_000);
@@ -120,10 +120,8 @@ describe('virtual keys: lookups shared, refreshed behind a served cache, revocat
   });
 
   it('a failed refresh keeps serving the known key until staleMs, then the error reaches the caller', async () => {
-    const { d, auth, advance } = setup();
-    const first = auth.authenticate(req());
-    await d.answer();
-    await first;
+    const { d, auth, advance, known } = setup();
+    await known();
     advance(1_001);
     expect(auth.authenticate(req())).toMatchObject({ keyName: 'team-key' });
     await d.fail();

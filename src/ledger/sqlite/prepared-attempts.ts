@@ -8,6 +8,7 @@
 
 import type { Database, Statement } from 'better-sqlite3';
 import type { AttemptWrite } from '../sql/attempts.js';
+import { batchTransaction } from './batch-transaction.js';
 import type { AttemptsTable, Db } from '../sql/db.js';
 import { finishToColumns, startToRow, type FinishColumns } from '../sql/rows.js';
 
@@ -39,23 +40,14 @@ const UPDATE_SQL =
   "where request_id = @request_id and attempt_no = @attempt_no and status = 'started'";
 
 /**
- * A commit function for the group-commit writer: the whole batch in one BEGIN IMMEDIATE
- * transaction, in queue order, returning begins true and finishes whether they applied.
- *
- * `db` is the Kysely instance on the same connection. Its SQLite driver has one connection
- * behind a mutex, and every Kysely transaction (inWriteTx for orphan recovery, migrations)
- * holds that mutex from BEGIN to COMMIT across awaits. Taking the same mutex here, and then
- * running the batch synchronously (better-sqlite3 is synchronous, so nothing else can run on
- * the event loop meanwhile), means a batch never lands inside someone else's transaction and
- * nobody else's statement lands inside ours.
+ * A commit function for the group-commit writer: the whole batch in one transaction, in queue
+ * order (batch-transaction.ts), returning begins true and finishes whether they applied.
  */
 export function preparedAttemptCommit(db: Db, sqlite: Database): (writes: readonly AttemptWrite[]) => Promise<boolean[]> {
-  let apply: ((writes: readonly AttemptWrite[]) => boolean[]) | undefined;
-  // Prepared on first use: the store is opened before migrate() creates the table.
-  const prepare = (): ((writes: readonly AttemptWrite[]) => boolean[]) => {
+  return batchTransaction(db, sqlite, () => {
     const insert: Statement = sqlite.prepare(INSERT_SQL);
     const update: Statement = sqlite.prepare(UPDATE_SQL);
-    const tx = sqlite.transaction((writes: readonly AttemptWrite[]): boolean[] => {
+    return (writes: readonly AttemptWrite[]): boolean[] => {
       const results: boolean[] = new Array<boolean>(writes.length);
       const merged = mergeFinishes(writes);
       for (let i = 0; i < writes.length; i++) {
@@ -80,19 +72,8 @@ export function preparedAttemptCommit(db: Db, sqlite: Database): (writes: readon
         }
       }
       return results;
-    });
-    // BEGIN IMMEDIATE, as inWriteTx: the write lock is taken up front, so another process
-    // holding it makes us wait busy_timeout instead of failing a deferred lock upgrade.
-    return (writes) => tx.immediate(writes);
-  };
-  return (writes) =>
-    db.connection().execute(async () => {
-      // Holding the mutex, no transaction of ours can be open; if one is, something bypassed
-      // the mutex, and writing now would silently join (or commit) a stranger's transaction.
-      if (sqlite.inTransaction) throw new Error('ledger: a transaction is open outside the connection mutex');
-      apply ??= prepare();
-      return apply(writes);
-    });
+    };
+  });
 }
 
 /**

@@ -12,6 +12,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Db } from '../sql/db.js';
 import type { BudgetOp } from '../sql/sql-store.js';
+import { batchTransaction } from './batch-transaction.js';
 
 // Insert the period row with the reservation, or add to it only while spent + reserved + amount
 // stays within the cap; RETURNING yields a row only when the reservation was taken.
@@ -29,19 +30,17 @@ const SETTLE_SQL =
   'reserved_nano_usd = case when budgets.reserved_nano_usd >= ? then budgets.reserved_nano_usd - ? else 0 end';
 
 /**
- * A commit function for the group-commit writer: one BEGIN IMMEDIATE transaction per batch, under
- * the Kysely connection's mutex (as prepared-attempts.ts), returning per op whether a reservation
- * was taken (settlements: whether they applied, i.e. their hold was still there).
+ * A commit function for the group-commit writer: the whole batch in one transaction, in order
+ * (batch-transaction.ts), returning per op whether a reservation was taken (settlements: whether
+ * they applied, i.e. their hold was still there).
  */
 export function preparedBudgetCommit(db: Db, sqlite: Database): (ops: readonly BudgetOp[]) => Promise<boolean[]> {
-  let apply: ((ops: readonly BudgetOp[]) => boolean[]) | undefined;
-  // Prepared on first use: the store is opened before migrate() creates the tables.
-  const prepare = (): ((ops: readonly BudgetOp[]) => boolean[]) => {
+  return batchTransaction(db, sqlite, () => {
     const reserve: Statement = sqlite.prepare(RESERVE_SQL);
     const hold: Statement = sqlite.prepare(HOLD_SQL);
     const unhold: Statement = sqlite.prepare(UNHOLD_SQL);
     const settle: Statement = sqlite.prepare(SETTLE_SQL);
-    const tx = sqlite.transaction((ops: readonly BudgetOp[]): boolean[] =>
+    return (ops: readonly BudgetOp[]): boolean[] =>
       ops.map((op) => {
         if (op.kind === 'reserve') {
           // A new period row starts at spent = reserved = 0, so its condition is just amount <= cap.
@@ -55,14 +54,6 @@ export function preparedBudgetCommit(db: Db, sqlite: Database): (ops: readonly B
         if (op.requestId !== undefined && unhold.get(op.requestId, op.scope) === undefined) return false;
         settle.run(op.scope, op.periodStart, op.actual, op.released, op.released);
         return true;
-      }),
-    );
-    return (ops) => tx.immediate(ops);
-  };
-  return (ops) =>
-    db.connection().execute(async () => {
-      if (sqlite.inTransaction) throw new Error('ledger: a transaction is open outside the connection mutex');
-      apply ??= prepare();
-      return apply(ops);
-    });
+      });
+  });
 }
