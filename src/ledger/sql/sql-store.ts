@@ -65,7 +65,15 @@ export interface StoreAccelerators {
    * transaction (same contract as the shared path: each op atomic, in order; one result per op).
    */
   commitBudgets?: (ops: readonly BudgetOp[]) => Promise<boolean[]>;
+  /** Idempotency-Key ops committed together, as commitBudgets. */
+  commitIdempotency?: (ops: readonly IdemOp[]) => Promise<(IdempotencyBegin | boolean)[]>;
 }
+
+/** An Idempotency-Key op for commitIdempotency. */
+export type IdemOp =
+  | { kind: 'begin'; tenantId: string; key: string; bodyHash: string; now: number; ttlMs: number }
+  | { kind: 'complete'; tenantId: string; key: string; status: number; body: string }
+  | { kind: 'abandon'; tenantId: string; key: string };
 
 /** A budget op for commitBudgets; amounts in nano-dollars. */
 export type BudgetOp =
@@ -84,6 +92,8 @@ export class SqlLedgerStore implements LedgerStore {
   readonly #checkpointStats: (() => CheckpointStats) | undefined;
   /** SQLite: budget ops group-committed (undefined: one transaction per op, as Postgres). */
   readonly #budgetWriter: BatchWriter<BudgetOp, boolean> | undefined;
+  /** SQLite: Idempotency-Key ops group-committed (undefined: one statement each, as Postgres). */
+  readonly #idemWriter: BatchWriter<IdemOp, IdempotencyBegin | boolean> | undefined;
   readonly #ttlMs: number;
   readonly #now: () => number;
   /** Runs after the Kysely instance is destroyed (temp files, schemas). */
@@ -97,6 +107,7 @@ export class SqlLedgerStore implements LedgerStore {
     this.#checkpointStats = fast.checkpointStats;
     // maxDelayMs 0: a turn's ops go out together at setImmediate; a reservation waits one turn.
     this.#budgetWriter = fast.commitBudgets ? new BatchWriter(fast.commitBudgets, { maxDelayMs: 0, maxBatch: 256 }) : undefined;
+    this.#idemWriter = fast.commitIdempotency ? new BatchWriter(fast.commitIdempotency, { maxDelayMs: 0, maxBatch: 256 }) : undefined;
     const journal = (this.#journal = fast.journal);
     this.#ttlMs = opts.idempotencyInFlightTtlMs ?? 15 * 60_000;
     this.#now = opts.now ?? Date.now;
@@ -245,6 +256,7 @@ export class SqlLedgerStore implements LedgerStore {
   }
 
   idempotencyBegin(tenantId: string, key: string, bodyHash: string, now: number): Promise<IdempotencyBegin> {
+    if (this.#idemWriter) return this.#idemWriter.write({ kind: 'begin', tenantId, key, bodyHash, now, ttlMs: this.#ttlMs }) as Promise<IdempotencyBegin>;
     return idem.idempotencyBegin(this.#db, tenantId, key, bodyHash, now, this.#ttlMs);
   }
 
@@ -253,10 +265,12 @@ export class SqlLedgerStore implements LedgerStore {
   }
 
   idempotencyComplete(tenantId: string, key: string, status: number, body: string): Promise<boolean> {
+    if (this.#idemWriter) return this.#idemWriter.write({ kind: 'complete', tenantId, key, status, body }) as Promise<boolean>;
     return idem.idempotencyComplete(this.#db, tenantId, key, status, body);
   }
 
   idempotencyAbandon(tenantId: string, key: string): Promise<void> {
+    if (this.#idemWriter) return this.#idemWriter.write({ kind: 'abandon', tenantId, key }).then(() => undefined);
     return idem.idempotencyAbandon(this.#db, tenantId, key);
   }
 
@@ -278,6 +292,7 @@ export class SqlLedgerStore implements LedgerStore {
     await this.#journal?.written();
     await (this.#journaled ?? this.#writer).close();
     await this.#budgetWriter?.close();
+    await this.#idemWriter?.close();
     // Everything is committed now, but for writes that failed, which pinned the journal.
     this.#journal?.close(true);
     await this.#db.destroy();

@@ -11,6 +11,7 @@ import { AttemptJournal } from './attempt-journal.js';
 import { WalCheckpointer } from './checkpointer.js';
 import { preparedAttemptCommit } from './prepared-attempts.js';
 import { preparedBudgetCommit } from './prepared-budgets.js';
+import { preparedIdempotencyCommit } from './prepared-idempotency.js';
 import { longReadVia, SqliteReadWorker } from './read-worker.js';
 import { withStatementCache } from './statement-cache.js';
 
@@ -25,9 +26,9 @@ export interface SqliteLedgerOptions extends SqlStoreOptions {
   /** How long a write waits for another connection's write lock. Default 5,000 ms. */
   busyTimeoutMs?: number;
   /**
-   * Attempt writes, and budget reservations and settlements, through prepared statements in
-   * group commits (default true), or through the shared Kysely query code that Postgres runs,
-   * budget ops one transaction each (false). The two store the same rows; false exists so the
+   * Attempt writes, budget reservations and settlements, and Idempotency-Key ops through
+   * prepared statements in group commits (default true), or through the shared Kysely query code
+   * that Postgres runs, budget and Idempotency-Key ops one transaction each (false). The two store the same rows; false exists so the
    * benchmark (bench/ledger-writes.ts) and the tests can compare and check both.
    */
   preparedAttemptWrites?: boolean;
@@ -90,6 +91,7 @@ export function openSqliteLedger(path: string, opts: SqliteLedgerOptions = {}): 
   const db = new Kysely<LedgerDb>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const commitAttempts = opts.preparedAttemptWrites === false ? undefined : preparedAttemptCommit(db, sqlite);
   const commitBudgets = opts.preparedAttemptWrites === false ? undefined : preparedBudgetCommit(db, sqlite);
+  const commitIdempotency = opts.preparedAttemptWrites === false ? undefined : preparedIdempotencyCommit(db, sqlite);
   const inMemory = path === ':memory:';
   let journal: AttemptJournal | undefined;
   try {
@@ -114,7 +116,7 @@ export function openSqliteLedger(path: string, opts: SqliteLedgerOptions = {}): 
     await reader?.stop();
     await checkpointer?.stop();
   };
-  const fast = { commitAttempts, ...(commitBudgets ? { commitBudgets } : {}), ...(longRead ? { longRead } : {}), ...(checkpointer ? { checkpointStats: () => checkpointer.stats() } : {}) };
+  const fast = { commitAttempts, ...(commitBudgets ? { commitBudgets } : {}), ...(commitIdempotency ? { commitIdempotency } : {}), ...(longRead ? { longRead } : {}), ...(checkpointer ? { checkpointStats: () => checkpointer.stats() } : {}) };
   if (!journal) return new SqlLedgerStore(db, sqliteFlavor, opts, onClose, fast);
   // Nothing waits on these commits (the journal made the writes durable), so they wait for
   // company: a few large transactions instead of one per event-loop turn. Up to 50 ms, because
