@@ -85,7 +85,13 @@ export interface RunningGateway {
   cluster: ClusterNode | undefined;
   /** Where the admin API listens, when admin.key is set. */
   adminUrl: string | undefined;
-  close(): Promise<void>;
+  /**
+   * Drains, then stops: /readyz says not ready, no new connections are accepted, requests in
+   * progress run to their end for up to `graceMs` (default server.shutdownGraceMs; each
+   * connection closes after its answer), the rest are cut, and once every request has ended
+   * (its attempts recorded) the ledger is flushed and closed.
+   */
+  close(opts?: { graceMs?: number }): Promise<void>;
 }
 
 /** Reserved for a completion when the request names no max_tokens (a budget's worst case). */
@@ -175,6 +181,8 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     } else if (!res.ok) log.error('contracts change rejected; the old version stays in force', { problems: res.problems });
   }) : () => undefined;
   let listener: GatewayServer | undefined;
+  /** Set by close(): /readyz answers 503 while requests in progress finish. */
+  let draining = false;
   const retryBudget = new RetryBudget({ budgetPercent: r.retryBudgetPercent, minRetryConcurrency: r.minRetryConcurrency });
   const metrics = new GatewayMetrics({
     out: () => {
@@ -252,7 +260,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     log,
     now: Date.now,
     createdAt: Math.floor(Date.now() / 1000),
-    ready: () => true,
+    ready: () => !draining,
     onResponse: (ex, status, startedAt) => {
       metrics.request(ex.model ?? 'none', status);
       if (tracer && ex.model) tracer.record({ requestId: ex.requestId, model: ex.model, stream: ex.stream ?? false, startedAt, endedAt: Date.now(), status, attempts: ex.attempts ?? [], providerOf: (id) => config.deployments.get(id)?.provider });
@@ -296,14 +304,21 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     adminUrl: admin?.url,
     contracts: holder,
     cluster,
-    close: async () => {
+    close: async (o?: { graceMs?: number }) => {
+      draining = true;
       stopWatching();
       stopPruning();
-      for (const s of [server, admin?.server]) {
-        if (!s) continue;
-        s.closeAllConnections();
-        await new Promise<void>((res) => s.close(() => res()));
-      }
+      // Stop accepting; idle connections close now, busy ones after their answer.
+      const listeners = [server, admin?.server].filter((s): s is GatewayServer => s !== undefined);
+      const closed = listeners.map((s) => new Promise<void>((res) => s.close(() => res())));
+      const inFlight = (): number => server.load().inFlight;
+      await until(() => inFlight() === 0, o?.graceMs ?? config.server.shutdownGraceMs);
+      if (inFlight() > 0) log.warn('shutdown grace over; cutting the requests still in progress', { inFlight: inFlight() });
+      for (const s of listeners) s.closeAllConnections();
+      await Promise.all(closed);
+      // A cut request's handler still records its attempts (cancelled) on the way out: the
+      // ledger stays open until it has, so no finish is refused by a closed writer.
+      await until(() => inFlight() === 0, 5_000);
       await transport.close();
       await recorder.flush();
       await tracer?.flush();
@@ -356,4 +371,10 @@ async function listen(server: Server, host: string, port: number): Promise<{ url
   });
   const actual = (server.address() as AddressInfo).port;
   return { url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`, port: actual };
+}
+
+/** Resolves once `done()` holds (checked every 20 ms) or after `ms`, whichever comes first. */
+async function until(done: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, Math.min(20, Math.max(1, deadline - Date.now()))));
 }

@@ -50,7 +50,8 @@ Ctrl-C stops everything.
   const stopTraffic = opts.traffic ? demoTraffic(url, clientKey, estate) : () => undefined;
   const stop = (): void => {
     stopTraffic();
-    void gw.close().then(() => estate.close()).then(() => process.exit(0));
+    // A demo stopped with Ctrl-C should stop promptly: 2 s for the requests in progress.
+    void gw.close({ graceMs: 2_000 }).then(() => estate.close()).then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

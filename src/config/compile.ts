@@ -10,7 +10,7 @@ import { configSpec } from './spec.js';
 export type { ModelPool };
 
 export interface GatewayConfig {
-  server: { host: string; port: number; maxBodyBytes: number; maxMessages: number; requestTimeoutMs: number; maxAttempts: number; maxInFlight: number; maxConnections: number; upstreamConnections: number; upstreamClient: 'treaty' | 'undici'; downstreamServer: 'treaty' | 'node'; overload: Readonly<OverloadConfig> };
+  server: { host: string; port: number; maxBodyBytes: number; maxMessages: number; requestTimeoutMs: number; maxAttempts: number; maxInFlight: number; maxConnections: number; shutdownGraceMs: number; upstreamConnections: number; upstreamClient: 'treaty' | 'undici'; downstreamServer: 'treaty' | 'node'; overload: Readonly<OverloadConfig> };
   admin: { host: string; port: number; key: string | undefined; simulationsDir: string };
   auth: { disabled: boolean; keys: readonly { name: string; sha256: string }[] };
   logging: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
