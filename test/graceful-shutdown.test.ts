@@ -46,6 +46,16 @@ async function stream(h: Harness): Promise<{ headers: Promise<void>; body: Promi
   return { headers, body };
 }
 
+/** A gateway on a file ledger with one stream in progress (its head received), paced at `tokensPerSec`. */
+async function streaming(tokensPerSec: number): Promise<{ h: Harness; file: string; body: Promise<string> }> {
+  const { h, file } = await start();
+  const d = DEPLOYMENTS.vllm!;
+  h.estate.engine.patchDeployment(d.provider, d.name, { tokensPerSec });
+  const s = await stream(h);
+  await s.headers;
+  return { h, file, body: s.body };
+}
+
 async function attemptsIn(file: string) {
   const ledger = await openLedger(`sqlite:${file}`);
   try {
@@ -57,14 +67,10 @@ async function attemptsIn(file: string) {
 
 describe('shutdown', () => {
   it('a stream in progress runs to its end, then the gateway stops; its attempt is recorded ok', async () => {
-    const { h, file } = await start();
-    const d = DEPLOYMENTS.vllm!;
-    h.estate.engine.patchDeployment(d.provider, d.name, { tokensPerSec: 40 });
-    const s = await stream(h);
-    await s.headers;
+    const { h, file, body } = await streaming(40);
     const t0 = Date.now();
     const closed = h.gateway.close({ graceMs: 10_000 });
-    const text = await s.body;
+    const text = await body;
     await closed;
     expect(text).toContain('data: [DONE]');
     // It waited for the stream, not for the grace.
@@ -76,13 +82,9 @@ describe('shutdown', () => {
   });
 
   it('past the grace the rest are cut, and still recorded: cancelled, never refused by a closed ledger', async () => {
-    const { h, file } = await start();
-    const d = DEPLOYMENTS.vllm!;
-    h.estate.engine.patchDeployment(d.provider, d.name, { tokensPerSec: 2 });
-    const s = await stream(h);
-    await s.headers;
+    const { h, file, body } = await streaming(2);
     await h.gateway.close({ graceMs: 100 });
-    const text = await s.body;
+    const text = await body;
     expect(text).not.toContain('data: [DONE]');
     expect(h.logs.some((l) => l.includes('shutdown grace over'))).toBe(true);
     const rows = await attemptsIn(file);
@@ -92,14 +94,10 @@ describe('shutdown', () => {
   });
 
   it('while it drains, the listener takes no new connections', async () => {
-    const { h } = await start();
-    const d = DEPLOYMENTS.vllm!;
-    h.estate.engine.patchDeployment(d.provider, d.name, { tokensPerSec: 20 });
-    const s = await stream(h);
-    await s.headers;
+    const { h, body } = await streaming(20);
     const closed = h.gateway.close({ graceMs: 10_000 });
     await expect(request(`${h.url}/readyz`, { reset: true })).rejects.toThrow();
-    await s.body;
+    await body;
     await closed;
   });
 });
