@@ -29,7 +29,7 @@ import { HAS_TASKSET, spawnNode, type Proc } from './processes.js';
 import { pinSelf } from './procstat.js';
 import { chatBody, CLIENT_KEY, treatyLaunchFlags, UPSTREAM_KEY } from './setup.js';
 import { transpileTree } from './transpile.js';
-import { startBenchTreaty } from './treaty-process.js';
+import { startBenchEmulator, startBenchTreaty } from './treaty-process.js';
 import { readBenchVariants } from './variants.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   const benchBuild = join(tmp, 'bench-build');
   transpileTree(ROOT, ['src', 'bench'], benchBuild, modules);
   const procs: Proc[] = [];
-  const emu = await spawnNode({ name: 'emulator', cpu: '0', cwd: ROOT, nodeArgs: [join(benchBuild, 'bench/emulator-server.js')], logFile: join(tmp, 'emulator.log'), hello: true });
+  const emu = await startBenchEmulator(benchBuild, tmp);
   procs.push(emu);
   const upstream = String(emu.hello!.url);
   // A root may carry node flags after a '+', e.g. `.+--max-semi-space-size=64` (same code, tuned V8),

@@ -12,10 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closedLoop } from './load.js';
 import { pinSelf } from './procstat.js';
-import { HAS_TASKSET, spawnNode } from './processes.js';
+import { HAS_TASKSET } from './processes.js';
 import { chatBody } from './setup.js';
 import { transpileTree } from './transpile.js';
-import { startBenchTreaty } from './treaty-process.js';
+import { startBenchEmulator, startBenchTreaty } from './treaty-process.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({ options: { ms: { type: 'string', default: '4000' } } });
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
   const base = join(tmp, 'build');
   transpileTree(ROOT, ['src', 'bench'], base, join(ROOT, 'node_modules'));
-  const emu = await spawnNode({ name: 'emulator', cpu: '0', cwd: ROOT, nodeArgs: [join(base, 'bench/emulator-server.js')], logFile: join(tmp, 'emulator.log'), hello: true });
+  const emu = await startBenchEmulator(base, tmp);
   const { proc: p, ep, dir } = await startBenchTreaty({ name: 'treaty', build: base, dir: join(tmp, 'treaty'), upstream: String(emu.hello!.url), nodeArgs: ['--heapsnapshot-signal=SIGUSR2'] });
   const body = chatBody('bench-fast', false);
   const snap = async (): Promise<string> => {

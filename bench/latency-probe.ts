@@ -36,7 +36,7 @@ import { HAS_TASKSET, spawnNode, type Proc } from './processes.js';
 import { chatBody, CLIENT_KEY, UPSTREAM_KEY } from './setup.js';
 import { spread } from './stats.js';
 import { transpileTree } from './transpile.js';
-import { startBenchTreaty } from './treaty-process.js';
+import { startBenchEmulator, startBenchTreaty } from './treaty-process.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
     return out;
   };
   const procs: Proc[] = [];
-  const emu = await spawnNode({ name: 'emulator', cpu: '0', cwd: ROOT, nodeArgs: [join(base, 'bench/emulator-server.js')], logFile: join(tmp, 'emulator.log'), hello: true });
+  const emu = await startBenchEmulator(base, tmp);
   procs.push(emu);
   const upstream = String(emu.hello!.url);
   const path = '/v1/chat/completions';

@@ -26,7 +26,7 @@ import { chatBody, REFUSE_ALL_OVERLAY, slotHoldingBody, treatyLaunchFlags } from
 import { spread } from './stats.js';
 import { bestGoodputAt2x } from './summary.js';
 import { transpileTree } from './transpile.js';
-import { startBenchTreaty } from './treaty-process.js';
+import { startBenchEmulator, startBenchTreaty } from './treaty-process.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '3' }, variant: { type: 'string', multiple: true, default: [] }, 'treaty-b': { type: 'string' }, 'treaty-node-args': { type: 'string', default: '' }, 'upstream-ms': { type: 'string', default: '0' }, concurrency: { type: 'string', default: '64' }, rate: { type: 'string' } } });
@@ -45,7 +45,7 @@ const buildB = opt['treaty-b'] ? join(tmp, 'build-b') : undefined;
 if (buildB) transpileTree(resolve(opt['treaty-b']!), ['src'], buildB, join(ROOT, 'node_modules'));
 const procs: Proc[] = [];
 const path = '/v1/chat/completions';
-const emu = await spawnNode({ name: 'emulator', cpu: '0', cwd: ROOT, nodeArgs: [join(build, 'bench/emulator-server.js')], logFile: join(tmp, 'emulator.log'), hello: true });
+const emu = await startBenchEmulator(build, tmp);
 procs.push(emu);
 const upstream = String(emu.hello!.url);
 if (upstreamMs > 0) {

@@ -17,11 +17,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closedLoop, openLoop, overloadLoop } from './load.js';
 import { pinSelf } from './procstat.js';
-import { spawnNode } from './processes.js';
 import { mainThreadProfile, type CpuProfile, type ProfileNode } from './profile.js';
 import { chatBody, treatyLaunchFlags } from './setup.js';
 import { transpileTree } from './transpile.js';
-import { startBenchTreaty } from './treaty-process.js';
+import { startBenchEmulator, startBenchTreaty } from './treaty-process.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({
@@ -42,7 +41,7 @@ pinSelf('0');
 const tmp = mkdtempSync(join(tmpdir(), 'treaty-stall-finder-'));
 const build = join(tmp, 'build');
 transpileTree(ROOT, ['src', 'bench'], build, join(ROOT, 'node_modules'));
-const emu = await spawnNode({ name: 'emulator', cpu: '0', cwd: ROOT, nodeArgs: [join(build, 'bench/emulator-server.js')], logFile: join(tmp, 'emulator.log'), hello: true });
+const emu = await startBenchEmulator(build, tmp);
 const fast = chatBody('bench-fast', false);
 const extra = opt['treaty-node-args'].split(/\s+/).filter(Boolean);
 const nodeArgs = [...treatyLaunchFlags(ROOT), '--import', join(ROOT, 'bench/stamp-preload.mjs'), ...extra, '--cpu-prof', `--cpu-prof-interval=${opt['interval-us']}`, `--cpu-prof-dir=${join(tmp, 'prof')}`];

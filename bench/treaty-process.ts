@@ -1,13 +1,16 @@
-// One Treaty on the bench config, for the tools beside `npm run bench` (ab.ts,
+// One Treaty on the bench config (and the emulator it calls), for the tools beside `npm run bench` (ab.ts,
 // latency-probe.ts, heap-retention.ts): its own folder and ports, started on core 1, ready,
 // with a virtual key issued through the admin API, as the endpoint the load functions take.
 // (run.ts has its own start: it checks each variant's config and contracts first.)
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Endpoint } from './load.js';
 import { freePort, spawnNode, waitHttp, type Proc } from './processes.js';
 import { issueBenchKey, TREATY_ENV, treatyConfigYaml } from './setup.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface BenchTreaty {
   proc: Proc;
@@ -46,4 +49,12 @@ export async function startBenchTreaty(o: {
   await waitHttp(proc, `${origin}/healthz`);
   const key = await issueBenchKey(`http://127.0.0.1:${adminPort}`, o.tenant);
   return { proc, dir: o.dir, admin: `http://127.0.0.1:${adminPort}`, ep: { name: o.name, origin, path: '/v1/chat/completions', headers: { authorization: `Bearer ${key}` }, pid: proc.pid } };
+}
+
+/**
+ * The bench's emulator (bench/emulator-server.js of a tree transpiled by bench/transpile.ts) on
+ * core 0, beside the load generator, logging to `logDir`/emulator.log; `hello.url` is its origin.
+ */
+export function startBenchEmulator(benchBuild: string, logDir: string): Promise<Proc> {
+  return spawnNode({ name: 'emulator', cpu: '0', cwd: ROOT, nodeArgs: [join(benchBuild, 'bench/emulator-server.js')], logFile: join(logDir, 'emulator.log'), hello: true });
 }

@@ -14,11 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { closedLoop } from './load.js';
-import { HAS_TASKSET, spawnNode } from './processes.js';
+import { HAS_TASKSET } from './processes.js';
 import { pinSelf } from './procstat.js';
 import { ADMIN_KEY, chatBody, treatyLaunchFlags } from './setup.js';
 import { transpileTree } from './transpile.js';
-import { startBenchTreaty } from './treaty-process.js';
+import { startBenchEmulator, startBenchTreaty } from './treaty-process.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   transpileTree(ROOT, ['src', 'bench'], join(tmp, 'bench-build'), modules);
   const build = join(tmp, 'treaty');
   transpileTree(resolve(opt.root), ['src'], build, modules);
-  const emu = await spawnNode({ name: 'emulator', cpu: '0', cwd: ROOT, nodeArgs: [join(tmp, 'bench-build/bench/emulator-server.js')], logFile: join(tmp, 'emulator.log'), hello: true });
+  const emu = await startBenchEmulator(join(tmp, 'bench-build'), tmp);
   const t = await startBenchTreaty({ name: 'treaty', build, dir: join(tmp, 'run'), upstream: String(emu.hello!.url), overlays: [opt.overlay], nodeArgs: treatyLaunchFlags(resolve(opt.root)) });
   const walFile = join(t.dir, '.treaty/treaty.db-wal');
   const body = chatBody('bench-fast', false);

@@ -126,22 +126,19 @@ export class Authenticator {
     let p = this.inFlight.get(hex);
     if (p) return p;
     const generation = this.generation;
-    p = this.lookup(hex).then(
-      (principal) => {
-        if (this.inFlight.get(hex) === p) this.inFlight.delete(hex);
+    // A failed lookup caches nothing: the entry ages out (staleUntil) and the next request tries again.
+    p = this.lookup(hex)
+      .then((principal) => {
         if (generation === this.generation) {
           const at = this.now();
           this.cache.set(hex, { principal, until: at + this.cacheMs, staleUntil: at + this.cacheMs + this.staleMs });
           if (this.cache.size > 10_000) this.cache.clear();
         }
         return principal;
-      },
-      (err: unknown) => {
-        // A failed refresh leaves the entry to age out (staleUntil); the next request tries again.
+      })
+      .finally(() => {
         if (this.inFlight.get(hex) === p) this.inFlight.delete(hex);
-        throw err;
-      },
-    );
+      });
     this.inFlight.set(hex, p);
     return p;
   }

@@ -5,31 +5,26 @@
 // of journal; these make it a graph and an alert.
 
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { WriteStats } from '../ledger/store.js';
 
-/** The store's write stats, as the ledger port reports them (observability/ does not import ledger/). */
-export interface LedgerWriteFigures {
-  transactions: number;
-  rows: number;
-  failedWrites: number;
-  waiting: number;
-  checkpoint?: { walFrames: number; checkpoints: number; quiesced: number; quiescedMs: number; longestQuiesceMs: number; quiesceTimeouts: number };
-}
-
-export function registerLedgerMetrics(registry: Registry, read: () => LedgerWriteFigures | undefined): void {
+export function registerLedgerMetrics(registry: Registry, read: () => WriteStats | undefined): void {
   const registers = [registry];
-  const counter = (name: string, help: string, value: (f: LedgerWriteFigures) => number | undefined): void => {
+  /** A figure from the store's stats at this scrape, when it has one. */
+  const figure = (pick: (f: WriteStats) => number | undefined): number | undefined => {
+    const f = read();
+    return f === undefined ? undefined : pick(f);
+  };
+  const counter = (name: string, help: string, pick: (f: WriteStats) => number | undefined): void => {
     new Counter({ name, help, registers, collect() {
-      const f = read();
-      const v = f === undefined ? undefined : value(f);
+      const v = figure(pick);
       if (v === undefined) return;
       this.reset();
       this.inc(v);
     } });
   };
-  const gauge = (name: string, help: string, value: (f: LedgerWriteFigures) => number | undefined): void => {
+  const gauge = (name: string, help: string, pick: (f: WriteStats) => number | undefined): void => {
     new Gauge({ name, help, registers, collect() {
-      const f = read();
-      const v = f === undefined ? undefined : value(f);
+      const v = figure(pick);
       if (v !== undefined) this.set(v);
     } });
   };

@@ -3,7 +3,8 @@
 // fixed list, never from client input, so cardinality cannot grow with traffic.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { registerLedgerMetrics, type LedgerWriteFigures } from './ledger-metrics.js';
+import type { WriteStats } from '../ledger/store.js';
+import { registerLedgerMetrics } from './ledger-metrics.js';
 import type { AttemptTrace } from '../proxy/ports.js';
 import { BatchedCounter, BatchedHistogram } from './metric-batch.js';
 
@@ -15,9 +16,9 @@ export interface LiveGauges {
   retryBudget(): { active: number; retrying: number; denied: number };
   /** Commitment progress (spend to date / amount) and preferred share per clause. */
   contracts(): { commitments: { clause: string; ratio: number; spentUsd: number }[]; shares: { clause: string; percent: number }[] };
-  /** The listener's load and refusals (undefined before it exists). */
   /** The ledger's attempt writes and WAL checkpoints (undefined without a ledger). */
-  ledger?(): LedgerWriteFigures | undefined;
+  ledger?(): WriteStats | undefined;
+  /** The listener's load and refusals (undefined before it exists). */
   listener?(): { inFlight: number; shed: { overloaded: number; atLimit: number }; unreadable: Readonly<Record<string, number>>; connections: number | undefined; connectionsRefused: number; shedding: boolean; admitLimit: number; waitingToStart: number } | undefined;
 }
 

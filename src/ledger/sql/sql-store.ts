@@ -77,8 +77,11 @@ export type IdemOp =
 
 /** A budget op for commitBudgets; amounts in nano-dollars. */
 export type BudgetOp =
-  | { kind: 'reserve'; scope: string; periodStart: number; amount: number; cap: number; hold?: { requestId: string; at: number } }
+  | { kind: 'reserve'; scope: string; periodStart: number; amount: number; cap: number; hold?: BudgetHold }
   | { kind: 'settle'; scope: string; periodStart: number; released: number; actual: number; requestId?: string };
+
+/** Budget and Idempotency-Key ops: a turn's go out together at setImmediate (a caller waits one turn). */
+const A_TURN_EACH: BatchWriterOptions = { maxDelayMs: 0, maxBatch: 256 };
 
 export class SqlLedgerStore implements LedgerStore {
   readonly #db: Db;
@@ -105,9 +108,8 @@ export class SqlLedgerStore implements LedgerStore {
     this.#commit = fast.commitAttempts ?? ((ops) => attempts.commitAttemptWrites(db, flavor, ops));
     this.#read = fast.longRead ?? readHere;
     this.#checkpointStats = fast.checkpointStats;
-    // maxDelayMs 0: a turn's ops go out together at setImmediate; a reservation waits one turn.
-    this.#budgetWriter = fast.commitBudgets ? new BatchWriter(fast.commitBudgets, { maxDelayMs: 0, maxBatch: 256 }) : undefined;
-    this.#idemWriter = fast.commitIdempotency ? new BatchWriter(fast.commitIdempotency, { maxDelayMs: 0, maxBatch: 256 }) : undefined;
+    this.#budgetWriter = fast.commitBudgets ? new BatchWriter(fast.commitBudgets, A_TURN_EACH) : undefined;
+    this.#idemWriter = fast.commitIdempotency ? new BatchWriter(fast.commitIdempotency, A_TURN_EACH) : undefined;
     const journal = (this.#journal = fast.journal);
     this.#ttlMs = opts.idempotencyInFlightTtlMs ?? 15 * 60_000;
     this.#now = opts.now ?? Date.now;
@@ -215,29 +217,21 @@ export class SqlLedgerStore implements LedgerStore {
     return tenants.revokeKey(this.#db, tenantId, keyId, at);
   }
 
-  reserveBudget(scope: string, periodStart: number, amountUsd: number, capUsd: number, hold?: BudgetHold): Promise<boolean> {
+  async reserveBudget(scope: string, periodStart: number, amountUsd: number, capUsd: number, hold?: BudgetHold): Promise<boolean> {
     if (this.#budgetWriter) {
-      try {
-        checkAmount('amountUsd', amountUsd);
-        checkAmount('capUsd', capUsd);
-        return this.#budgetWriter.write({ kind: 'reserve', scope, periodStart, amount: toNano(amountUsd), cap: toNano(capUsd), ...(hold ? { hold: { requestId: hold.requestId, at: hold.at } } : {}) });
-      } catch (err) {
-        return Promise.reject(err);
-      }
+      checkAmount('amountUsd', amountUsd);
+      checkAmount('capUsd', capUsd);
+      return this.#budgetWriter.write({ kind: 'reserve', scope, periodStart, amount: toNano(amountUsd), cap: toNano(capUsd), ...(hold ? { hold } : {}) });
     }
     return budgets.reserveBudget(this.#db, this.#flavor, scope, periodStart, amountUsd, capUsd, hold);
   }
 
-  settleBudget(scope: string, periodStart: number, reservedUsd: number, actualUsd: number, requestId?: string): Promise<void> {
+  async settleBudget(scope: string, periodStart: number, reservedUsd: number, actualUsd: number, requestId?: string): Promise<void> {
     if (this.#budgetWriter) {
-      try {
-        checkAmount('reservedUsd', reservedUsd);
-        checkAmount('actualUsd', actualUsd);
-        const op: BudgetOp = { kind: 'settle', scope, periodStart, released: toNano(reservedUsd), actual: toNano(actualUsd), ...(requestId !== undefined ? { requestId } : {}) };
-        return this.#budgetWriter.write(op).then(() => undefined);
-      } catch (err) {
-        return Promise.reject(err);
-      }
+      checkAmount('reservedUsd', reservedUsd);
+      checkAmount('actualUsd', actualUsd);
+      await this.#budgetWriter.write({ kind: 'settle', scope, periodStart, released: toNano(reservedUsd), actual: toNano(actualUsd), ...(requestId !== undefined ? { requestId } : {}) });
+      return;
     }
     return budgets.settleBudget(this.#db, this.#flavor, scope, periodStart, reservedUsd, actualUsd, requestId);
   }

@@ -58,8 +58,6 @@ export class WalCheckpointer {
   /** A checkpoint asked for and not answered: the next tick does not ask again. */
   #running = false;
   #stopped = false;
-  /** Frames in the WAL at the last checkpoint (from its result); 0 after a held one copied them all. */
-  #walFrames = 0;
   /** The frames the last checkpoint reported, and whether it found the WAL complete and unchanged. */
   #lastLog = -1;
   #idle = false;
@@ -85,13 +83,12 @@ export class WalCheckpointer {
   }
 
   #learn(r: CheckpointResult): void {
-    // -1: the checkpoint could not run; the WAL is as it was.
-    if (r.log !== undefined && r.log >= 0) {
+    if (ran(r)) {
       // Copied to the end, and nothing appended since the previous checkpoint began: the WAL
       // is idle and complete (the next commit starts it over), so there is nothing to hold.
       this.#idle = r.checkpointed === r.log && r.log === this.#lastLog;
       this.#lastLog = r.log;
-      this.#walFrames = this.#stats.walFrames = r.log;
+      this.#stats.walFrames = r.log;
     }
     if (r.ok) this.#stats.checkpoints++;
   }
@@ -112,32 +109,25 @@ export class WalCheckpointer {
       return Promise.resolve();
     }
     if (this.#running) return Promise.resolve();
-    const quiesce = this.#walFrames >= this.#quiesceAbove && !this.#idle ? this.#quiesceFn : undefined;
+    const quiesce = this.#stats.walFrames >= this.#quiesceAbove && !this.#idle ? this.#quiesceFn : undefined;
     this.#running = true;
     const held = async (): Promise<unknown> => {
       const t0 = performance.now();
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), QUIESCE_MAX_MS)));
-      let r: CheckpointResult | 'late';
-      for (;;) {
-        r = await Promise.race([this.#heldThread().run(), late]);
-        // Busy (-1): a routine checkpoint still holds SQLite's checkpoint lock. It finishes
-        // sooner now that nothing is appended; then this one copies what it left.
-        if (r === 'late' || r.log !== -1) break;
-        const wait = await Promise.race([new Promise<'again'>((resolve) => setTimeout(() => resolve('again'), 5)), late]);
-        if (wait === 'late') {
-          r = wait;
-          break;
-        }
+      const left = (): number => QUIESCE_MAX_MS - (performance.now() - t0);
+      let r = await beforeDeadline(this.#heldThread().run(), left());
+      // Busy (-1): a routine checkpoint still holds SQLite's checkpoint lock. It finishes sooner
+      // now that nothing is appended; then this one copies what it left.
+      while (r !== 'late' && r.log === -1) {
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(5, left()))));
+        r = left() > 0 ? await beforeDeadline(this.#heldThread().run(), left()) : 'late';
       }
-      clearTimeout(timer);
       const ms = performance.now() - t0;
       // Copied to the end with the writes held: the next commit starts the WAL over, so nothing
       // is left to copy. Counting the frames it reported instead made the next tick hold the
       // writes a second time for a WAL that had already started over (every hold came in a
       // pair). Only a held checkpoint can say so: beside the writes, what it reports is the WAL
       // as it was when it began, and more has been appended since.
-      if (r !== 'late' && r.ok && r.log !== undefined && r.log >= 0 && r.checkpointed === r.log) this.#walFrames = this.#stats.walFrames = 0;
+      if (r !== 'late' && r.ok && ran(r) && r.checkpointed === r.log) this.#stats.walFrames = 0;
       const s = this.#stats;
       s.quiesced++;
       s.quiescedMs += ms;
@@ -145,14 +135,10 @@ export class WalCheckpointer {
       if (r === 'late') s.quiesceTimeouts++;
       return r;
     };
-    // The answer (or, when held, its lateness) ends the tick; a failure is the worker's to report (fallback).
-    const routine = (): Promise<unknown> => {
-      // Ends the tick after QUIESCE_MAX_MS even if unanswered (a starved routine checkpoint must
-      // not keep the next tick from holding the writes); the answer still counts when it comes.
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, QUIESCE_MAX_MS)));
-      return Promise.race([this.#background.run(), late]).finally(() => clearTimeout(timer));
-    };
+    // The answer ends the tick, or QUIESCE_MAX_MS without one (a starved routine checkpoint must
+    // not keep the next tick from holding the writes; its answer still counts when it comes). A
+    // failure is the worker's to report (fallback).
+    const routine = (): Promise<unknown> => beforeDeadline(this.#background.run(), QUIESCE_MAX_MS);
     return (quiesce ? quiesce(held) : routine()).then(
       () => void (this.#running = false),
       () => void (this.#running = false),
@@ -179,5 +165,21 @@ export class WalCheckpointer {
   /** For tests: kill the routine worker as a crash would. */
   async crashForTest(): Promise<void> {
     await this.#background.crash();
+  }
+}
+
+/** A result with figures: -1 (both) means the checkpoint could not run, and the WAL is as it was. */
+function ran(r: CheckpointResult): r is CheckpointResult & { log: number; checkpointed: number } {
+  return r.log !== undefined && r.log >= 0 && r.checkpointed !== undefined;
+}
+
+/** The promise's value, or 'late' once `ms` have passed without one. */
+async function beforeDeadline<T>(p: Promise<T>, ms: number): Promise<T | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

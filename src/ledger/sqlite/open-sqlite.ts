@@ -28,8 +28,9 @@ export interface SqliteLedgerOptions extends SqlStoreOptions {
   /**
    * Attempt writes, budget reservations and settlements, and Idempotency-Key ops through
    * prepared statements in group commits (default true), or through the shared Kysely query code
-   * that Postgres runs, budget and Idempotency-Key ops one transaction each (false). The two store the same rows; false exists so the
-   * benchmark (bench/ledger-writes.ts) and the tests can compare and check both.
+   * that Postgres runs, budget and Idempotency-Key ops one transaction each (false). The two
+   * store the same rows; false exists so the benchmarks (bench/ledger-writes.ts,
+   * bench/ledger-ops.ts) and the tests can compare and check both.
    */
   preparedAttemptWrites?: boolean;
   /**
@@ -89,9 +90,9 @@ export function openSqliteLedger(path: string, opts: SqliteLedgerOptions = {}): 
     throw err;
   }
   const db = new Kysely<LedgerDb>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  const commitAttempts = opts.preparedAttemptWrites === false ? undefined : preparedAttemptCommit(db, sqlite);
-  const commitBudgets = opts.preparedAttemptWrites === false ? undefined : preparedBudgetCommit(db, sqlite);
-  const commitIdempotency = opts.preparedAttemptWrites === false ? undefined : preparedIdempotencyCommit(db, sqlite);
+  const prepared = opts.preparedAttemptWrites === false
+    ? {}
+    : { commitAttempts: preparedAttemptCommit(db, sqlite), commitBudgets: preparedBudgetCommit(db, sqlite), commitIdempotency: preparedIdempotencyCommit(db, sqlite) };
   const inMemory = path === ':memory:';
   let journal: AttemptJournal | undefined;
   try {
@@ -116,7 +117,7 @@ export function openSqliteLedger(path: string, opts: SqliteLedgerOptions = {}): 
     await reader?.stop();
     await checkpointer?.stop();
   };
-  const fast = { commitAttempts, ...(commitBudgets ? { commitBudgets } : {}), ...(commitIdempotency ? { commitIdempotency } : {}), ...(longRead ? { longRead } : {}), ...(checkpointer ? { checkpointStats: () => checkpointer.stats() } : {}) };
+  const fast = { ...prepared, ...(longRead ? { longRead } : {}), ...(checkpointer ? { checkpointStats: () => checkpointer.stats() } : {}) };
   if (!journal) return new SqlLedgerStore(db, sqliteFlavor, opts, onClose, fast);
   // Nothing waits on these commits (the journal made the writes durable), so they wait for
   // company: a few large transactions instead of one per event-loop turn. Up to 50 ms, because
