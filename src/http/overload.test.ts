@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { OverloadController, SAMPLE_MS, type OverloadChange } from './overload.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { OverloadController, QUIET_MS, SAMPLE_MS, startLagSampler, type OverloadChange } from './overload.js';
 
 const SETTINGS = { lagTargetMs: 10, intervalMs: 100, minActive: 128 };
 
@@ -157,5 +157,81 @@ describe('overload control: shedding follows the event loop lag', () => {
     h.run(1_000, 200, 10_000);
     expect(h.c.isShedding).toBe(false);
     expect(h.c.admit(10_000)).toBe(true);
+  });
+});
+
+describe('the lag sampler sleeps while the gateway is idle', () => {
+  // Fake timers drive both the interval and the clock the sampler reads.
+  const setup = (active: { n: number }) => {
+    vi.useFakeTimers();
+    const changes: OverloadChange[] = [];
+    const c = new OverloadController(SETTINGS, (ch) => changes.push(ch));
+    const ticks: number[] = [];
+    const tick = c.tick.bind(c);
+    c.tick = (now, a, b) => {
+      ticks.push(now);
+      tick(now, a, b);
+    };
+    const s = startLagSampler(c, () => Date.now(), () => active.n);
+    return { c, s, ticks, changes };
+  };
+  afterEach(() => vi.useRealTimers());
+
+  it('stops ticking QUIET_MS after the last request in progress, and the next request starts it again', () => {
+    const active = { n: 1 };
+    const { s, ticks } = setup(active);
+    vi.advanceTimersByTime(5_000);
+    expect(s.awake).toBe(true);
+    expect(ticks.length).toBe(5_000 / SAMPLE_MS);
+    active.n = 0;
+    vi.advanceTimersByTime(QUIET_MS + SAMPLE_MS);
+    expect(s.awake).toBe(false);
+    const asleep = ticks.length;
+    vi.advanceTimersByTime(60_000);
+    expect(ticks.length).toBe(asleep); // a minute idle: not one wake
+    s.wake();
+    expect(s.awake).toBe(true);
+    vi.advanceTimersByTime(10 * SAMPLE_MS);
+    expect(ticks.length).toBe(asleep + 10);
+    s.stop();
+    s.wake();
+    expect(s.awake).toBe(false);
+  });
+
+  it('keeps ticking while requests are in progress however long it lasts', () => {
+    const active = { n: 3 };
+    const { s } = setup(active);
+    vi.advanceTimersByTime(10 * QUIET_MS);
+    expect(s.awake).toBe(true);
+    s.stop();
+  });
+
+  it('a request after a long sleep is not read as lag: a busy first second after idle does not start shedding', () => {
+    const active = { n: 0 };
+    const { c, s, changes } = setup(active);
+    vi.advanceTimersByTime(QUIET_MS + SAMPLE_MS);
+    expect(s.awake).toBe(false);
+    vi.advanceTimersByTime(30_000);
+    active.n = 1_000; // well past minActive
+    s.wake();
+    vi.advanceTimersByTime(1_000); // on time
+    expect(changes).toEqual([]); // never shed, not even for a tick
+    expect(c.lagMs).toBeLessThan(1);
+    s.stop();
+  });
+
+  it('still starts shedding when the loop falls behind after waking', () => {
+    const active = { n: 0 };
+    const { c, s } = setup(active);
+    vi.advanceTimersByTime(QUIET_MS + SAMPLE_MS);
+    active.n = 1_000;
+    s.wake();
+    // Each tick fires 30 ms late: the loop is busy for that long between ticks.
+    for (let i = 0; i < 100; i++) {
+      vi.setSystemTime(Date.now() + 30);
+      vi.advanceTimersByTime(SAMPLE_MS);
+    }
+    expect(c.isShedding).toBe(true);
+    s.stop();
   });
 });

@@ -12,7 +12,7 @@ import { sendError, sendJson } from './body.js';
 import type { DownstreamRequest, DownstreamResponse } from './downstream.js';
 import { createH1Server, type H1Server } from './h1/server.js';
 import { H1Response, prebuilt, type HeaderList, type HeaderObject, type PrebuiltAnswer } from './h1/response.js';
-import { OverloadController, startLagSampler } from './overload.js';
+import { OverloadController, startLagSampler, type LagSampler } from './overload.js';
 import { newRequestId } from './request-id.js';
 import { StartQueue } from './start-queue.js';
 import { chatCompletions, embeddings, getModel, idHeaders, listModels, type Exchange, type RouteDeps } from './routes.js';
@@ -80,7 +80,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   const behind = shedReply('Treaty is overloaded and shed this request before doing any work on it; retry shortly.', retryAfterMs);
   let overload = deps.overload;
   let controller: OverloadController | undefined;
-  let stopSampler = (): void => undefined;
+  let sampler: LagSampler | undefined;
   if (!overload && deps.config.server.overload.lagTargetMs > 0) {
     const c = (controller = new OverloadController(deps.config.server.overload, ({ shedding, lagMs, shed }) => {
       if (shedding) deps.log.warn('overloaded: shedding new requests with 503', { lagMs: Math.round(lagMs), active, inFlight });
@@ -92,7 +92,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   // so the loop polls often enough for a refusal to go out in a short turn.
   const { startBudgetMs } = deps.config.server.overload;
   const starts = new StartQueue({ budgetMs: startBudgetMs, now: () => performance.now(), later: setImmediate, onError: (err) => deps.log.error('internal error starting a request', { err }) });
-  if (controller) stopSampler = startLagSampler(controller, () => performance.now(), () => active, (t) => starts.oldestWaitMs(t));
+  if (controller) sampler = startLagSampler(controller, () => performance.now(), () => active, (t) => starts.oldestWaitMs(t));
   // Per-request bookkeeping lives on the response object (one class per server, so a fixed
   // shape) with one shared done hook: no closures, patched methods or AbortController per
   // request (each was a visible share of the CPU per request at saturation).
@@ -101,6 +101,8 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     // and what is admitted keeps its latency (G14). Health checks always get through.
     const health = req.url === '/healthz' || req.url === '/readyz';
     if (!health) {
+      // Health checks do not wake it: a probe every few seconds would keep an idle gateway ticking.
+      sampler?.wake();
       if (inFlight >= limit) {
         shedAtLimit++;
         return shed(res, atLimit);
@@ -164,7 +166,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
       : ownServer(deps, hooks, (status) => {
           unreadable[status] = (unreadable[status] ?? 0) + 1;
         }, refusedConnection);
-  server.once('close', stopSampler);
+  server.once('close', () => sampler?.stop());
   const load = (): ListenerLoad => ({
     inFlight,
     active,

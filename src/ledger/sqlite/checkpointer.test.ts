@@ -140,9 +140,35 @@ describe('WAL checkpointer', () => {
     // What /metrics shows: the held checkpoints, and how long they held the writes.
     const s = c.stats();
     expect(s).toMatchObject({ quiesced: held, quiesceTimeouts: 0 });
-    expect(s.checkpoints).toBe(8);
+    // 8 ticks, 4 checkpoints: the two ticks after the first complete one, and the last two,
+    // found nothing written since a complete checkpoint and skipped it.
+    expect(s.checkpoints).toBe(4);
     expect(s.quiescedMs).toBeGreaterThan(0);
     expect(s.longestQuiesceMs).toBeLessThanOrEqual(s.quiescedMs);
+  });
+
+  it('an idle ledger is not checkpointed again and again: a tick with nothing written since a complete checkpoint skips it, and one runs every 40 ticks anyway', async () => {
+    const { db, path } = serving();
+    const c = new WalCheckpointer(db, path, { everyMs: 60_000, busyTimeoutMs: 1000, synchronous: 'NORMAL' });
+    cleanups.unshift(() => c.stop());
+    write(db, 50);
+    await c.tick();
+    expect(c.stats().checkpoints).toBe(1);
+    for (let i = 0; i < 10; i++) await c.tick();
+    expect(c.stats().checkpoints).toBe(1); // nothing written: the worker is not woken
+    write(db, 1);
+    await c.tick();
+    expect(c.stats().checkpoints).toBe(2); // a write: the next tick copies it
+    // Another process's commits are not in this connection's count: a checkpoint still runs
+    // after 40 skipped ticks (10 s at the default 250 ms).
+    const other = new Database(path);
+    cleanups.unshift(() => void other.close());
+    other.pragma('wal_autocheckpoint = 0');
+    other.prepare('insert into t (pad) values (?)').run('y');
+    for (let i = 0; i < 40; i++) await c.tick();
+    expect(c.stats().checkpoints).toBe(2);
+    await c.tick();
+    expect(c.stats().checkpoints).toBe(3);
   });
 
   it.runIf(process.platform === 'linux')('a held checkpoint runs at the process\'s own priority: the writes it holds do not wait on a starved thread', async () => {
