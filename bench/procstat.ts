@@ -133,3 +133,25 @@ export function watchCores(pid: number): () => Contention {
     return { core1Foreign: Math.max(0, share(busyUs, 1) - p / wallUs), core0Busy: share(busyUs, 0), core1Steal: share(stealUs, 1) };
   };
 }
+
+/**
+ * Waits until core 1 has been nearly idle (busy under `below` of a `windowMs` window, i.e. at
+ * most one 10 ms clock tick in 250 ms) or `maxMs` have passed. The gateways all share core 1,
+ * and a target's phase leaves work behind it (the ledger's last batches and WAL checkpoint, a
+ * collection, Portkey's queued requests): without a wait, it ran in the next target's window.
+ */
+export async function waitCore1Quiet(o: { maxMs: number; windowMs?: number; below?: number }): Promise<{ waitedMs: number; settled: boolean; lastBusy: number }> {
+  const windowMs = o.windowMs ?? 250;
+  const below = o.below ?? 0.05;
+  const t0 = performance.now();
+  let lastBusy = NaN;
+  for (;;) {
+    const a = busyUs(cpuTicks().get(1));
+    const w0 = performance.now();
+    await new Promise((r) => setTimeout(r, windowMs));
+    lastBusy = (busyUs(cpuTicks().get(1)) - a) / ((performance.now() - w0) * 1000);
+    const waitedMs = performance.now() - t0;
+    if (!(lastBusy >= below)) return { waitedMs, settled: true, lastBusy };
+    if (waitedMs >= o.maxMs) return { waitedMs, settled: false, lastBusy };
+  }
+}

@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { CLIENT, closedLoop, holdOneStream, openLoop, openStreams, streamLoop, type Endpoint } from './load.js';
 import { preparePortkey, portkeyHeaders, type PortkeyInstall } from './portkey.js';
-import { alive, mem, pinSelf, type Contention } from './procstat.js';
+import { alive, mem, pinSelf, waitCore1Quiet, type Contention } from './procstat.js';
 import { freePort, HAS_TASKSET, spawnNode, splitNodeArgs, tail, waitHttp, type Proc } from './processes.js';
 import { mainThreadProfile, profileMarkdown } from './profile.js';
 import { transpileTree } from './transpile.js';
@@ -291,7 +291,19 @@ async function main(): Promise<void> {
     }
   };
   // `always`: isolate for this measurement even without --isolate (the overload phase).
+  // Every measurement also starts on a quiet core 1 (waitCore1Quiet, at most 1.5 s): the last
+  // phase's target is still busy for a while after its load stops (its ledger's batches and WAL
+  // checkpoint, a collection; Portkey's queue), and that ran in the next target's window
+  // (core 1's foreign share read 8-23 % in saturation rows).
+  const settle = { waits: 0, waitedMs: 0, unsettled: 0 };
   const focus = async (t: Target, always = false): Promise<void> => {
+    await isolate(t, always);
+    const q = await waitCore1Quiet({ maxMs: 1500 });
+    settle.waits++;
+    settle.waitedMs += q.waitedMs;
+    if (!q.settled) settle.unsettled++;
+  };
+  const isolate = async (t: Target, always: boolean): Promise<void> => {
     if (!opt.isolate && !always) return;
     let resumed = false;
     for (const o of targets) {
@@ -508,6 +520,7 @@ async function main(): Promise<void> {
       runner: opt.tsx ? 'through the tsx loader' : 'from JavaScript transpiled by bench/transpile.ts, plain node',
       notes: [
         ...notes,
+        `Each measurement started once core 1 was quiet (at most one 10 ms clock tick busy in 250 ms) or after 1.5 s: ${settle.waits} waits, ${(settle.waitedMs / 1000).toFixed(1)} s in all, ${settle.unsettled} of them still busy at 1.5 s (the last target's after-work, such as its ledger's checkpoint, otherwise ran in the next one's window).`,
         'The machine is shared: other engineers run test suites on these 2 cores at the same time, so single numbers move; compare ratios and medians from the same run.',
       ],
       chart: chartName,

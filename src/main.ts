@@ -193,6 +193,8 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     contracts: () => contractGauges(holder, governance, Date.now()),
     // The listener is made below; a scrape before it exists has no load to read.
     listener: () => listener?.load(),
+    // Measured by the overload sampler, so only while overload control is on.
+    ...(config.server.overload.lagTargetMs > 0 ? { lag: () => listener?.load().lag } : {}),
     ledger: () => ledger.writeStats(),
   });
   const tracer = config.telemetry.otlpEndpoint ? new OtlpTraceExporter(config.telemetry.otlpEndpoint, config.telemetry.serviceName, log) : undefined;

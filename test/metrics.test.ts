@@ -63,6 +63,22 @@ describe('/metrics', () => {
     for (const x of deps) expect(Object.keys(DEPLOYMENTS)).toContain(x);
   });
 
+  it('keeps the process metrics, and reports event-loop lag from the overload sampler instead of a timer of its own', async () => {
+    const names = new Set((await scrape()).families.map((f) => f.name));
+    for (const n of ['treaty_process_process_cpu_user_seconds_total', 'treaty_process_process_resident_memory_bytes', 'treaty_process_process_start_time_seconds', 'treaty_process_nodejs_heap_space_size_used_bytes', 'treaty_process_nodejs_version_info', 'treaty_process_nodejs_gc_duration_seconds', 'treaty_process_process_open_fds']) {
+      expect(names).toContain(n);
+    }
+    // prom-client's lag histogram woke the process 10 times a second, busy or idle.
+    expect([...names].filter((n) => n.includes('eventloop'))).toEqual([]);
+    const r = await request(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.client}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'only-vllm', messages: [{ role: 'user', content: 'lag' }] }) });
+    await r.body.dump();
+    const fams = (await scrape()).families;
+    const value = (n: string): number => Number(fams.find((f) => f.name === n)!.metrics[0]!.value);
+    expect(value('treaty_event_loop_lag_seconds')).toBeGreaterThanOrEqual(0);
+    expect(value('treaty_event_loop_lag_max_seconds')).toBeGreaterThanOrEqual(0);
+    expect(value('treaty_event_loop_lag_max_seconds')).toBeLessThan(5);
+  });
+
   it('counts requests refused at server.maxInFlight, and shows what is in progress', async () => {
     const g = await startHarness({ serverYaml: '  maxInFlight: 2' });
     try {

@@ -152,6 +152,19 @@ describe('overload control: shedding follows the event loop lag', () => {
     expect(h.changes.map((c) => c.shedding)).toEqual([true]);
   });
 
+  it('remembers the longest stall of the last 10-20 s for /metrics, then lets it go', () => {
+    const h = harness();
+    h.run(500, 0, 0);
+    expect(h.c.recentMaxLagMs(h.now)).toBe(0);
+    h.run(SAMPLE_MS + 80, 80, 0); // one tick 80 ms late
+    expect(h.c.recentMaxLagMs(h.now)).toBe(80);
+    h.run(9_000, 1, 0);
+    expect(h.c.recentMaxLagMs(h.now)).toBe(80); // still in view
+    h.run(21_000, 1, 0);
+    expect(h.c.recentMaxLagMs(h.now)).toBe(1);
+    expect(h.c.recentMaxLagMs(h.now + 60_000)).toBe(0); // no ticks since (the sampler slept): nothing stalled that it saw
+  });
+
   it('lagTargetMs 0 turns shedding off', () => {
     const h = harness({ ...SETTINGS, lagTargetMs: 0 });
     h.run(1_000, 200, 10_000);

@@ -36,6 +36,8 @@
 export const SAMPLE_MS = 10;
 /** A late tick cuts the admission limit by this factor; an on-time one raises it by INCREASE of itself. */
 const DECREASE = 0.9;
+/** How long one window of the recent-stall figure lasts (recentMaxLagMs). */
+const STALL_WINDOW_MS = 10_000;
 const INCREASE = 1 / 64;
 
 export interface OverloadSettings {
@@ -85,6 +87,30 @@ export class OverloadController {
     this.lastTick = now;
   }
 
+  // The longest lag of recent ticks, for /metrics: two windows of STALL_WINDOW_MS, so a reader
+  // always sees at least the last full window (10-20 s).
+  private windowStart = Number.NEGATIVE_INFINITY;
+  private windowMax = 0;
+  private prevWindowMax = 0;
+
+  private noteLag(now: number, lag: number): void {
+    this.rotate(now);
+    if (lag > this.windowMax) this.windowMax = lag;
+  }
+
+  private rotate(now: number): void {
+    if (now - this.windowStart < STALL_WINDOW_MS) return;
+    this.prevWindowMax = now - this.windowStart < 2 * STALL_WINDOW_MS ? this.windowMax : 0;
+    this.windowMax = 0;
+    this.windowStart = now;
+  }
+
+  /** The longest lag a tick measured in the last 10-20 s (ms); 0 while the sampler slept through it. */
+  recentMaxLagMs(now: number): number {
+    this.rotate(now);
+    return Math.max(this.windowMax, this.prevWindowMax);
+  }
+
   /** The averaged lag, for logs and tests. */
   get lagMs(): number {
     return this.avgLag;
@@ -100,6 +126,7 @@ export class OverloadController {
     this.lastTick = now;
     if (last === undefined || this.s.lagTargetMs <= 0) return;
     const lag = Math.max(0, now - last - SAMPLE_MS, backlogMs);
+    this.noteLag(now, lag);
     // Weighted by elapsed time, so sparse ticks (a slow loop ticks less often) count fully;
     // each sample capped at twice the target, so one long pause alone cannot start shedding.
     const sample = Math.min(lag, 2 * this.s.lagTargetMs);

@@ -49,6 +49,8 @@ export interface ListenerLoad {
   /** Whether overload shedding is on now, and how many requests may be in progress (Infinity when not shedding). */
   shedding: boolean;
   admitLimit: number;
+  /** Event-loop lag as the overload sampler measures it: averaged, and the longest of the last 10-20 s (absent with shedding off). */
+  lag?: { averageMs: number; recentMaxMs: number };
   /** Admitted requests waiting to start (only while shedding, server.overload.startBudgetMs). */
   waitingToStart: number;
 }
@@ -177,6 +179,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     shedding: controller?.isShedding ?? false,
     waitingToStart: starts.length,
     admitLimit: controller?.admitLimit ?? Number.POSITIVE_INFINITY,
+    ...(controller ? { lag: { averageMs: controller.lagMs, recentMaxMs: controller.recentMaxLagMs(performance.now()) } } : {}),
   });
   return Object.assign(server, { load });
 }

@@ -2,9 +2,10 @@
 // deployment ids, public model names, outcomes and status classes come from the config or a
 // fixed list, never from client input, so cardinality cannot grow with traffic.
 
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { WriteStats } from '../ledger/store.js';
 import { registerLedgerMetrics } from './ledger-metrics.js';
+import { registerProcessMetrics } from './process-metrics.js';
 import type { AttemptTrace } from '../proxy/ports.js';
 import { BatchedCounter, BatchedHistogram } from './metric-batch.js';
 
@@ -20,6 +21,8 @@ export interface LiveGauges {
   ledger?(): WriteStats | undefined;
   /** The listener's load and refusals (undefined before it exists). */
   listener?(): { inFlight: number; shed: { overloaded: number; atLimit: number }; unreadable: Readonly<Record<string, number>>; connections: number | undefined; connectionsRefused: number; shedding: boolean; admitLimit: number; waitingToStart: number } | undefined;
+  /** Event-loop lag as the overload sampler measures it (only while overload control is on). */
+  lag?(): { averageMs: number; recentMaxMs: number } | undefined;
 }
 
 export class GatewayMetrics {
@@ -32,9 +35,9 @@ export class GatewayMetrics {
   private readonly cost: BatchedCounter;
 
   constructor(gauges: LiveGauges) {
-    // Event-loop lag sampled every 100 ms, not prom-client's default 10 ms: the sampler's timer
-    // alone cost ~3 ms of CPU a second on an idle gateway, and a 15 s scrape needs no finer grain.
-    collectDefaultMetrics({ register: this.registry, prefix: 'treaty_process_', eventLoopMonitoringPrecision: 100 });
+    // prom-client's process metrics, less its event-loop lag histogram, whose timer kept an idle
+    // gateway waking 10 times a second (process-metrics.ts); the lag is the overload sampler's.
+    registerProcessMetrics(this.registry, 'treaty_process_');
     const reg = [this.registry];
     // Each metric's label work happens at a scrape (collect), for what was counted since the last.
     const batched = <T extends { flush(): void }>(make: (collect: () => void) => T): T => {
@@ -98,6 +101,17 @@ export class GatewayMetrics {
       const l = gauges.listener?.();
       if (l) this.set(l.admitLimit);
     } });
+    const lag = gauges.lag;
+    if (lag) {
+      new Gauge({ name: 'treaty_event_loop_lag_seconds', help: 'Event-loop lag averaged over server.overload.intervalMs: what overload shedding acts on. Measured every 10 ms while requests are being worked on; the sampler sleeps when there are none.', registers: reg, collect() {
+        const l = lag();
+        if (l) this.set(l.averageMs / 1000);
+      } });
+      new Gauge({ name: 'treaty_event_loop_lag_max_seconds', help: 'The longest event-loop stall measured in the last 10-20 s (how late a 10 ms tick fired).', registers: reg, collect() {
+        const l = lag();
+        if (l) this.set(l.recentMaxMs / 1000);
+      } });
+    }
     if (gauges.ledger) registerLedgerMetrics(this.registry, gauges.ledger);
     new Gauge({ name: 'treaty_commitment_attainment_ratio', help: 'Commitment spend to date divided by the committed amount.', labelNames: ['clause'], registers: reg, collect() {
       this.reset();
