@@ -56,6 +56,13 @@ const { values: opt } = parseArgs({
     mirror: { type: 'boolean', default: false },
     /** Saturate every tree at once (each with its own closed loop of --concurrency) rather than one after another. */
     together: { type: 'boolean', default: false },
+    /**
+     * In turn, stop (SIGSTOP) every other tree's process while one is measured, and give the
+     * measured one a moment after it is resumed. Idle trees are not silent neighbours on core 1,
+     * and how noisy they are differs by tree (an idle Treaty woke ~125 times a second before the
+     * nineteenth session, ~9 after), which read as a difference between the trees.
+     */
+    isolate: { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '64' },
     /** --alloc: for these allocating functions (e.g. sort,Map), which Treaty functions call them. */
     who: { type: 'string', default: '' },
@@ -164,9 +171,14 @@ async function main(): Promise<void> {
       if (opt.together) results = await Promise.all(order.map(measure));
       else {
         for (const e of order) {
+          if (opt.isolate) {
+            for (const o of eps) process.kill(o.proc.pid, o === e ? 'SIGCONT' : 'SIGSTOP');
+            await sleep(200);
+          }
           results.push(await measure(e));
           await sleep(150);
         }
+        if (opt.isolate) for (const o of eps) process.kill(o.proc.pid, 'SIGCONT');
       }
       const round = results.map(({ value }, i) => ({ tree: order[i]!.tree, value }));
       byRound.push(round);
