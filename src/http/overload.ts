@@ -4,9 +4,10 @@
 // off a cliff. The loop's lag is the symptom to watch:
 //
 //   - a sampler ticks every SAMPLE_MS while requests are being worked on (it sleeps after
-//     QUIET_MS without any, and the next request wakes it); how late each tick fires is the loop's lag, and its
-//     moving average over about `intervalMs` (each sample capped at twice the target) says
-//     whether Treaty is persistently behind (one garbage-collection pause or burst is not);
+//     QUIET_MS without any, and the next request wakes it); how late each tick fires is the
+//     loop's lag, and its moving average over about `intervalMs` (each sample capped at twice
+//     the target) says whether Treaty is persistently behind (one garbage-collection pause or
+//     burst is not);
 //   - shedding starts when that average exceeds `lagTargetMs` while at least `minActive`
 //     requests are being worked on (received, answer not started). With fewer, the queue is
 //     short whatever the lag says, and shedding would only idle the loop;
@@ -36,9 +37,9 @@
 export const SAMPLE_MS = 10;
 /** A late tick cuts the admission limit by this factor; an on-time one raises it by INCREASE of itself. */
 const DECREASE = 0.9;
+const INCREASE = 1 / 64;
 /** How long one window of the recent-stall figure lasts (recentMaxLagMs). */
 const STALL_WINDOW_MS = 10_000;
-const INCREASE = 1 / 64;
 
 export interface OverloadSettings {
   /** Event-loop lag (ms) above which the loop counts as behind; 0 turns shedding off. */
