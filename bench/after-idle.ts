@@ -7,18 +7,14 @@
 //
 //   flock /tmp/treaty-bench.lock node --import tsx bench/after-idle.ts --roots /tmp/base,.,.@--no-memory-reducer [--idle-seconds 40] [--cycles 2]
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closedLoop, openLoop } from './load.js';
-import { HAS_TASKSET } from './processes.js';
-import { pinSelf } from './procstat.js';
 import { chatBody, treatyLaunchFlags } from './setup.js';
 import { transpileTree } from './transpile.js';
-import { startBenchEmulator, startBenchTreaty, type BenchTreaty } from './treaty-process.js';
+import { startBenchRig, startBenchTreaty, type BenchTreaty } from './treaty-process.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({
@@ -34,13 +30,7 @@ const { values: opt } = parseArgs({
 });
 
 async function main(): Promise<void> {
-  if (HAS_TASKSET) pinSelf('0');
-  const tmp = mkdtempSync(join(tmpdir(), 'treaty-after-idle-'));
-  process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
-  const modules = join(ROOT, 'node_modules');
-  transpileTree(ROOT, ['src', 'bench'], join(tmp, 'bench-build'), modules);
-  const emu = await startBenchEmulator(join(tmp, 'bench-build'), tmp);
-  const upstream = String(emu.hello!.url);
+  const { tmp, modules, emu, upstream } = await startBenchRig('treaty-after-idle-');
   const trees: { label: string; t: BenchTreaty }[] = [];
   for (const [i, spec] of opt.roots.split(',').entries()) {
     const [root, ...flags] = spec.split('@');

@@ -6,18 +6,17 @@
 //
 //   flock /tmp/treaty-bench.lock node --import tsx bench/idle-cost.ts --roots /tmp/base,. [--seconds 20] [--settle-seconds 5]
 
-import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closedLoop, type Endpoint } from './load.js';
-import { HAS_TASKSET, spawnNode } from './processes.js';
-import { cpuUs, pinSelf } from './procstat.js';
+import { spawnNode } from './processes.js';
+import { cpuUs } from './procstat.js';
 import { chatBody, CLIENT_KEY, treatyLaunchFlags, UPSTREAM_KEY } from './setup.js';
 import { transpileTree } from './transpile.js';
-import { startBenchEmulator, startBenchTreaty } from './treaty-process.js';
+import { startBenchRig, startBenchTreaty } from './treaty-process.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({
@@ -43,27 +42,21 @@ function wakes(pid: number): Map<string, { name: string; n: number }> {
 }
 
 /** Wake-ups between two readings, in all and for the threads that woke (a thread started meanwhile counts from 0). */
-function woke(a: ReturnType<typeof wakes>, b: ReturnType<typeof wakes>): { total: number; threads: string[] } {
+function woke(pid: number, a: ReturnType<typeof wakes>, b: ReturnType<typeof wakes>): { total: number; threads: string[] } {
   let total = 0;
   const threads: string[] = [];
   for (const [tid, t] of b) {
     const d = t.n - (a.get(tid)?.n ?? 0);
     total += d;
-    if (d > 0) threads.push(`${tid === [...b.keys()][0] ? 'main' : t.name} ${d}`);
+    if (d > 0) threads.push(`${tid === String(pid) ? 'main' : t.name} ${d}`);
   }
   return { total, threads };
 }
 
 async function main(): Promise<void> {
-  if (HAS_TASKSET) pinSelf('0');
-  const tmp = mkdtempSync(join(tmpdir(), 'treaty-idle-'));
-  process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
-  const modules = join(ROOT, 'node_modules');
-  transpileTree(ROOT, ['src', 'bench'], join(tmp, 'bench-build'), modules);
-  const emu = await startBenchEmulator(join(tmp, 'bench-build'), tmp);
-  const upstream = String(emu.hello!.url);
+  const { tmp, modules, benchBuild, emu, upstream } = await startBenchRig('treaty-idle-');
   const targets: { name: string; ep: Endpoint; stop: () => Promise<void> }[] = [];
-  const proxy = await spawnNode({ name: 'proxy', cpu: '1', cwd: ROOT, nodeArgs: [join(tmp, 'bench-build/bench/passthrough-proxy.js'), upstream, '0', UPSTREAM_KEY], logFile: join(tmp, 'proxy.log'), hello: true });
+  const proxy = await spawnNode({ name: 'proxy', cpu: '1', cwd: ROOT, nodeArgs: [join(benchBuild, 'bench/passthrough-proxy.js'), upstream, '0', UPSTREAM_KEY], logFile: join(tmp, 'proxy.log'), hello: true });
   targets.push({ name: 'proxy', ep: { name: 'proxy', origin: `http://127.0.0.1:${String(proxy.hello!.port)}`, path: '/v1/chat/completions', headers: { authorization: `Bearer ${CLIENT_KEY}` }, pid: proxy.pid }, stop: () => proxy.stop() });
   for (const [i, root] of opt.roots.split(',').entries()) {
     const build = join(tmp, `tree-${i}`);
@@ -84,7 +77,7 @@ async function main(): Promise<void> {
     console.log(`idle for ${s.toFixed(1)} s after ${opt['settle-seconds']} s to settle (same window for every process):`);
     for (const [i, t] of targets.entries()) {
       const cpuMs = (cpuUs(t.ep.pid) - before[i]!.cpu) / 1000;
-      const w = woke(before[i]!.wakes, wakes(t.ep.pid));
+      const w = woke(t.ep.pid, before[i]!.wakes, wakes(t.ep.pid));
       console.log(`  ${t.name.padEnd(28)} CPU ${(cpuMs / s).toFixed(1).padStart(6)} ms/s (${((cpuMs / s) / 10).toFixed(2)} % of a core)   wake-ups ${(w.total / s).toFixed(1).padStart(6)}/s   by thread: ${w.threads.join(', ')}`);
     }
   } finally {

@@ -3,11 +3,14 @@
 // with a virtual key issued through the admin API, as the endpoint the load functions take.
 // (run.ts has its own start: it checks each variant's config and contracts first.)
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Endpoint } from './load.js';
-import { freePort, spawnNode, waitHttp, type Proc } from './processes.js';
+import { freePort, HAS_TASKSET, spawnNode, waitHttp, type Proc } from './processes.js';
+import { pinSelf } from './procstat.js';
+import { transpileTree } from './transpile.js';
 import { issueBenchKey, TREATY_ENV, treatyConfigYaml } from './setup.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -57,4 +60,20 @@ export async function startBenchTreaty(o: {
  */
 export function startBenchEmulator(benchBuild: string, logDir: string): Promise<Proc> {
   return spawnNode({ name: 'emulator', cpu: '0', cwd: ROOT, nodeArgs: [join(benchBuild, 'bench/emulator-server.js')], logFile: join(logDir, 'emulator.log'), hello: true });
+}
+
+/**
+ * What a bench tool beside `npm run bench` starts from: this process pinned to core 0, a scratch
+ * folder removed at exit, this tree's src and bench transpiled into it (`benchBuild`), and the
+ * emulator running (core 0) at `upstream`.
+ */
+export async function startBenchRig(prefix: string): Promise<{ tmp: string; modules: string; benchBuild: string; emu: Proc; upstream: string }> {
+  if (HAS_TASKSET) pinSelf('0');
+  const tmp = mkdtempSync(join(tmpdir(), prefix));
+  process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
+  const modules = join(ROOT, 'node_modules');
+  const benchBuild = join(tmp, 'bench-build');
+  transpileTree(ROOT, ['src', 'bench'], benchBuild, modules);
+  const emu = await startBenchEmulator(benchBuild, tmp);
+  return { tmp, modules, benchBuild, emu, upstream: String(emu.hello!.url) };
 }
