@@ -86,7 +86,9 @@ export class WalCheckpointer {
   constructor(serving: Database, path: string, opts: CheckpointerOptions) {
     serving.pragma('wal_autocheckpoint = 0');
     const changes = serving.prepare('select total_changes()').pluck();
-    this.#changes = () => Number(changes.get());
+    // NaN once the serving connection is closed (the store may close it before it stops this
+    // timer): equal to nothing, so the tick goes on to the worker as it did before skipping.
+    this.#changes = () => (serving.open ? Number(changes.get()) : Number.NaN);
     this.#threadOptions = { path, busyTimeoutMs: opts.busyTimeoutMs, synchronous: opts.synchronous };
     const fallback = (err: unknown): void => {
       if (this.#stopped) return;
