@@ -289,7 +289,11 @@ export class SqlLedgerStore implements LedgerStore {
     await this.#idemWriter?.close();
     // Everything is committed now, but for writes that failed, which pinned the journal.
     this.#journal?.close(true);
-    await this.#db.destroy();
+    // The store's helpers (SQLite: the read and checkpoint workers) stop first, so their timers
+    // never run against a closed connection (a checkpointer tick did, in CI), and the serving
+    // connection is the last to close, as the checkpointer expects (SQLite's last connection
+    // checkpoints what is left).
     await this.#onClose();
+    await this.#db.destroy();
   }
 }
