@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { compareTrees, launchOrder, parseTreeSpec } from './ab-compare.js';
 import { closedLoop, openLoop, streamLoop, type Endpoint } from './load.js';
-import { HAS_TASKSET, spawnNode, type Proc } from './processes.js';
+import { HAS_TASKSET, Isolation, spawnNode, type Proc } from './processes.js';
 import { pinSelf } from './procstat.js';
 import { chatBody, CLIENT_KEY, treatyLaunchFlags, UPSTREAM_KEY } from './setup.js';
 import { transpileTree } from './transpile.js';
@@ -165,20 +165,18 @@ async function main(): Promise<void> {
       const busy = opt.together ? '' : `, core1 foreign ${(100 * res.contention.core1Foreign).toFixed(0)} %, steal ${(100 * res.contention.core1Steal).toFixed(0)} %`;
       return { value: res.cpuUsPerReq, note: `µs (${res.rps.toFixed(0)}/s, util ${res.cpuUtil.toFixed(2)}${busy})` };
     };
+    const isolation = opt.isolate ? new Isolation() : undefined;
     for (let r = 0; r < rounds; r++) {
       const order = eps.map((_, i) => eps[(i + r) % eps.length]!);
       let results: { value: number; note: string }[] = [];
       if (opt.together) results = await Promise.all(order.map(measure));
       else {
         for (const e of order) {
-          if (opt.isolate) {
-            for (const o of eps) process.kill(o.proc.pid, o === e ? 'SIGCONT' : 'SIGSTOP');
-            await sleep(200);
-          }
+          if (isolation) await isolation.focus(eps.map((o) => o.proc.pid), e.proc.pid);
           results.push(await measure(e));
           await sleep(150);
         }
-        if (opt.isolate) for (const o of eps) process.kill(o.proc.pid, 'SIGCONT');
+        isolation?.resumeAll();
       }
       const round = results.map(({ value }, i) => ({ tree: order[i]!.tree, value }));
       byRound.push(round);

@@ -133,3 +133,46 @@ export async function waitHttp(proc: Proc, url: string, timeoutMs = 40_000): Pro
   }
   throw new Error(`${proc.name} did not answer ${url} within ${timeoutMs} ms:\n${tail(proc.logFile)}`);
 }
+
+/**
+ * Stops (SIGSTOP) every gateway process but the one measured, and resumes (SIGCONT) that one:
+ * idle processes on the shared core are not silent neighbours. Remembers what it stopped, so
+ * each process is signalled only when its state changes; `resumeAll` runs at exit too.
+ */
+export class Isolation {
+  readonly #paused = new Set<number>();
+
+  constructor() {
+    process.once('exit', () => this.resumeAll());
+  }
+
+  /** Stops every one of `pids` but `measured`; waits 200 ms (its timers catch up) when `measured` had been stopped. */
+  async focus(pids: readonly number[], measured: number): Promise<void> {
+    let resumed = false;
+    for (const pid of pids) {
+      if (pid === measured) {
+        if (this.#paused.delete(pid)) {
+          signal(pid, 'SIGCONT');
+          resumed = true;
+        }
+      } else if (!this.#paused.has(pid)) {
+        signal(pid, 'SIGSTOP');
+        this.#paused.add(pid);
+      }
+    }
+    if (resumed) await new Promise((r) => setTimeout(r, 200));
+  }
+
+  resumeAll(): void {
+    for (const pid of this.#paused) signal(pid, 'SIGCONT');
+    this.#paused.clear();
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone: the caller's liveness check reports it
+  }
+}

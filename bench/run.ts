@@ -20,7 +20,7 @@ import { request } from 'undici';
 import { CLIENT, closedLoop, holdOneStream, openLoop, openStreams, streamLoop, type Endpoint } from './load.js';
 import { preparePortkey, portkeyHeaders, type PortkeyInstall } from './portkey.js';
 import { alive, mem, pinSelf, waitCore1Quiet, type Contention } from './procstat.js';
-import { freePort, HAS_TASKSET, spawnNode, splitNodeArgs, tail, waitHttp, type Proc } from './processes.js';
+import { freePort, HAS_TASKSET, Isolation, spawnNode, splitNodeArgs, tail, waitHttp, type Proc } from './processes.js';
 import { mainThreadProfile, profileMarkdown } from './profile.js';
 import { transpileTree } from './transpile.js';
 import { markdown, svg, type ColdPenalty, type ReportMeta } from './report.js';
@@ -282,14 +282,7 @@ async function main(): Promise<void> {
   // measured one resumed (SIGCONT), given a moment for its timers to catch up. In the one full
   // run with it, that p99 still read 9-66 ms over three rounds (and streaming figures came out
   // worse than in the run before), so the cause is not pinned down and it is off by default.
-  const paused = new Set<number>();
-  const signal = (pid: number, sig: NodeJS.Signals): void => {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // gone: live() reports it
-    }
-  };
+  const isolation = new Isolation();
   // `always`: isolate for this measurement even without --isolate (the overload phase).
   // Every measurement also starts on a quiet core 1 (waitCore1Quiet, at most 1.5 s): the last
   // phase's target is still busy for a while after its load stops (its ledger's batches and WAL
@@ -305,26 +298,9 @@ async function main(): Promise<void> {
   };
   const isolate = async (t: Target, always: boolean): Promise<void> => {
     if (!opt.isolate && !always) return;
-    let resumed = false;
-    for (const o of targets) {
-      if (o.status !== 'ok' || o.kind === 'floor' || o.ep.pid <= 0) continue;
-      if (o.ep.pid === t.ep.pid) {
-        if (paused.delete(o.ep.pid)) {
-          signal(o.ep.pid, 'SIGCONT');
-          resumed = true;
-        }
-      } else if (!paused.has(o.ep.pid)) {
-        signal(o.ep.pid, 'SIGSTOP');
-        paused.add(o.ep.pid);
-      }
-    }
-    if (resumed) await sleep(200);
+    await isolation.focus(targets.filter((o) => o.status === 'ok' && o.kind !== 'floor' && o.ep.pid > 0).map((o) => o.ep.pid), t.ep.pid);
   };
-  const resumeAll = (): void => {
-    for (const pid of paused) signal(pid, 'SIGCONT');
-    paused.clear();
-  };
-  process.once('exit', resumeAll);
+  const resumeAll = (): void => isolation.resumeAll();
 
   if (!opt['profile-only']) {
     // Warm-up (JIT, connection pools) -----------------------------------------------------

@@ -206,8 +206,9 @@ export function startLagSampler(
   const sample = (): void => {
     const t = now();
     const backlog = backlogMs(t);
-    c.tick(t, active(), backlog);
-    if (active() > 0 || backlog > 0 || c.isShedding) quietSince = undefined;
+    const working = active();
+    c.tick(t, working, backlog);
+    if (working > 0 || backlog > 0 || c.isShedding) quietSince = undefined;
     else if (t - (quietSince ??= t) >= QUIET_MS) {
       clearInterval(timer);
       timer = undefined;

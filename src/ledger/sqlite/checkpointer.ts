@@ -109,7 +109,7 @@ export class WalCheckpointer {
     if (ran(r)) {
       // Copied to the end, and nothing appended since the previous checkpoint began: the WAL
       // is idle and complete (the next commit starts it over), so there is nothing to hold.
-      this.#idle = r.checkpointed === r.log && r.log === this.#lastLog;
+      this.#idle = this.#complete && r.log === this.#lastLog;
       this.#lastLog = r.log;
       this.#stats.walFrames = r.log;
     }
