@@ -13,7 +13,7 @@
 //  - load: the bench's streaming phase (an open loop of full streams, 40/s): TTFT and CPU per
 //          chunk, per target in rotated order.
 //
-// Flags: --modes c1,c1b,ttft,load --n 300 --rounds 3 --load-ms 2500 --only proxy,treaty (subset; the floor
+// Flags: --modes c1,c1b,ttft,load --n 300 --rounds 3 --load-ms 2500 --load-tokens 72 --load-rate 40 --only proxy,treaty (subset; the floor
 // always runs) --treaty-root DIR --treaty-b DIR --overlay YAML --warm-streams N --keep
 // --strace N (N short streams through the proxy and Treaty under `strace -f -tt -T`, files in
 // the temp dir) --marks (a tree instrumented to print per-stage timings to its log on
@@ -51,6 +51,9 @@ const { values: opt } = parseArgs({
     'warm-streams': { type: 'string', default: '300' },
     /** load mode: how long each round's open loop of streams runs (40/s), so that a p99 rests on enough streams. */
     'load-ms': { type: 'string', default: '2500' },
+    /** load mode: tokens per stream (the bench's 72 by default) and streams a second; longer streams at a lower rate keep the chunk rate and spread each stream's own work over more chunks. */
+    'load-tokens': { type: 'string', default: '' },
+    'load-rate': { type: 'string', default: '40' },
     keep: { type: 'boolean', default: false },
     strace: { type: 'string', default: '0' },
     marks: { type: 'boolean', default: false },
@@ -277,13 +280,17 @@ async function main(): Promise<void> {
       await marks(mode);
       report(`concurrency 1, whole answers back to back in blocks (n=${N}×${ROUNDS})`, per);
     } else if (mode === 'load') {
-      const real = chatBody('bench-real', true);
-      const res = new Map<Target, { ttft: number; ttft99: number; cpu: number }[]>();
+      const tokens = opt['load-tokens'] ? Number(opt['load-tokens']) : undefined;
+      const real = chatBody('bench-real', true, tokens);
+      const rate = Number(opt['load-rate']);
+      // The realistic deployment streams 50 tokens/s: wait for the longest stream to end.
+      const drainMs = 3500 + ((tokens ?? 72) / 50) * 1000;
+      const res = new Map<Target, { ttft: number; ttft99: number; cpu: number; us: number; events: number }[]>();
       for (let r = 0; r < ROUNDS; r++) {
         for (let j = 0; j < measured.length; j++) {
           const t = measured[(r + j) % measured.length]!;
-          const s = await streamLoop(t.ep, real, { rate: 40, durationMs: Number(opt['load-ms']), drainMs: 3500 });
-          (res.get(t) ?? res.set(t, []).get(t)!).push({ ttft: s.ttft.p50, ttft99: s.ttft.p99, cpu: s.cpuUsPerChunk });
+          const s = await streamLoop(t.ep, real, { rate, durationMs: Number(opt['load-ms']), drainMs });
+          (res.get(t) ?? res.set(t, []).get(t)!).push({ ttft: s.ttft.p50, ttft99: s.ttft.p99, cpu: s.cpuUsPerChunk, us: s.cpuUsPerStream, events: s.eventsPerStream });
           await sleep(200);
         }
       }
@@ -294,9 +301,9 @@ async function main(): Promise<void> {
         const added = spread(rs.map((x, i) => x.ttft - floor[i]!.ttft));
         // The tail too: a stall that hits a few first tokens shows here and not in the median.
         const added99 = spread(rs.map((x, i) => x.ttft99 - floor[i]!.ttft99));
-        return `  ${t.ep.name.padEnd(9)} TTFT added p50 ${added.median.toFixed(3)} (${added.min.toFixed(3)}–${added.max.toFixed(3)}), p99 ${added99.median.toFixed(2)} (${added99.min.toFixed(2)}–${added99.max.toFixed(2)})  CPU/chunk ${spread(rs.map((x) => x.cpu)).median.toFixed(1)} µs`;
+        return `  ${t.ep.name.padEnd(9)} TTFT added p50 ${added.median.toFixed(3)} (${added.min.toFixed(3)}–${added.max.toFixed(3)}), p99 ${added99.median.toFixed(2)} (${added99.min.toFixed(2)}–${added99.max.toFixed(2)})  CPU/chunk ${spread(rs.map((x) => x.cpu)).median.toFixed(1)} µs, ${spread(rs.map((x) => x.us)).median.toFixed(0)} µs/stream of ${spread(rs.map((x) => x.events)).median.toFixed(0)} events`;
       });
-      log(`streams under load, 40/s (${ROUNDS} rounds):\n${lines.join('\n')}`);
+      log(`streams under load, ${rate}/s of ${tokens ?? 72} tokens (${ROUNDS} rounds):\n${lines.join('\n')}`);
     }
   }
   if (opt.timeline) {
