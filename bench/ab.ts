@@ -17,19 +17,17 @@
 // root's process during one saturation phase and prints the top allocation sites, in bytes
 // per request. Take /tmp/treaty-bench.lock around it like any benchmark run.
 
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { compareTrees, launchOrder, parseTreeSpec } from './ab-compare.js';
 import { closedLoop, openLoop, streamLoop, type Endpoint } from './load.js';
-import { HAS_TASKSET, Isolation, spawnNode, type Proc } from './processes.js';
-import { pinSelf } from './procstat.js';
+import { Isolation, spawnNode, type Proc } from './processes.js';
 import { chatBody, CLIENT_KEY, treatyLaunchFlags, UPSTREAM_KEY } from './setup.js';
 import { transpileTree } from './transpile.js';
-import { startBenchEmulator, startBenchTreaty } from './treaty-process.js';
+import { startBenchRig, startBenchTreaty } from './treaty-process.js';
 import { readBenchVariants } from './variants.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -72,17 +70,9 @@ const { values: opt } = parseArgs({
 const log = (msg: string): void => console.log(`[ab ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
 async function main(): Promise<void> {
-  if (HAS_TASKSET) pinSelf('0');
-  const tmp = mkdtempSync(join(tmpdir(), 'treaty-ab-'));
-  if (!opt.keep) process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
-  else log(`keeping ${tmp}`);
-  const modules = join(ROOT, 'node_modules');
-  const benchBuild = join(tmp, 'bench-build');
-  transpileTree(ROOT, ['src', 'bench'], benchBuild, modules);
-  const procs: Proc[] = [];
-  const emu = await startBenchEmulator(benchBuild, tmp);
-  procs.push(emu);
-  const upstream = String(emu.hello!.url);
+  const { tmp, modules, benchBuild, emu, upstream } = await startBenchRig('treaty-ab-', { keep: opt.keep });
+  if (opt.keep) log(`keeping ${tmp}`);
+  const procs: Proc[] = [emu];
   // A root may carry node flags after a '+', e.g. `.+--max-semi-space-size=64` (same code, tuned V8),
   // and a variant of bench/variants.yaml after an '@', e.g. `.@ledger-off` (what a switch costs).
   // Every Treaty is launched as its bin is (the shebang's flags) unless its variant says otherwise.

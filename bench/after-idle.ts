@@ -1,16 +1,18 @@
 // How a gateway serves the first seconds of traffic after sitting idle: each Treaty tree (the
-// bench config, core 1; `.@flags` adds node flags, e.g. `.@--no-memory-reducer`) warmed by a
+// bench config, core 1; `DIR+flag` adds node flags, as ab.ts's --roots does, e.g.
+// `.+--no-memory-reducer`) warmed by a
 // few seconds of saturation, then, --cycles times: every process idle for --idle-seconds, then
 // each in turn gets an open loop of --rate req/s for --seconds (p50/p99 from the scheduled send
 // time, CPU per request, from the first request on: no warm-up excluded). A gateway that has
 // shed its compiled code or its young generation while idle pays it here.
 //
-//   flock /tmp/treaty-bench.lock node --import tsx bench/after-idle.ts --roots /tmp/base,.,.@--no-memory-reducer [--idle-seconds 40] [--cycles 2]
+//   flock /tmp/treaty-bench.lock node --import tsx bench/after-idle.ts --roots /tmp/base,.,.+--no-memory-reducer [--idle-seconds 40] [--cycles 2]
 
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseTreeSpec } from './ab-compare.js';
 import { closedLoop, openLoop } from './load.js';
 import { chatBody, treatyLaunchFlags } from './setup.js';
 import { transpileTree } from './transpile.js';
@@ -33,11 +35,13 @@ async function main(): Promise<void> {
   const { tmp, modules, emu, upstream } = await startBenchRig('treaty-after-idle-');
   const trees: { label: string; t: BenchTreaty }[] = [];
   for (const [i, spec] of opt.roots.split(',').entries()) {
-    const [root, ...flags] = spec.split('@');
+    const { dir, flags, variant } = parseTreeSpec(spec);
+    if (variant !== undefined) throw new Error(`--roots: '${spec}': variants are not supported here, only DIR+flag`);
+    const root = resolve(dir);
     const build = join(tmp, `tree-${i}`);
-    transpileTree(resolve(root!), ['src'], build, modules);
-    const label = `${i}:${basename(resolve(root!))}${flags.length ? ' ' + flags.join(' ') : ''}`;
-    trees.push({ label, t: await startBenchTreaty({ name: label, build, dir: join(tmp, `run-${i}`), upstream, nodeArgs: [...treatyLaunchFlags(resolve(root!)), ...flags] }) });
+    transpileTree(root, ['src'], build, modules);
+    const label = `${i}:${basename(root)}${flags.length ? ' ' + flags.join(' ') : ''}`;
+    trees.push({ label, t: await startBenchTreaty({ name: label, build, dir: join(tmp, `run-${i}`), upstream, nodeArgs: [...treatyLaunchFlags(root), ...flags] }) });
   }
   const body = chatBody('bench-fast', false);
   try {

@@ -4,20 +4,14 @@
 //
 //   flock /tmp/treaty-bench.lock node --import tsx bench/heap-retention.ts [--ms 4000]
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closedLoop } from './load.js';
-import { pinSelf } from './procstat.js';
-import { HAS_TASKSET } from './processes.js';
 import { chatBody } from './setup.js';
-import { transpileTree } from './transpile.js';
-import { startBenchEmulator, startBenchTreaty } from './treaty-process.js';
+import { startBenchRig, startBenchTreaty } from './treaty-process.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({ options: { ms: { type: 'string', default: '4000' } } });
 
 interface Snapshot {
@@ -44,13 +38,8 @@ function countByName(file: string): Map<string, { count: number; bytes: number }
 }
 
 async function main(): Promise<void> {
-  if (HAS_TASKSET) pinSelf('0');
-  const tmp = mkdtempSync(join(tmpdir(), 'treaty-heap-'));
-  process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
-  const base = join(tmp, 'build');
-  transpileTree(ROOT, ['src', 'bench'], base, join(ROOT, 'node_modules'));
-  const emu = await startBenchEmulator(base, tmp);
-  const { proc: p, ep, dir } = await startBenchTreaty({ name: 'treaty', build: base, dir: join(tmp, 'treaty'), upstream: String(emu.hello!.url), nodeArgs: ['--heapsnapshot-signal=SIGUSR2'] });
+  const { tmp, benchBuild, emu, upstream } = await startBenchRig('treaty-heap-');
+  const { proc: p, ep, dir } = await startBenchTreaty({ name: 'treaty', build: benchBuild, dir: join(tmp, 'treaty'), upstream, nodeArgs: ['--heapsnapshot-signal=SIGUSR2'] });
   const body = chatBody('bench-fast', false);
   const snap = async (): Promise<string> => {
     const before = new Set(readdirSync(dir));

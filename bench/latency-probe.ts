@@ -22,7 +22,7 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -31,12 +31,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { streamLoop, type Endpoint } from './load.js';
-import { pinSelf } from './procstat.js';
-import { HAS_TASKSET, spawnNode, type Proc } from './processes.js';
-import { chatBody, CLIENT_KEY, UPSTREAM_KEY } from './setup.js';
+import { spawnNode, type Proc } from './processes.js';
+import { ANSWER_TOKENS, BENCH_DEPLOYMENTS, chatBody, CLIENT_KEY, UPSTREAM_KEY } from './setup.js';
 import { spread } from './stats.js';
 import { transpileTree } from './transpile.js';
-import { startBenchEmulator, startBenchTreaty } from './treaty-process.js';
+import { startBenchRig, startBenchTreaty } from './treaty-process.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({
@@ -143,21 +142,14 @@ async function main(): Promise<void> {
     const bare = [opt['treaty-root'], opt['treaty-b']].filter((r) => r && !handlesSignal(resolve(r), signal));
     if (bare.length) throw new Error(`--${flag} sends ${signal} to every Treaty, but no source under ${bare.join(' or ')}/src handles it (the signal would kill it): point --treaty-root/--treaty-b at a tree instrumented to print its stage ${flag === 'marks' ? 'timings' : 'timeline'} on ${signal}.`);
   }
-  if (HAS_TASKSET) pinSelf('0');
-  const tmp = mkdtempSync(join(tmpdir(), 'treaty-probe-'));
-  if (!opt.keep) process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
-  const base = join(tmp, 'build');
-  transpileTree(ROOT, ['src', 'bench'], base, join(ROOT, 'node_modules'));
+  const { tmp, modules, benchBuild: base, emu, upstream } = await startBenchRig('treaty-probe-', { keep: opt.keep });
   const build = (root: string, name: string): string => {
     if (resolve(root) === ROOT) return base;
     const out = join(tmp, name);
-    transpileTree(resolve(root), ['src'], out, join(ROOT, 'node_modules'));
+    transpileTree(resolve(root), ['src'], out, modules);
     return out;
   };
-  const procs: Proc[] = [];
-  const emu = await startBenchEmulator(base, tmp);
-  procs.push(emu);
-  const upstream = String(emu.hello!.url);
+  const procs: Proc[] = [emu];
   const path = '/v1/chat/completions';
   const proxy = await spawnNode({ name: 'proxy', cpu: '1', cwd: ROOT, nodeArgs: [opt['proxy-js'] ? resolve(opt['proxy-js']) : join(base, 'bench/passthrough-proxy.js'), upstream, '0', UPSTREAM_KEY], logFile: join(tmp, 'proxy.log'), hello: true });
   procs.push(proxy);
@@ -283,8 +275,9 @@ async function main(): Promise<void> {
       const tokens = opt['load-tokens'] ? Number(opt['load-tokens']) : undefined;
       const real = chatBody('bench-real', true, tokens);
       const rate = Number(opt['load-rate']);
-      // The realistic deployment streams 50 tokens/s: wait for the longest stream to end.
-      const drainMs = 3500 + ((tokens ?? 72) / 50) * 1000;
+      // Wait for the longest stream to end at the realistic deployment's token rate.
+      const { tokensPerSec } = BENCH_DEPLOYMENTS.find((d) => d.name === 'bench-real')!;
+      const drainMs = 3500 + ((tokens ?? ANSWER_TOKENS) / tokensPerSec) * 1000;
       const res = new Map<Target, { ttft: number; ttft99: number; cpu: number; us: number; events: number }[]>();
       for (let r = 0; r < ROUNDS; r++) {
         for (let j = 0; j < measured.length; j++) {
@@ -303,7 +296,7 @@ async function main(): Promise<void> {
         const added99 = spread(rs.map((x, i) => x.ttft99 - floor[i]!.ttft99));
         return `  ${t.ep.name.padEnd(9)} TTFT added p50 ${added.median.toFixed(3)} (${added.min.toFixed(3)}–${added.max.toFixed(3)}), p99 ${added99.median.toFixed(2)} (${added99.min.toFixed(2)}–${added99.max.toFixed(2)})  CPU/chunk ${spread(rs.map((x) => x.cpu)).median.toFixed(1)} µs, ${spread(rs.map((x) => x.us)).median.toFixed(0)} µs/stream of ${spread(rs.map((x) => x.events)).median.toFixed(0)} events`;
       });
-      log(`streams under load, ${rate}/s of ${tokens ?? 72} tokens (${ROUNDS} rounds):\n${lines.join('\n')}`);
+      log(`streams under load, ${rate}/s of ${tokens ?? ANSWER_TOKENS} tokens (${ROUNDS} rounds):\n${lines.join('\n')}`);
     }
   }
   if (opt.timeline) {

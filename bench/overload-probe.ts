@@ -14,19 +14,17 @@
 //                                admitted requests then wait on the upstream while the loop idles)
 //          [--concurrency 64]   (the saturation run's; an upstream that takes time needs more)
 //          [--rate N]   (offer N req/s instead of twice the saturation run's rate)
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closedLoop, holdOneStream, overloadLoop, type Endpoint, type OpenResult } from './load.js';
-import { pinSelf } from './procstat.js';
 import { spawnNode, splitNodeArgs, type Proc } from './processes.js';
 import { chatBody, REFUSE_ALL_OVERLAY, slotHoldingBody, treatyLaunchFlags } from './setup.js';
 import { spread } from './stats.js';
 import { bestGoodputAt2x } from './summary.js';
 import { transpileTree } from './transpile.js';
-import { startBenchEmulator, startBenchTreaty } from './treaty-process.js';
+import { startBenchRig, startBenchTreaty } from './treaty-process.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '3' }, variant: { type: 'string', multiple: true, default: [] }, 'treaty-b': { type: 'string' }, 'treaty-node-args': { type: 'string', default: '' }, 'upstream-ms': { type: 'string', default: '0' }, concurrency: { type: 'string', default: '64' }, rate: { type: 'string' } } });
@@ -36,18 +34,12 @@ const upstreamMs = Number(opt['upstream-ms']);
 const concurrency = Number(opt.concurrency);
 const log = (m: string): void => console.log(`[overload ${new Date().toISOString().slice(11, 19)}] ${m}`);
 
-pinSelf('0');
-const tmp = mkdtempSync(join(tmpdir(), 'treaty-overload-'));
-const build = join(tmp, 'build');
-transpileTree(ROOT, ['src', 'bench'], build, join(ROOT, 'node_modules'));
+const { tmp, modules, benchBuild: build, emu, upstream } = await startBenchRig('treaty-overload-', { keep: true });
 // --treaty-b DIR: a second Treaty built from another tree (e.g. a worktree of HEAD), for an A/B.
 const buildB = opt['treaty-b'] ? join(tmp, 'build-b') : undefined;
-if (buildB) transpileTree(resolve(opt['treaty-b']!), ['src'], buildB, join(ROOT, 'node_modules'));
-const procs: Proc[] = [];
+if (buildB) transpileTree(resolve(opt['treaty-b']!), ['src'], buildB, modules);
+const procs: Proc[] = [emu];
 const path = '/v1/chat/completions';
-const emu = await startBenchEmulator(build, tmp);
-procs.push(emu);
-const upstream = String(emu.hello!.url);
 if (upstreamMs > 0) {
   for (const d of ['bench-fast', 'bench-fast-b']) {
     const r = await fetch(`${upstream}/_emulator/deployments/${d}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ttftMs: upstreamMs }) });

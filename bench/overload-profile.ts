@@ -5,18 +5,15 @@
 // can be subtracted. Prints, per function, µs per served request at saturation and under
 // overload (the refusals' share taken out), largest growth first.
 // Usage: node --import tsx bench/overload-profile.ts [--rounds 2] [--seconds 4] [--top 30]
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closedLoop, holdOneStream, OVERLOAD_WARMUP_MS, overloadLoop } from './load.js';
-import { pinSelf } from './procstat.js';
 import type { Proc } from './processes.js';
 import { analyse, mainThreadProfile, type Window } from './profile.js';
 import { chatBody, REFUSE_ALL_OVERLAY, slotHoldingBody, treatyLaunchFlags } from './setup.js';
-import { transpileTree } from './transpile.js';
-import { startBenchEmulator, startBenchTreaty } from './treaty-process.js';
+import { startBenchRig, startBenchTreaty } from './treaty-process.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({ options: { rounds: { type: 'string', default: '2' }, seconds: { type: 'string', default: '4' }, top: { type: 'string', default: '30' } } });
@@ -25,14 +22,9 @@ const ms = 1000 * Number(opt.seconds);
 const log = (m: string): void => console.log(`[overload-profile ${new Date().toISOString().slice(11, 19)}] ${m}`);
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
-pinSelf('0');
-const tmp = mkdtempSync(join(tmpdir(), 'treaty-overload-profile-'));
-const build = join(tmp, 'build');
-transpileTree(ROOT, ['src', 'bench'], build, join(ROOT, 'node_modules'));
-const procs: Proc[] = [];
-const emu = await startBenchEmulator(build, tmp);
-procs.push(emu);
-const upstream = String(emu.hello!.url);
+// The folder is kept: the profiles are written into it.
+const { tmp, benchBuild: build, emu, upstream } = await startBenchRig('treaty-overload-profile-', { keep: true });
+const procs: Proc[] = [emu];
 const fast = chatBody('bench-fast', false);
 const prof = (name: string): string[] => [...treatyLaunchFlags(ROOT), '--cpu-prof', `--cpu-prof-dir=${join(tmp, `prof-${name}`)}`];
 const t = await startBenchTreaty({ name: 'treaty', build, dir: join(tmp, 'treaty'), upstream, overlays: [''], nodeArgs: prof('treaty') });

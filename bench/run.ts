@@ -300,7 +300,6 @@ async function main(): Promise<void> {
     if (!opt.isolate && !always) return;
     await isolation.focus(targets.filter((o) => o.status === 'ok' && o.kind !== 'floor' && o.ep.pid > 0).map((o) => o.ep.pid), t.ep.pid);
   };
-  const resumeAll = (): void => isolation.resumeAll();
 
   if (!opt['profile-only']) {
     // Warm-up (JIT, connection pools) -----------------------------------------------------
@@ -358,7 +357,7 @@ async function main(): Promise<void> {
         }
         (raw.capacityPairs ??= []).push(pair);
         if (!opt.isolate) {
-          resumeAll();
+          isolation.resumeAll();
           await sleep(200); // their timers catch up before the next phase
         }
       }
@@ -452,7 +451,7 @@ async function main(): Promise<void> {
     // client goes (Portkey) keeps streaming all 2,000 from the emulator long after this phase,
     // which put 27-31 % foreign load on core 1 and core 0 at 95-100 % through the refusal and
     // overload measurements that used to follow it.
-    if (!opt.isolate) resumeAll(); // the overload phase left every gateway but the last one stopped
+    if (!opt.isolate) isolation.resumeAll(); // the overload phase left every gateway but the last one stopped
     const slow = chatBody('bench-slow', true);
     for (const t of live().filter((x) => !x.variant)) {
       await focus(t);
@@ -464,7 +463,7 @@ async function main(): Promise<void> {
 
     for (const t of targets) if (t.status === 'ok' && alive(t.ep.pid)) t.finalHwmMb = mem(t.ep.pid).hwmMb;
   }
-  resumeAll();
+  isolation.resumeAll();
 
   // Profile ---------------------------------------------------------------------------------
   if (opt.profile || opt['profile-only']) await profile(tmp, treatyTarget, fast, treatyBase);

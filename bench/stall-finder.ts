@@ -10,17 +10,14 @@
 // --idle-between-ms I then leaves it idle for I ms, as the bench does while it measures the others;
 // --preconnect opens the fixed-rate rounds' 512 connections before they start.
 // Usage: node --import tsx bench/stall-finder.ts [--rounds 3] [--seconds 4] [--slow-ms 50] [--interval-us 250] [--rate 1000] [--saturate-between-ms 3000] [--idle-between-ms 15000]
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closedLoop, openLoop, overloadLoop } from './load.js';
-import { pinSelf } from './procstat.js';
 import { mainThreadProfile, type CpuProfile, type ProfileNode } from './profile.js';
 import { chatBody, treatyLaunchFlags } from './setup.js';
-import { transpileTree } from './transpile.js';
-import { startBenchEmulator, startBenchTreaty } from './treaty-process.js';
+import { startBenchRig, startBenchTreaty } from './treaty-process.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({
@@ -37,15 +34,12 @@ const h0 = Number(process.hrtime.bigint() / 1000n);
 const p0 = performance.now();
 const mono = (perfMs: number): number => h0 + (perfMs - p0) * 1000;
 
-pinSelf('0');
-const tmp = mkdtempSync(join(tmpdir(), 'treaty-stall-finder-'));
-const build = join(tmp, 'build');
-transpileTree(ROOT, ['src', 'bench'], build, join(ROOT, 'node_modules'));
-const emu = await startBenchEmulator(build, tmp);
+// The folder is kept: the profile is written into it.
+const { tmp, benchBuild: build, emu, upstream } = await startBenchRig('treaty-stall-finder-', { keep: true });
 const fast = chatBody('bench-fast', false);
 const extra = opt['treaty-node-args'].split(/\s+/).filter(Boolean);
 const nodeArgs = [...treatyLaunchFlags(ROOT), '--import', join(ROOT, 'bench/stamp-preload.mjs'), ...extra, '--cpu-prof', `--cpu-prof-interval=${opt['interval-us']}`, `--cpu-prof-dir=${join(tmp, 'prof')}`];
-const t = await startBenchTreaty({ name: 'treaty', build, dir: join(tmp, 'treaty'), upstream: String(emu.hello!.url), nodeArgs });
+const t = await startBenchTreaty({ name: 'treaty', build, dir: join(tmp, 'treaty'), upstream, nodeArgs });
 const answers: { from: number; sent: number; to: number; status: number; tin?: number; tout?: number }[] = [];
 const sat = await closedLoop(t.ep, fast, { concurrency: 64, warmupMs: 3000, durationMs: 3000 });
 const fixedRate = opt.rate ? Number(opt.rate) : undefined;

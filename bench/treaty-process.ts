@@ -64,13 +64,13 @@ export function startBenchEmulator(benchBuild: string, logDir: string): Promise<
 
 /**
  * What a bench tool beside `npm run bench` starts from: this process pinned to core 0, a scratch
- * folder removed at exit, this tree's src and bench transpiled into it (`benchBuild`), and the
- * emulator running (core 0) at `upstream`.
+ * folder (removed at exit unless `keep`: profiles, logs), this tree's src and bench transpiled
+ * into it (`benchBuild`), and the emulator running (core 0) at `upstream`.
  */
-export async function startBenchRig(prefix: string): Promise<{ tmp: string; modules: string; benchBuild: string; emu: Proc; upstream: string }> {
+export async function startBenchRig(prefix: string, o: { keep?: boolean } = {}): Promise<{ tmp: string; modules: string; benchBuild: string; emu: Proc; upstream: string }> {
   if (HAS_TASKSET) pinSelf('0');
   const tmp = mkdtempSync(join(tmpdir(), prefix));
-  process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
+  if (!o.keep) process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
   const modules = join(ROOT, 'node_modules');
   const benchBuild = join(tmp, 'bench-build');
   transpileTree(ROOT, ['src', 'bench'], benchBuild, modules);

@@ -6,19 +6,16 @@
 //
 //   flock /tmp/treaty-bench.lock node --import tsx bench/wal-watch.ts [--seconds 30] [--idle-seconds 5] [--concurrency 64] [--root DIR] [--overlay YAML] [--keep]
 
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { closedLoop } from './load.js';
-import { HAS_TASKSET } from './processes.js';
-import { pinSelf } from './procstat.js';
 import { ADMIN_KEY, chatBody, treatyLaunchFlags } from './setup.js';
 import { transpileTree } from './transpile.js';
-import { startBenchEmulator, startBenchTreaty } from './treaty-process.js';
+import { startBenchRig, startBenchTreaty } from './treaty-process.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({
@@ -47,16 +44,11 @@ async function scrape(admin: string): Promise<Record<string, number>> {
 }
 
 async function main(): Promise<void> {
-  if (HAS_TASKSET) pinSelf('0');
-  const tmp = mkdtempSync(join(tmpdir(), 'treaty-wal-'));
+  const { tmp, modules, emu, upstream } = await startBenchRig('treaty-wal-', { keep: opt.keep });
   if (opt.keep) console.log(`keeping ${tmp}`);
-  else process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
-  const modules = join(ROOT, 'node_modules');
-  transpileTree(ROOT, ['src', 'bench'], join(tmp, 'bench-build'), modules);
   const build = join(tmp, 'treaty');
   transpileTree(resolve(opt.root), ['src'], build, modules);
-  const emu = await startBenchEmulator(join(tmp, 'bench-build'), tmp);
-  const t = await startBenchTreaty({ name: 'treaty', build, dir: join(tmp, 'run'), upstream: String(emu.hello!.url), overlays: [opt.overlay], nodeArgs: treatyLaunchFlags(resolve(opt.root)) });
+  const t = await startBenchTreaty({ name: 'treaty', build, dir: join(tmp, 'run'), upstream, overlays: [opt.overlay], nodeArgs: treatyLaunchFlags(resolve(opt.root)) });
   const walFile = join(t.dir, '.treaty/treaty.db-wal');
   const body = chatBody('bench-fast', false);
   const row = (label: string, m: Record<string, number>): string => {

@@ -86,8 +86,8 @@ export class WalCheckpointer {
   constructor(serving: Database, path: string, opts: CheckpointerOptions) {
     serving.pragma('wal_autocheckpoint = 0');
     const changes = serving.prepare('select total_changes()').pluck();
-    // NaN once the serving connection is closed (the store may close it before it stops this
-    // timer): equal to nothing, so the tick goes on to the worker as it did before skipping.
+    // NaN once the serving connection is closed (the store stops this timer first, but a caller
+    // may not): equal to nothing, so the tick goes on to the worker as it did before skipping.
     this.#changes = () => (serving.open ? Number(changes.get()) : Number.NaN);
     this.#threadOptions = { path, busyTimeoutMs: opts.busyTimeoutMs, synchronous: opts.synchronous };
     const fallback = (err: unknown): void => {
