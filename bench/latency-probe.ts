@@ -278,12 +278,12 @@ async function main(): Promise<void> {
       // Wait for the longest stream to end at the realistic deployment's token rate.
       const { tokensPerSec } = BENCH_DEPLOYMENTS.find((d) => d.name === 'bench-real')!;
       const drainMs = 3500 + ((tokens ?? ANSWER_TOKENS) / tokensPerSec) * 1000;
-      const res = new Map<Target, { ttft: number; ttft99: number; cpu: number; us: number; events: number }[]>();
+      const res = new Map<Target, { ttft: number; ttft99: number; cpu: number; us: number; events: number; own?: number }[]>();
       for (let r = 0; r < ROUNDS; r++) {
         for (let j = 0; j < measured.length; j++) {
           const t = measured[(r + j) % measured.length]!;
           const s = await streamLoop(t.ep, real, { rate, durationMs: Number(opt['load-ms']), drainMs });
-          (res.get(t) ?? res.set(t, []).get(t)!).push({ ttft: s.ttft.p50, ttft99: s.ttft.p99, cpu: s.cpuUsPerChunk, us: s.cpuUsPerStream, events: s.eventsPerStream });
+          (res.get(t) ?? res.set(t, []).get(t)!).push({ ttft: s.ttft.p50, ttft99: s.ttft.p99, cpu: s.cpuUsPerChunk, us: s.cpuUsPerStream, events: s.eventsPerStream, own: s.own?.p50 });
           await sleep(200);
         }
       }
@@ -294,7 +294,10 @@ async function main(): Promise<void> {
         const added = spread(rs.map((x, i) => x.ttft - floor[i]!.ttft));
         // The tail too: a stall that hits a few first tokens shows here and not in the median.
         const added99 = spread(rs.map((x, i) => x.ttft99 - floor[i]!.ttft99));
-        return `  ${t.ep.name.padEnd(9)} TTFT added p50 ${added.median.toFixed(3)} (${added.min.toFixed(3)}–${added.max.toFixed(3)}), p99 ${added99.median.toFixed(2)} (${added99.min.toFixed(2)}–${added99.max.toFixed(2)})  CPU/chunk ${spread(rs.map((x) => x.cpu)).median.toFixed(1)} µs, ${spread(rs.map((x) => x.us)).median.toFixed(0)} µs/stream of ${spread(rs.map((x) => x.events)).median.toFixed(0)} events`;
+        // Treaty's own time to the head (Server-Timing): the part of the added time inside its code.
+        const owns = rs.flatMap((x) => (x.own === undefined ? [] : [x.own]));
+        const own = owns.length ? `, own p50 ${spread(owns).median.toFixed(3)}` : '';
+        return `  ${t.ep.name.padEnd(9)} TTFT added p50 ${added.median.toFixed(3)} (${added.min.toFixed(3)}–${added.max.toFixed(3)})${own}, p99 ${added99.median.toFixed(2)} (${added99.min.toFixed(2)}–${added99.max.toFixed(2)})  CPU/chunk ${spread(rs.map((x) => x.cpu)).median.toFixed(1)} µs, ${spread(rs.map((x) => x.us)).median.toFixed(0)} µs/stream of ${spread(rs.map((x) => x.events)).median.toFixed(0)} events`;
       });
       log(`streams under load, ${rate}/s of ${tokens ?? ANSWER_TOKENS} tokens (${ROUNDS} rounds):\n${lines.join('\n')}`);
     }

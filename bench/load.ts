@@ -405,13 +405,34 @@ interface StreamProgress {
   done: boolean;
   /** A refusal's Retry-After (ms), when the answer was a 429/503 that sent one. */
   retryAfterMs?: number;
+  /** The gateway's own time by its Server-Timing header (Treaty's: to the head, upstream wait excluded). */
+  ownMs?: number;
+  /** Traced streams only: the monotonic clock (shared by every process here) at the send and at the first content. */
+  sentNs?: bigint;
+  firstNs?: bigint;
+  /** Traced streams only: the answer's `x-ttft-*` headers (an instrumented gateway's stage marks). */
+  marks?: Record<string, string>;
+}
+
+/** A traced stream (streamLoop's `trace`): when it left the client, when its first content arrived, and the gateway's marks. */
+export interface TracedStream {
+  sentNs: bigint;
+  firstNs: bigint;
+  marks: Record<string, string>;
 }
 
 const CONTENT = /"content":"[^"]/;
 
-async function readStream(pool: Pool, req: ReturnType<typeof REQ>, p: StreamProgress, onFirst?: () => void): Promise<number> {
+async function readStream(pool: Pool, req: ReturnType<typeof REQ>, p: StreamProgress, onFirst?: () => void, trace = false): Promise<number> {
+  if (trace) p.sentNs = process.hrtime.bigint();
   const r = await pool.request(req);
+  if (trace) {
+    p.marks = {};
+    for (const [k, v] of Object.entries(r.headers)) if (k.startsWith('x-ttft-') && typeof v === 'string') p.marks[k] = v;
+  }
   if (r.statusCode === 429 || r.statusCode === 503) p.retryAfterMs = retryAfterMsFromHeaders(r.headers, Date.now());
+  const timing = r.headers['server-timing'];
+  if (typeof timing === 'string') p.ownMs = Number(/gateway;dur=([\d.]+)/.exec(timing)?.[1]);
   let carry = '';
   for await (const c of r.body) {
     const text = carry + (c as Buffer).toString('latin1');
@@ -420,6 +441,7 @@ async function readStream(pool: Pool, req: ReturnType<typeof REQ>, p: StreamProg
     if (CONTENT.test(text)) {
       if (!p.firstContent) {
         p.firstContent = now;
+        if (trace) p.firstNs = process.hrtime.bigint();
         onFirst?.();
       }
       p.lastContent = now;
@@ -447,9 +469,13 @@ export interface StreamResult {
   contention: Contention;
   /** System calls and storage writes of the process under test, per stream. */
   io: IoPer;
+  /** The gateway's own time to the head (Server-Timing), where it sends one. */
+  own?: Percentiles;
+  /** With `trace`: every stream that got its first content. */
+  traced?: TracedStream[];
 }
 
-export async function streamLoop(ep: Endpoint, body: Buffer, o: { rate: number; durationMs: number; drainMs: number }): Promise<StreamResult> {
+export async function streamLoop(ep: Endpoint, body: Buffer, o: { rate: number; durationMs: number; drainMs: number; trace?: boolean }): Promise<StreamResult> {
   const pool = new Pool(ep.origin, { connections: 4096, pipelining: 1, keepAliveTimeout: 30_000 });
   const req = REQ(ep, body);
   const t = tally();
@@ -468,7 +494,7 @@ export async function streamLoop(ep: Endpoint, body: Buffer, o: { rate: number; 
       while (next < total && start + next * interval <= now) {
         const p: StreamProgress = { scheduled: start + next++ * interval, firstContent: 0, lastContent: 0, events: 0, done: false };
         all.push(p);
-        pending.push(readStream(pool, req, p).then((s) => count(t, s), () => void t.errors++));
+        pending.push(readStream(pool, req, p, undefined, o.trace).then((s) => count(t, s), () => void t.errors++));
       }
       if (next >= total) {
         clearInterval(timer);
@@ -484,6 +510,7 @@ export async function streamLoop(ep: Endpoint, body: Buffer, o: { rate: number; 
   const complete = all.filter((p) => p.done);
   const events = all.reduce((s, p) => s + p.events, 0);
   const spreads = percentiles(complete.map((p) => p.lastContent - p.firstContent));
+  const owns = all.filter((p) => p.ownMs !== undefined && Number.isFinite(p.ownMs)).map((p) => p.ownMs!);
   return {
     rate: o.rate,
     streams: all.length,
@@ -496,6 +523,8 @@ export async function streamLoop(ep: Endpoint, body: Buffer, o: { rate: number; 
     tally: t,
     contention,
     io: ioPer(io0, io1, all.length),
+    ...(owns.length ? { own: percentiles(owns) } : {}),
+    ...(o.trace ? { traced: all.flatMap((p) => (p.sentNs !== undefined && p.firstNs !== undefined ? [{ sentNs: p.sentNs, firstNs: p.firstNs, marks: p.marks ?? {} }] : [])) } : {}),
   };
 }
 
