@@ -114,6 +114,8 @@ async function main(): Promise<void> {
     for (let i = 1; i < marks.length; i++) add(`${marks[i - 1]!.name} → ${marks[i]!.name}`, ms(marks[i - 1]!.t, marks[i]!.t));
     add(`${marks.at(-1)!.name} → client has first content`, ms(marks.at(-1)!.t, s.firstNs));
     add("Treaty's own path before the upstream call (client bytes in → upstream request written)", ms(marks[0]!.t, path.at(-1)!.t));
+    const first = marks.find((m) => m.name === 'first token in');
+    if (first) add("Treaty's own path after the first token (first token in → answer starts)", ms(first.t, marks.at(-1)!.t));
   }
   L.push('', `Treaty, stage by stage (${rows.values().next().value?.length ?? 0} streams; ${interleaved} dropped as interleaved with other work, ${unmarked} without marks):`, '');
   L.push('| stage | p50 | p75 | p90 |', '|---|---|---|---|');

@@ -42,7 +42,7 @@ export const TREATY_EDITS: Edit[] = [
     at: 'replace',
     code:
       '    const sending = this.ports.transport.send(baseUrl, httpReq, this.cancel);\n' +
-      `    { const g = ${G}; if (g?.marks) { g.marks.push(['upstream request written', g.upWrite, g.ev]); (this.ctx as any).__ttft = { marks: g.marks }; g.marks = undefined; } }\n` +
+      `    { const g = ${G}; if (g?.marks) { g.marks.push(['upstream request written', g.upWrite, g.ev]); (this.ctx as any).__ttft = { marks: g.marks, m2: [] }; g.marks = undefined; } }\n` +
       '    const res = await sending;\n' +
       `    { const t = (this.ctx as any).__ttft; if (t) t.head = ${G}.upData; }\n`,
   },
@@ -51,8 +51,18 @@ export const TREATY_EDITS: Edit[] = [
     file: 'src/http/routes.ts',
     anchor: '    const renderer = new ChunkRenderer(',
     at: 'before',
-    code: "{ const t = (ctx as any).__ttft; if (t) headers['x-ttft-marks'] = [...t.marks.map((m: any) => `${m[0]}=${m[1]}@${m[2]}`), `upstream head in=${t.head}@`, `first token in=${t.first}@`, `answer starts=${process.hrtime.bigint()}@`].join(';'); }\n",
+    code: "{ const t = (ctx as any).__ttft; if (t) headers['x-ttft-marks'] = [...t.marks.map((m: any) => `${m[0]}=${m[1]}@${m[2]}`), `upstream head in=${t.head}@`, `first token in=${t.first}@`, ...t.m2.map((m: any) => `${m[0]}=${m[1]}@`), `answer starts=${process.hrtime.bigint()}@`].join(';'); }\n",
   },
+  // The write-ahead row's parts: its line encoded, and the journal's write() (the first begin of a turn is written at once).
+  { file: 'src/ledger/sqlite/attempt-journal.ts', anchor: '    this.#lines.push(encodeWrite(w));\n', at: 'before', code: mark('journal append') },
+  { file: 'src/ledger/sqlite/attempt-journal.ts', anchor: '    this.#lines.push(encodeWrite(w));\n', at: 'after', code: mark('line encoded') },
+  { file: 'src/ledger/sqlite/attempt-journal.ts', anchor: '      const err = this.#write();\n', at: 'after', code: mark('journal write()') },
+  // After the first token: its decode, then the way back through the attempt, failover and chat to the route.
+  { file: 'src/proxy/attempt.ts', anchor: '    scope.upstreamDone();\n    const idleMs', at: 'before', code: `{ const t = (ctx as any).__ttft; t?.m2.push(['first token decoded', process.hrtime.bigint()]); }\n` },
+  { file: 'src/proxy/attempt.ts', anchor: "    return { ok: true, kind: 'stream', head: res.head, events: new AttemptEvents(buffered, it, scope) };\n", at: 'before', code: `{ const t = (ctx as any).__ttft; t?.m2.push(['idle timer set', process.hrtime.bigint()]); }\n` },
+  { file: 'src/proxy/chat-proxy.ts', anchor: '            if (r.ok) {\n', at: 'before', code: `{ const t = (ctx as any).__ttft; t?.m2.push(['attempt returned to failover', process.hrtime.bigint()]); }\n` },
+  { file: 'src/proxy/chat-proxy.ts', anchor: '    const { value, served } = out;\n', at: 'after', code: `{ const t = (ctx as any).__ttft; t?.m2.push(['failover returned to chat', process.hrtime.bigint()]); }\n` },
+  { file: 'src/http/routes.ts', anchor: '    const result = await deps.proxy.chat(chat, ctx);\n', at: 'after', code: `{ const t = (ctx as any).__ttft; t?.m2.push(['chat returned to route', process.hrtime.bigint()]); }\n` },
 ];
 
 export const PROXY_EDITS: Edit[] = [

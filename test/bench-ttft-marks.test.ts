@@ -25,7 +25,7 @@ describe('ttft-breakdown marks', () => {
     const out = join(dest, '..', 'build');
     transpileTree(dest, ['src', 'bench'], out, resolve('node_modules'));
     const js = (rel: string): string => readFileSync(join(out, rel.replace(/\.ts$/, '.js')), 'utf8');
-    for (const stage of ['handler', 'key checked', 'body read', 'admitted', 'contracts routed', 'write-ahead row journaled', 'upstream request written']) {
+    for (const stage of ['handler', 'key checked', 'body read', 'admitted', 'contracts routed', 'journal write()', 'write-ahead row journaled', 'upstream request written', 'first token decoded', 'chat returned to route']) {
       expect(TREATY_EDITS.some((e) => js(e.file).includes(`'${stage}'`))).toBe(true);
     }
     expect(js('src/http/routes.ts')).toContain("headers['x-ttft-marks']");
