@@ -32,7 +32,7 @@ import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { streamLoop, type Endpoint } from './load.js';
 import { spawnNode, type Proc } from './processes.js';
-import { ANSWER_TOKENS, BENCH_DEPLOYMENTS, chatBody, CLIENT_KEY, UPSTREAM_KEY } from './setup.js';
+import { ANSWER_TOKENS, BENCH_DEPLOYMENTS, chatBody, CLIENT_KEY, treatyLaunchFlags, UPSTREAM_KEY } from './setup.js';
 import { spread } from './stats.js';
 import { transpileTree } from './transpile.js';
 import { startBenchRig, startBenchTreaty } from './treaty-process.js';
@@ -157,13 +157,14 @@ async function main(): Promise<void> {
     { ep: { name: 'floor', origin: upstream, path, headers: { authorization: `Bearer ${UPSTREAM_KEY}` }, pid: emu.pid }, pool: new Pool(upstream, { connections: 1 }) },
     { ep: { name: 'proxy', origin: `http://127.0.0.1:${String(proxy.hello!.port)}`, path, headers: { authorization: `Bearer ${CLIENT_KEY}` }, pid: proxy.pid }, pool: new Pool(`http://127.0.0.1:${String(proxy.hello!.port)}`, { connections: 1 }) },
   ];
-  const startTreaty = async (name: string, codeBase: string): Promise<void> => {
-    const t = await startBenchTreaty({ name, build: codeBase, dir: join(tmp, name), upstream, overlays: [opt.overlay] });
+  // Each Treaty launched as its tree's bin launches it (its shebang's node flags: the young generation's size), as the bench does.
+  const startTreaty = async (name: string, codeBase: string, root: string): Promise<void> => {
+    const t = await startBenchTreaty({ name, build: codeBase, dir: join(tmp, name), upstream, overlays: [opt.overlay], nodeArgs: treatyLaunchFlags(resolve(root)) });
     procs.push(t.proc);
     targets.push({ ep: t.ep, pool: new Pool(t.ep.origin, { connections: 1 }), dir: t.dir });
   };
-  await startTreaty('treaty', build(opt['treaty-root'], 'build-treaty'));
-  if (opt['treaty-b']) await startTreaty('treaty-b', build(opt['treaty-b'], 'build-treaty-b'));
+  await startTreaty('treaty', build(opt['treaty-root'], 'build-treaty'), opt['treaty-root']);
+  if (opt['treaty-b']) await startTreaty('treaty-b', build(opt['treaty-b'], 'build-treaty-b'), opt['treaty-b']);
   const only = opt.only ? new Set(['floor', ...opt.only.split(',')]) : undefined;
   const measured = targets.filter((t) => !only || only.has(t.ep.name));
   log(`pids: ${targets.map((t) => `${t.ep.name} ${t.ep.pid}`).join(', ')}; temp ${tmp}`);

@@ -496,7 +496,7 @@ async function main(): Promise<void> {
       rates: PLAN.rates,
       portkey: (portkey ?? { available: false, note: 'not requested' }) as unknown as Record<string, unknown>,
       treatyRoot,
-      runner: opt.tsx ? 'through the tsx loader' : 'from JavaScript transpiled by bench/transpile.ts, plain node',
+      runner: opt.tsx ? 'through the tsx loader' : 'from JavaScript transpiled by bench/transpile.ts, run by node without a loader',
       notes: [
         ...notes,
         `Each measurement started once core 1 was quiet (at most one 10 ms clock tick busy in 250 ms) or after 1.5 s: ${settle.waits} waits, ${(settle.waitedMs / 1000).toFixed(1)} s in all, ${settle.unsettled} of them still busy at 1.5 s (the last target's after-work, such as its ledger's checkpoint, otherwise ran in the next one's window).`,

@@ -14,7 +14,7 @@
 // request's are dropped and counted.
 //
 // Usage: flock /tmp/treaty-bench.lock node --import tsx bench/ttft-breakdown.ts [--rounds 3]
-//        [--load-ms 2500] [--rate 40] [--overlay YAML] [--keep]
+//        [--load-ms 2500] [--rate 40] [--overlay YAML] [--node-args '--trace-deopt'] [--keep]
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -22,8 +22,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closedLoop, streamLoop, type Endpoint, type TracedStream } from './load.js';
-import { spawnNode } from './processes.js';
-import { chatBody, CLIENT_KEY, UPSTREAM_KEY } from './setup.js';
+import { spawnNode, splitNodeArgs } from './processes.js';
+import { chatBody, CLIENT_KEY, treatyLaunchFlags, UPSTREAM_KEY } from './setup.js';
 import { percentile } from './stats.js';
 import { transpileTree } from './transpile.js';
 import { startBenchRig, startBenchTreaty } from './treaty-process.js';
@@ -36,6 +36,10 @@ const { values: opt } = parseArgs({
     'load-ms': { type: 'string', default: '2500' },
     rate: { type: 'string', default: '40' },
     overlay: { type: 'string', default: '' },
+    /** Extra node flags for Treaty, after its bin's own (e.g. --trace-deopt, output in its treaty.log with --keep). */
+    'node-args': { type: 'string', default: '' },
+    /** After the whole answers, this long of the measured streams at 150/s (the stream path's own warm-up, so its code is optimised for what is measured). */
+    'warm-streams-ms': { type: 'string', default: '0' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
   writeFileSync(proxyMarks, '');
 
   const proxy = await spawnNode({ name: 'proxy', cpu: '1', cwd: ROOT, nodeArgs: [join(build, 'bench/passthrough-proxy.js'), rig.upstream, '0', UPSTREAM_KEY], env: { TTFT_PROXY_MARKS: proxyMarks }, logFile: join(rig.tmp, 'proxy.log'), hello: true });
-  const treaty = await startBenchTreaty({ name: 'treaty', build, dir: join(rig.tmp, 'treaty'), upstream: rig.upstream, overlays: [opt.overlay] });
+  const treaty = await startBenchTreaty({ name: 'treaty', build, dir: join(rig.tmp, 'treaty'), upstream: rig.upstream, overlays: [opt.overlay], nodeArgs: [...treatyLaunchFlags(ROOT), ...splitNodeArgs(opt['node-args'])] });
   const path = '/v1/chat/completions';
   const targets: Endpoint[] = [
     { name: 'floor', origin: rig.upstream, path, headers: { authorization: `Bearer ${UPSTREAM_KEY}` }, pid: rig.emu.pid },
@@ -69,6 +73,8 @@ async function main(): Promise<void> {
   const load = { rate, durationMs: Number(opt['load-ms']), drainMs: 5000 };
   // Warm-up as the bench's: JIT and connections by whole answers, then a round of streams.
   for (const t of targets.slice(1)) await closedLoop(t, chatBody('bench-fast', false), { concurrency: 16, warmupMs: 0, durationMs: 3000 });
+  const warmStreams = Number(opt['warm-streams-ms']);
+  if (warmStreams > 0) for (const t of targets.slice(1)) await streamLoop(t, chatBody('bench-real', true), { rate: 150, durationMs: warmStreams, drainMs: 5000 });
   for (const t of targets) await streamLoop(t, real, { ...load, durationMs: 1000 });
 
   const traced = new Map<string, TracedStream[]>(targets.map((t) => [t.name, []]));
