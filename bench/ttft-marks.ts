@@ -94,7 +94,7 @@ export function applyEdits(root: string, edits: Edit[]): void {
     const path = join(root, e.file);
     const src = readFileSync(path, 'utf8');
     const at = src.indexOf(e.anchor);
-    if (at === -1 || src.indexOf(e.anchor, at + 1) !== -1) throw new Error(`ttft-breakdown: the anchor ${JSON.stringify(e.anchor.trim())} is ${at === -1 ? 'not' : 'not once'} in ${e.file}; update its edit in bench/ttft-breakdown.ts`);
+    if (at === -1 || src.indexOf(e.anchor, at + 1) !== -1) throw new Error(`ttft-breakdown: the anchor ${JSON.stringify(e.anchor.trim())} is ${at === -1 ? 'not' : 'not once'} in ${e.file}; update its edit in bench/ttft-marks.ts`);
     const end = at + e.anchor.length;
     const out = e.at === 'before' ? src.slice(0, at) + e.code + src.slice(at) : e.at === 'after' ? src.slice(0, end) + e.code + src.slice(end) : src.slice(0, at) + e.code + src.slice(end);
     writeFileSync(path, out);
