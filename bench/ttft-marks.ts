@@ -20,7 +20,7 @@ const G = '(globalThis as any).__ttft';
 const mark = (name: string): string => `${G}?.marks?.push(['${name}', process.hrtime.bigint(), ${G}.ev]);\n`;
 
 export const TREATY_EDITS: Edit[] = [
-  { file: 'src/http/routes.ts', anchor: 'export async function chatCompletions(', at: 'before', code: `${G} ??= { ev: 0 };\n` },
+  { file: 'src/http/routes.ts', anchor: 'export async function chatCompletions(', at: 'before', code: `${G} ??= { ev: 0, byCtx: new WeakMap() };\n` },
   { file: 'src/http/h1/connection.ts', anchor: '  #onData(d: Buffer): void {\n', at: 'after', code: `{ const g = ${G}; if (g) { g.ev++; g.marks = [['client bytes in', process.hrtime.bigint(), g.ev]]; } }\n` },
   { file: 'src/upstreams/http1/connection.ts', anchor: '  #onData = (data: Buffer): void => {\n', at: 'after', code: `{ const g = ${G}; if (g) { g.ev++; g.upData = process.hrtime.bigint(); } }\n` },
   { file: 'src/upstreams/http1/connection.ts', anchor: 's.write(h.head + body);', at: 'replace', code: `{ s.write(h.head + body); if (${G}) ${G}.upWrite = process.hrtime.bigint(); }` },
@@ -42,27 +42,27 @@ export const TREATY_EDITS: Edit[] = [
     at: 'replace',
     code:
       '    const sending = this.ports.transport.send(baseUrl, httpReq, this.cancel);\n' +
-      `    { const g = ${G}; if (g?.marks) { g.marks.push(['upstream request written', g.upWrite, g.ev]); (this.ctx as any).__ttft = { marks: g.marks, m2: [] }; g.marks = undefined; } }\n` +
+      `    { const g = ${G}; if (g?.marks) { g.marks.push(['upstream request written', g.upWrite, g.ev]); g.byCtx.set(this.ctx, { marks: g.marks, m2: [] }); g.marks = undefined; } }\n` +
       '    const res = await sending;\n' +
-      `    { const t = (this.ctx as any).__ttft; if (t) t.head = ${G}.upData; }\n`,
+      `    { const t = ${G}?.byCtx.get(this.ctx); if (t) t.head = ${G}.upData; }\n`,
   },
-  { file: 'src/proxy/attempt.ts', anchor: '        trace.firstTokenAt = ports.now();\n', at: 'after', code: `{ const t = (ctx as any).__ttft; if (t) t.first = ${G}.upData; }\n` },
+  { file: 'src/proxy/attempt.ts', anchor: '        trace.firstTokenAt = ports.now();\n', at: 'after', code: `{ const t = ${G}?.byCtx.get(ctx); if (t) t.first = ${G}.upData; }\n` },
   {
     file: 'src/http/routes.ts',
     anchor: '    const renderer = new ChunkRenderer(',
     at: 'before',
-    code: "{ const t = (ctx as any).__ttft; if (t) headers['x-ttft-marks'] = [...t.marks.map((m: any) => `${m[0]}=${m[1]}@${m[2]}`), `upstream head in=${t.head}@`, `first token in=${t.first}@`, ...t.m2.map((m: any) => `${m[0]}=${m[1]}@`), `answer starts=${process.hrtime.bigint()}@`].join(';'); }\n",
+    code: `{ const t = ${G}?.byCtx.get(ctx); ` + "if (t) headers['x-ttft-marks'] = [...t.marks.map((m: any) => `${m[0]}=${m[1]}@${m[2]}`), `upstream head in=${t.head}@`, `first token in=${t.first}@`, ...t.m2.map((m: any) => `${m[0]}=${m[1]}@`), `answer starts=${process.hrtime.bigint()}@`].join(';'); }\n",
   },
   // The write-ahead row's parts: its line encoded, and the journal's write() (the first begin of a turn is written at once).
   { file: 'src/ledger/sqlite/attempt-journal.ts', anchor: '    this.#lines.push(encodeWrite(w));\n', at: 'before', code: mark('journal append') },
   { file: 'src/ledger/sqlite/attempt-journal.ts', anchor: '    this.#lines.push(encodeWrite(w));\n', at: 'after', code: mark('line encoded') },
   { file: 'src/ledger/sqlite/attempt-journal.ts', anchor: '      const err = this.#write();\n', at: 'after', code: mark('journal write()') },
   // After the first token: its decode, then the way back through the attempt, failover and chat to the route.
-  { file: 'src/proxy/attempt.ts', anchor: '    scope.upstreamDone();\n    const idleMs', at: 'before', code: `{ const t = (ctx as any).__ttft; t?.m2.push(['first token decoded', process.hrtime.bigint()]); }\n` },
-  { file: 'src/proxy/attempt.ts', anchor: "    return { ok: true, kind: 'stream', head: res.head, events: new AttemptEvents(buffered, it, scope) };\n", at: 'before', code: `{ const t = (ctx as any).__ttft; t?.m2.push(['idle timer set', process.hrtime.bigint()]); }\n` },
-  { file: 'src/proxy/chat-proxy.ts', anchor: '            if (r.ok) {\n', at: 'before', code: `{ const t = (ctx as any).__ttft; t?.m2.push(['attempt returned to failover', process.hrtime.bigint()]); }\n` },
-  { file: 'src/proxy/chat-proxy.ts', anchor: '    const { value, served } = out;\n', at: 'after', code: `{ const t = (ctx as any).__ttft; t?.m2.push(['failover returned to chat', process.hrtime.bigint()]); }\n` },
-  { file: 'src/http/routes.ts', anchor: '    const result = await deps.proxy.chat(chat, ctx);\n', at: 'after', code: `{ const t = (ctx as any).__ttft; t?.m2.push(['chat returned to route', process.hrtime.bigint()]); }\n` },
+  { file: 'src/proxy/attempt.ts', anchor: '    scope.upstreamDone();\n    const idleMs', at: 'before', code: `{ const t = ${G}?.byCtx.get(ctx); t?.m2.push(['first token decoded', process.hrtime.bigint()]); }\n` },
+  { file: 'src/proxy/attempt.ts', anchor: "    return { ok: true, kind: 'stream', head: res.head, events: new AttemptEvents(buffered, it, scope) };\n", at: 'before', code: `{ const t = ${G}?.byCtx.get(ctx); t?.m2.push(['idle timer set', process.hrtime.bigint()]); }\n` },
+  { file: 'src/proxy/chat-proxy.ts', anchor: '            if (r.ok) {\n', at: 'before', code: `{ const t = ${G}?.byCtx.get(ctx); t?.m2.push(['attempt returned to failover', process.hrtime.bigint()]); }\n` },
+  { file: 'src/proxy/chat-proxy.ts', anchor: '    const { value, served } = out;\n', at: 'after', code: `{ const t = ${G}?.byCtx.get(ctx); t?.m2.push(['failover returned to chat', process.hrtime.bigint()]); }\n` },
+  { file: 'src/http/routes.ts', anchor: '    const result = await deps.proxy.chat(chat, ctx);\n', at: 'after', code: `{ const t = ${G}?.byCtx.get(ctx); t?.m2.push(['chat returned to route', process.hrtime.bigint()]); }\n` },
 ];
 
 export const PROXY_EDITS: Edit[] = [
