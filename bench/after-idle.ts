@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseTreeSpec } from './ab-compare.js';
 import { closedLoop, openLoop } from './load.js';
-import { chatBody, treatyLaunchFlags } from './setup.js';
+import { chatBody } from './setup.js';
 import { transpileTree } from './transpile.js';
 import { startBenchRig, startBenchTreaty, type BenchTreaty } from './treaty-process.js';
 
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     const build = join(tmp, `tree-${i}`);
     transpileTree(root, ['src'], build, modules);
     const label = `${i}:${basename(root)}${flags.length ? ' ' + flags.join(' ') : ''}`;
-    trees.push({ label, t: await startBenchTreaty({ name: label, build, dir: join(tmp, `run-${i}`), upstream, nodeArgs: [...treatyLaunchFlags(root), ...flags] }) });
+    trees.push({ label, t: await startBenchTreaty({ name: label, build, dir: join(tmp, `run-${i}`), upstream, extraNodeArgs: flags }) });
   }
   const body = chatBody('bench-fast', false);
   try {

@@ -5,15 +5,13 @@
 //   flock /tmp/treaty-bench.lock node --import tsx bench/heap-retention.ts [--ms 4000]
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closedLoop } from './load.js';
-import { chatBody, treatyLaunchFlags } from './setup.js';
+import { chatBody } from './setup.js';
 import { startBenchRig, startBenchTreaty } from './treaty-process.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({ options: { ms: { type: 'string', default: '4000' } } });
 
 interface Snapshot {
@@ -41,7 +39,7 @@ function countByName(file: string): Map<string, { count: number; bytes: number }
 
 async function main(): Promise<void> {
   const { tmp, benchBuild, emu, upstream } = await startBenchRig('treaty-heap-');
-  const { proc: p, ep, dir } = await startBenchTreaty({ name: 'treaty', build: benchBuild, dir: join(tmp, 'treaty'), upstream, nodeArgs: [...treatyLaunchFlags(ROOT), '--heapsnapshot-signal=SIGUSR2'] });
+  const { proc: p, ep, dir } = await startBenchTreaty({ name: 'treaty', build: benchBuild, dir: join(tmp, 'treaty'), upstream, extraNodeArgs: ['--heapsnapshot-signal=SIGUSR2'] });
   const body = chatBody('bench-fast', false);
   const snap = async (): Promise<string> => {
     const before = new Set(readdirSync(dir));

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { closedLoop, type Endpoint } from './load.js';
 import { spawnNode } from './processes.js';
 import { cpuUs } from './procstat.js';
-import { chatBody, CLIENT_KEY, treatyLaunchFlags, UPSTREAM_KEY } from './setup.js';
+import { chatBody, CLIENT_KEY, UPSTREAM_KEY } from './setup.js';
 import { transpileTree } from './transpile.js';
 import { startBenchRig, startBenchTreaty } from './treaty-process.js';
 
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     const build = join(tmp, `tree-${i}`);
     transpileTree(resolve(root), ['src'], build, modules);
     const name = `treaty:${i}:${basename(resolve(root))}`;
-    const t = await startBenchTreaty({ name, build, dir: join(tmp, `run-${i}`), upstream, nodeArgs: treatyLaunchFlags(resolve(root)) });
+    const t = await startBenchTreaty({ name, build, dir: join(tmp, `run-${i}`), upstream });
     targets.push({ name, ep: t.ep, stop: () => t.proc.stop() });
   }
   try {

@@ -30,9 +30,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-import { streamLoop, type Endpoint } from './load.js';
+import { gatewayMs, streamLoop, type Endpoint } from './load.js';
 import { spawnNode, type Proc } from './processes.js';
-import { ANSWER_TOKENS, BENCH_DEPLOYMENTS, chatBody, CLIENT_KEY, treatyLaunchFlags, UPSTREAM_KEY } from './setup.js';
+import { ANSWER_TOKENS, BENCH_DEPLOYMENTS, chatBody, CLIENT_KEY, UPSTREAM_KEY } from './setup.js';
 import { spread } from './stats.js';
 import { transpileTree } from './transpile.js';
 import { startBenchRig, startBenchTreaty } from './treaty-process.js';
@@ -106,8 +106,7 @@ function timed(pool: Pool, ep: Endpoint, body: Buffer, stream: boolean): Promise
         onResponseStart(_c, status, headers) {
           if (id) head = hr();
           if (status !== 200) reject(new Error(`${ep.name}: HTTP ${status}`));
-          const st = headers['server-timing'];
-          if (typeof st === 'string') own = Number(/gateway;dur=([\d.]+)/.exec(st)?.[1]);
+          own = gatewayMs(headers['server-timing']);
         },
         onResponseData(_c, chunk) {
           // The first content token (not the role frame): what the bench's TTFT counts.
@@ -157,14 +156,13 @@ async function main(): Promise<void> {
     { ep: { name: 'floor', origin: upstream, path, headers: { authorization: `Bearer ${UPSTREAM_KEY}` }, pid: emu.pid }, pool: new Pool(upstream, { connections: 1 }) },
     { ep: { name: 'proxy', origin: `http://127.0.0.1:${String(proxy.hello!.port)}`, path, headers: { authorization: `Bearer ${CLIENT_KEY}` }, pid: proxy.pid }, pool: new Pool(`http://127.0.0.1:${String(proxy.hello!.port)}`, { connections: 1 }) },
   ];
-  // Each Treaty launched as its tree's bin launches it (its shebang's node flags: the young generation's size), as the bench does.
-  const startTreaty = async (name: string, codeBase: string, root: string): Promise<void> => {
-    const t = await startBenchTreaty({ name, build: codeBase, dir: join(tmp, name), upstream, overlays: [opt.overlay], nodeArgs: treatyLaunchFlags(resolve(root)) });
+  const startTreaty = async (name: string, codeBase: string): Promise<void> => {
+    const t = await startBenchTreaty({ name, build: codeBase, dir: join(tmp, name), upstream, overlays: [opt.overlay] });
     procs.push(t.proc);
     targets.push({ ep: t.ep, pool: new Pool(t.ep.origin, { connections: 1 }), dir: t.dir });
   };
-  await startTreaty('treaty', build(opt['treaty-root'], 'build-treaty'), opt['treaty-root']);
-  if (opt['treaty-b']) await startTreaty('treaty-b', build(opt['treaty-b'], 'build-treaty-b'), opt['treaty-b']);
+  await startTreaty('treaty', build(opt['treaty-root'], 'build-treaty'));
+  if (opt['treaty-b']) await startTreaty('treaty-b', build(opt['treaty-b'], 'build-treaty-b'));
   const only = opt.only ? new Set(['floor', ...opt.only.split(',')]) : undefined;
   const measured = targets.filter((t) => !only || only.has(t.ep.name));
   log(`pids: ${targets.map((t) => `${t.ep.name} ${t.ep.pid}`).join(', ')}; temp ${tmp}`);

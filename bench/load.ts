@@ -423,6 +423,13 @@ export interface TracedStream {
 
 const CONTENT = /"content":"[^"]/;
 
+/** The gateway's own time (ms) from a Server-Timing header's `gateway;dur=`, when there is one. */
+export function gatewayMs(serverTiming: unknown): number | undefined {
+  if (typeof serverTiming !== 'string') return undefined;
+  const m = /gateway;dur=([\d.]+)/.exec(serverTiming);
+  return m ? Number(m[1]) : undefined;
+}
+
 async function readStream(pool: Pool, req: ReturnType<typeof REQ>, p: StreamProgress, onFirst?: () => void, trace = false): Promise<number> {
   if (trace) p.sentNs = process.hrtime.bigint();
   const r = await pool.request(req);
@@ -431,8 +438,7 @@ async function readStream(pool: Pool, req: ReturnType<typeof REQ>, p: StreamProg
     for (const [k, v] of Object.entries(r.headers)) if (k.startsWith('x-ttft-') && typeof v === 'string') p.marks[k] = v;
   }
   if (r.statusCode === 429 || r.statusCode === 503) p.retryAfterMs = retryAfterMsFromHeaders(r.headers, Date.now());
-  const timing = r.headers['server-timing'];
-  if (typeof timing === 'string') p.ownMs = Number(/gateway;dur=([\d.]+)/.exec(timing)?.[1]);
+  p.ownMs = gatewayMs(r.headers['server-timing']);
   let carry = '';
   for await (const c of r.body) {
     const text = carry + (c as Buffer).toString('latin1');
@@ -510,7 +516,7 @@ export async function streamLoop(ep: Endpoint, body: Buffer, o: { rate: number; 
   const complete = all.filter((p) => p.done);
   const events = all.reduce((s, p) => s + p.events, 0);
   const spreads = percentiles(complete.map((p) => p.lastContent - p.firstContent));
-  const owns = all.filter((p) => p.ownMs !== undefined && Number.isFinite(p.ownMs)).map((p) => p.ownMs!);
+  const owns = all.flatMap((p) => (p.ownMs === undefined ? [] : [p.ownMs]));
   return {
     rate: o.rate,
     streams: all.length,

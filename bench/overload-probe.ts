@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closedLoop, holdOneStream, overloadLoop, type Endpoint, type OpenResult } from './load.js';
 import { spawnNode, splitNodeArgs, type Proc } from './processes.js';
-import { chatBody, REFUSE_ALL_OVERLAY, slotHoldingBody, treatyLaunchFlags } from './setup.js';
+import { chatBody, REFUSE_ALL_OVERLAY, slotHoldingBody } from './setup.js';
 import { spread } from './stats.js';
 import { bestGoodputAt2x } from './summary.js';
 import { transpileTree } from './transpile.js';
@@ -51,11 +51,11 @@ const fast = chatBody('bench-fast', false);
 
 const targets: { id: string; ep: Endpoint; refuser: Endpoint }[] = [];
 const variants = (opt.variant as string[]).map((v) => ({ name: v.slice(0, v.indexOf('=')), overlay: v.slice(v.indexOf('=') + 1), build }));
-const treatyNodeArgs = [...treatyLaunchFlags(ROOT), ...splitNodeArgs(opt['treaty-node-args'])];
+const treatyNodeArgs = splitNodeArgs(opt['treaty-node-args']);
 for (const v of [{ name: 'treaty', overlay: '', build }, ...(buildB ? [{ name: 'treaty-b', overlay: '', build: buildB }] : []), ...variants]) {
-  const t = await startBenchTreaty({ name: v.name, build: v.build, dir: join(tmp, v.name), upstream, overlays: [v.overlay], nodeArgs: treatyNodeArgs });
+  const t = await startBenchTreaty({ name: v.name, build: v.build, dir: join(tmp, v.name), upstream, overlays: [v.overlay], extraNodeArgs: treatyNodeArgs });
   procs.push(t.proc);
-  const twin = await startBenchTreaty({ name: `${v.name}-refuse`, build: v.build, dir: join(tmp, `${v.name}-refuse`), upstream, overlays: [v.overlay, REFUSE_ALL_OVERLAY], nodeArgs: treatyNodeArgs });
+  const twin = await startBenchTreaty({ name: `${v.name}-refuse`, build: v.build, dir: join(tmp, `${v.name}-refuse`), upstream, overlays: [v.overlay, REFUSE_ALL_OVERLAY], extraNodeArgs: treatyNodeArgs });
   procs.push(twin.proc);
   targets.push({ id: v.name, ep: t.ep, refuser: twin.ep });
 }

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { closedLoop, holdOneStream, OVERLOAD_WARMUP_MS, overloadLoop } from './load.js';
 import type { Proc } from './processes.js';
 import { analyse, mainThreadProfile, type Window } from './profile.js';
-import { chatBody, REFUSE_ALL_OVERLAY, slotHoldingBody, treatyLaunchFlags } from './setup.js';
+import { chatBody, REFUSE_ALL_OVERLAY, slotHoldingBody } from './setup.js';
 import { startBenchRig, startBenchTreaty } from './treaty-process.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,9 +26,9 @@ const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 const { tmp, benchBuild: build, emu, upstream } = await startBenchRig('treaty-overload-profile-', { keep: true });
 const procs: Proc[] = [emu];
 const fast = chatBody('bench-fast', false);
-const prof = (name: string): string[] => [...treatyLaunchFlags(ROOT), '--cpu-prof', `--cpu-prof-dir=${join(tmp, `prof-${name}`)}`];
-const t = await startBenchTreaty({ name: 'treaty', build, dir: join(tmp, 'treaty'), upstream, overlays: [''], nodeArgs: prof('treaty') });
-const twin = await startBenchTreaty({ name: 'refuse', build, dir: join(tmp, 'refuse'), upstream, overlays: [REFUSE_ALL_OVERLAY], nodeArgs: prof('refuse') });
+const prof = (name: string): string[] => ['--cpu-prof', `--cpu-prof-dir=${join(tmp, `prof-${name}`)}`];
+const t = await startBenchTreaty({ name: 'treaty', build, dir: join(tmp, 'treaty'), upstream, overlays: [''], extraNodeArgs: prof('treaty') });
+const twin = await startBenchTreaty({ name: 'refuse', build, dir: join(tmp, 'refuse'), upstream, overlays: [REFUSE_ALL_OVERLAY], extraNodeArgs: prof('refuse') });
 const release = await holdOneStream(twin.ep, slotHoldingBody());
 await closedLoop(t.ep, fast, { concurrency: 64, warmupMs: 3000, durationMs: 1000 });
 

@@ -145,7 +145,12 @@ export function deepMerge(a: unknown, b: unknown): unknown {
  * (`#!/usr/bin/env -S node <flags>` in src/cli/main.ts), so the bench runs it as it ships.
  */
 export function treatyLaunchFlags(treatyRoot: string): string[] {
-  const first = readFileSync(join(treatyRoot, 'src/cli/main.ts'), 'utf8').split('\n', 1)[0] ?? '';
+  return shebangFlags(join(treatyRoot, 'src/cli/main.ts'));
+}
+
+/** The node flags in a file's `#!/usr/bin/env -S node <flags>` line (a transpiled main.js keeps it). */
+export function shebangFlags(file: string): string[] {
+  const first = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
   const m = /^#!\/usr\/bin\/env -S node(.*)$/.exec(first);
   return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
 }

@@ -11,7 +11,7 @@ import type { Endpoint } from './load.js';
 import { freePort, HAS_TASKSET, spawnNode, waitHttp, type Proc } from './processes.js';
 import { pinSelf } from './procstat.js';
 import { transpileTree } from './transpile.js';
-import { issueBenchKey, TREATY_ENV, treatyConfigYaml } from './setup.js';
+import { issueBenchKey, shebangFlags, TREATY_ENV, treatyConfigYaml } from './setup.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -32,8 +32,12 @@ export async function startBenchTreaty(o: {
   dir: string;
   upstream: string;
   overlays?: string[];
-  /** Node flags before the entry point. */
+  /**
+   * Node flags instead of the bin's: by default Treaty is launched as the build's own bin
+   * (its shebang's flags), as it ships, with `extraNodeArgs` after them.
+   */
   nodeArgs?: string[];
+  extraNodeArgs?: string[];
   env?: Record<string, string>;
   /** Fields for the bench tenant (a bench variant's `tenant`). */
   tenant?: Record<string, unknown>;
@@ -42,10 +46,11 @@ export async function startBenchTreaty(o: {
   const port = await freePort();
   const adminPort = await freePort();
   const cfg = join(o.dir, 'treaty.yaml');
+  const main = join(o.build, 'src/cli/main.js');
   writeFileSync(cfg, treatyConfigYaml(o.upstream, port, adminPort, ...(o.overlays ?? [])));
   const proc = await spawnNode({
     name: o.name, cpu: '1', cwd: o.dir,
-    nodeArgs: [...(o.nodeArgs ?? []), join(o.build, 'src/cli/main.js'), 'serve', '--config', cfg],
+    nodeArgs: [...(o.nodeArgs ?? [...shebangFlags(main), ...(o.extraNodeArgs ?? [])]), main, 'serve', '--config', cfg],
     env: { ...TREATY_ENV, ...o.env }, logFile: join(o.dir, 'treaty.log'),
   });
   const origin = `http://127.0.0.1:${port}`;

@@ -16,14 +16,14 @@
 // Usage: flock /tmp/treaty-bench.lock node --import tsx bench/ttft-breakdown.ts [--rounds 3]
 //        [--load-ms 2500] [--rate 40] [--overlay YAML] [--node-args '--trace-deopt'] [--keep]
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closedLoop, streamLoop, type Endpoint, type TracedStream } from './load.js';
 import { spawnNode, splitNodeArgs } from './processes.js';
-import { chatBody, CLIENT_KEY, treatyLaunchFlags, UPSTREAM_KEY } from './setup.js';
+import { chatBody, CLIENT_KEY, UPSTREAM_KEY } from './setup.js';
 import { percentile } from './stats.js';
 import { transpileTree } from './transpile.js';
 import { startBenchRig, startBenchTreaty } from './treaty-process.js';
@@ -45,6 +45,8 @@ const { values: opt } = parseArgs({
 });
 
 const ms = (a: bigint, b: bigint): number => Number(b - a) / 1e6;
+/** Appends `v` to the stage `k`'s samples (stages keep the order they are first met in). */
+const addTo = (m: Map<string, number[]>, k: string, v: number): void => void (m.get(k) ?? m.set(k, []).get(k)!).push(v);
 const stat = (xs: number[]): string => {
   const s = Float64Array.from(xs).sort();
   return s.length ? `${percentile(s, 50).toFixed(3)} | ${percentile(s, 75).toFixed(3)} | ${percentile(s, 90).toFixed(3)}` : '– | – | –';
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
   writeFileSync(proxyMarks, '');
 
   const proxy = await spawnNode({ name: 'proxy', cpu: '1', cwd: ROOT, nodeArgs: [join(build, 'bench/passthrough-proxy.js'), rig.upstream, '0', UPSTREAM_KEY], env: { TTFT_PROXY_MARKS: proxyMarks }, logFile: join(rig.tmp, 'proxy.log'), hello: true });
-  const treaty = await startBenchTreaty({ name: 'treaty', build, dir: join(rig.tmp, 'treaty'), upstream: rig.upstream, overlays: [opt.overlay], nodeArgs: [...treatyLaunchFlags(ROOT), ...splitNodeArgs(opt['node-args'])] });
+  const treaty = await startBenchTreaty({ name: 'treaty', build, dir: join(rig.tmp, 'treaty'), upstream: rig.upstream, overlays: [opt.overlay], extraNodeArgs: splitNodeArgs(opt['node-args']) });
   const path = '/v1/chat/completions';
   const targets: Endpoint[] = [
     { name: 'floor', origin: rig.upstream, path, headers: { authorization: `Bearer ${UPSTREAM_KEY}` }, pid: rig.emu.pid },
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
 
   // Treaty: consecutive marks; a sample whose request-path marks saw other I/O callbacks is dropped.
   const rows = new Map<string, number[]>();
-  const add = (k: string, v: number): void => void (rows.get(k) ?? rows.set(k, []).get(k)!).push(v);
+  const add = (k: string, v: number): void => addTo(rows, k, v);
   let interleaved = 0;
   let unmarked = 0;
   for (const s of traced.get('treaty')!) {
@@ -129,12 +131,12 @@ async function main(): Promise<void> {
 
   // The proxy: its head goes out with the upstream's, so its first content write is in its file.
   const out = new Map<string, bigint>();
-  if (existsSync(proxyMarks)) for (const line of readFileSync(proxyMarks, 'utf8').split('\n')) {
+  for (const line of readFileSync(proxyMarks, 'utf8').split('\n')) {
     const [id, t] = line.split(';');
     if (id && t && t !== '0') out.set(id, BigInt(t));
   }
   const p = new Map<string, number[]>();
-  const padd = (k: string, v: number): void => void (p.get(k) ?? p.set(k, []).get(k)!).push(v);
+  const padd = (k: string, v: number): void => addTo(p, k, v);
   for (const s of traced.get('proxy')!) {
     const [id, entered, head] = (s.marks['x-ttft-proxy'] ?? '').split(';');
     const first = id ? out.get(id) : undefined;

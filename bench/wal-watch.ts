@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { closedLoop } from './load.js';
-import { ADMIN_KEY, chatBody, treatyLaunchFlags } from './setup.js';
+import { ADMIN_KEY, chatBody } from './setup.js';
 import { transpileTree } from './transpile.js';
 import { startBenchRig, startBenchTreaty } from './treaty-process.js';
 
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   if (opt.keep) console.log(`keeping ${tmp}`);
   const build = join(tmp, 'treaty');
   transpileTree(resolve(opt.root), ['src'], build, modules);
-  const t = await startBenchTreaty({ name: 'treaty', build, dir: join(tmp, 'run'), upstream, overlays: [opt.overlay], nodeArgs: treatyLaunchFlags(resolve(opt.root)) });
+  const t = await startBenchTreaty({ name: 'treaty', build, dir: join(tmp, 'run'), upstream, overlays: [opt.overlay] });
   const walFile = join(t.dir, '.treaty/treaty.db-wal');
   const body = chatBody('bench-fast', false);
   const row = (label: string, m: Record<string, number>): string => {
