@@ -48,12 +48,14 @@ async function main(): Promise<void> {
       await sleep(500);
       const f = readdirSync(dir).find((x) => x.endsWith('.heapsnapshot') && !before.has(x));
       if (f) {
-        // Written while the process is stopped; done when the size holds still.
+        // Written while the process is stopped; done when the size holds still. The file exists
+        // (empty) while V8 still builds the snapshot, which with the bin's 32 MB young generation
+        // took over a second: an empty file is not done.
         let size = -1;
         for (;;) {
           await sleep(1000);
           const now = statSync(join(dir, f)).size;
-          if (now === size) return join(dir, f);
+          if (now > 0 && now === size) return join(dir, f);
           size = now;
         }
       }
